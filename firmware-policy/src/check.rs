@@ -1,0 +1,502 @@
+//! Matching a proposal against an approved manifest: the verdict, and the approval the signing
+//! path requires.
+//!
+//! Rules (spec `manifest.md`, reason codes in `cli.md`): an unapproved manifest is trusted for
+//! nothing, so `manifest_hash_mismatch` stands alone; otherwise every check whose inputs exist is
+//! evaluated and every failure reported, in the order of the reason table. Value, nonce, cap and
+//! authorization checks run only against the action matched by exact (to, calldata).
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use alloy_primitives::{Address, B256};
+use zeroize::Zeroizing;
+
+use crate::calls::{CallNode, CallTreeError, Operation, decode_call};
+use crate::manifest::{Action, AuthorizationBound, LoadedManifest, ManifestHash};
+use crate::tx::{DecodedTx, TxType};
+
+/// Why a proposal was refused. The codes are a public contract: add, never rename.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum Reason {
+    /// The manifest's hash is not the approved hash.
+    ManifestHashMismatch,
+    /// The transaction's chain id differs from the manifest's.
+    ChainIdMismatch,
+    /// A legacy transaction without EIP-155 replay protection (or chain id 0).
+    MissingChainId,
+    /// Contract creation, a blob transaction, or an authorization list the action does not name.
+    TxTypeNotAllowed,
+    /// The transaction's `to` is not allowed.
+    TargetNotAllowed,
+    /// A decoded inner call or new implementation is not allowed.
+    NestedTargetNotAllowed,
+    /// Some node's calldata is not the exact encoding of its arguments.
+    CalldataNotCanonical,
+    /// No approved action has this exact (to, calldata).
+    PayloadNotApproved,
+    /// The value differs from the matched action's.
+    ValueMismatch,
+    /// The action binds a nonce and the transaction has another.
+    NonceMismatch,
+    /// The gas limit exceeds the action's cap.
+    GasAboveCap,
+    /// A fee field exceeds the action's cap.
+    FeeAboveCap,
+    /// Now is before `not_before`.
+    WindowNotOpen,
+    /// Now is at or after `expires_at`.
+    WindowExpired,
+    /// The device account is not the manifest's executor.
+    SignerMismatch,
+}
+
+impl Reason {
+    /// The stable reason code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Reason::ManifestHashMismatch => "manifest_hash_mismatch",
+            Reason::ChainIdMismatch => "chain_id_mismatch",
+            Reason::MissingChainId => "missing_chain_id",
+            Reason::TxTypeNotAllowed => "tx_type_not_allowed",
+            Reason::TargetNotAllowed => "target_not_allowed",
+            Reason::NestedTargetNotAllowed => "nested_target_not_allowed",
+            Reason::CalldataNotCanonical => "calldata_not_canonical",
+            Reason::PayloadNotApproved => "payload_not_approved",
+            Reason::ValueMismatch => "value_mismatch",
+            Reason::NonceMismatch => "nonce_mismatch",
+            Reason::GasAboveCap => "gas_above_cap",
+            Reason::FeeAboveCap => "fee_above_cap",
+            Reason::WindowNotOpen => "window_not_open",
+            Reason::WindowExpired => "window_expired",
+            Reason::SignerMismatch => "signer_mismatch",
+        }
+    }
+
+    /// The check this reason belongs to.
+    pub fn check(self) -> &'static str {
+        match self {
+            Reason::ManifestHashMismatch => "manifest_hash",
+            Reason::ChainIdMismatch | Reason::MissingChainId => "chain_id",
+            Reason::TxTypeNotAllowed => "tx_type",
+            Reason::TargetNotAllowed | Reason::NestedTargetNotAllowed => "targets",
+            Reason::CalldataNotCanonical => "calldata",
+            Reason::PayloadNotApproved => "payload",
+            Reason::ValueMismatch => "value",
+            Reason::NonceMismatch => "nonce",
+            Reason::GasAboveCap => "gas",
+            Reason::FeeAboveCap => "fees",
+            Reason::WindowNotOpen | Reason::WindowExpired => "window",
+            Reason::SignerMismatch => "signer",
+        }
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// One evaluated check.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckOutcome {
+    /// The check's name (`chain_id`, `targets`, …).
+    pub check: &'static str,
+    /// Whether it passed.
+    pub ok: bool,
+    /// The reason code when it failed.
+    pub reason: Option<Reason>,
+    /// What was compared, for people.
+    pub detail: String,
+}
+
+/// A transaction together with its decoded call tree: what `check` evaluates.
+pub struct Proposal {
+    tx: DecodedTx,
+    calls: CallNode,
+}
+
+impl Proposal {
+    /// Decodes the call tree of `tx`; fails only when the tree is deeper than the limit.
+    pub fn new(tx: DecodedTx) -> Result<Self, CallTreeError> {
+        let operation = if tx.to().is_some() { Operation::Call } else { Operation::Create };
+        let calls = decode_call(tx.to(), tx.value(), operation, tx.input())?;
+        Ok(Proposal { tx, calls })
+    }
+
+    /// The transaction.
+    pub fn tx(&self) -> &DecodedTx {
+        &self.tx
+    }
+
+    /// The call tree.
+    pub fn calls(&self) -> &CallNode {
+        &self.calls
+    }
+}
+
+/// Proof that `check` approved one exact payload for one action. Only [`check`] constructs it,
+/// and it carries the very bytes that were checked: the signing path signs these or nothing.
+pub struct Approval {
+    manifest_hash: ManifestHash,
+    action: usize,
+    action_name: Zeroizing<String>,
+    executor: Address,
+    chain_id: u64,
+    signing_payload: Zeroizing<Vec<u8>>,
+    signing_hash: B256,
+    tx_type: TxType,
+    has_calldata: bool,
+}
+
+impl Approval {
+    /// The approved manifest's hash.
+    pub fn manifest_hash(&self) -> ManifestHash {
+        self.manifest_hash
+    }
+    /// Index of the matched action.
+    pub fn action(&self) -> usize {
+        self.action
+    }
+    /// Name of the matched action.
+    pub fn action_name(&self) -> &str {
+        &self.action_name
+    }
+    /// The only account allowed to sign.
+    pub fn executor(&self) -> Address {
+        self.executor
+    }
+    /// The chain the payload is for.
+    pub fn chain_id(&self) -> u64 {
+        self.chain_id
+    }
+    /// The exact bytes to send to the device.
+    pub fn signing_payload(&self) -> &[u8] {
+        &self.signing_payload
+    }
+    /// keccak256 of the payload: what the device shows as "Tx hash".
+    pub fn signing_hash(&self) -> B256 {
+        self.signing_hash
+    }
+    /// The transaction type (the device's chunking and v rules depend on it).
+    pub fn tx_type(&self) -> TxType {
+        self.tx_type
+    }
+    /// Whether the transaction has calldata (a Ledger then needs blind signing on).
+    pub fn has_calldata(&self) -> bool {
+        self.has_calldata
+    }
+}
+
+impl fmt::Debug for Approval {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Approval")
+            .field("manifest_hash", &self.manifest_hash)
+            .field("action", &self.action)
+            .field("signing_hash", &self.signing_hash)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The outcome of [`check`].
+#[derive(Debug)]
+pub struct Verdict {
+    manifest_hash: ManifestHash,
+    action: Option<usize>,
+    reasons: Vec<Reason>,
+    checks: Vec<CheckOutcome>,
+    evaluated_at: u64,
+    approval: Option<Approval>,
+}
+
+impl Verdict {
+    /// Whether every check passed.
+    pub fn approved(&self) -> bool {
+        self.reasons.is_empty()
+    }
+    /// The hash of the manifest that was evaluated.
+    pub fn manifest_hash(&self) -> ManifestHash {
+        self.manifest_hash
+    }
+    /// The matched action, if any.
+    pub fn action(&self) -> Option<usize> {
+        self.action
+    }
+    /// Reason codes of the failed checks, in table order.
+    pub fn reasons(&self) -> &[Reason] {
+        &self.reasons
+    }
+    /// Every evaluated check, in table order.
+    pub fn checks(&self) -> &[CheckOutcome] {
+        &self.checks
+    }
+    /// The `now` the verdict was evaluated at (unix seconds).
+    pub fn evaluated_at(&self) -> u64 {
+        self.evaluated_at
+    }
+    /// The approval, when approved.
+    pub fn approval(&self) -> Option<&Approval> {
+        self.approval.as_ref()
+    }
+
+    /// Adds the `signer` check: the device account must be the manifest's executor. A mismatch
+    /// refuses the verdict and withdraws the approval.
+    pub fn with_signer(mut self, device_account: Address, executor: Address) -> Verdict {
+        if device_account == executor {
+            self.checks.push(CheckOutcome {
+                check: "signer",
+                ok: true,
+                reason: None,
+                detail: format!("device account {device_account} is the executor"),
+            });
+        } else {
+            self.checks.push(CheckOutcome {
+                check: "signer",
+                ok: false,
+                reason: Some(Reason::SignerMismatch),
+                detail: format!("device account {device_account}, manifest executor {executor}"),
+            });
+            self.reasons.push(Reason::SignerMismatch);
+            self.approval = None;
+        }
+        self
+    }
+}
+
+struct Outcomes {
+    checks: Vec<CheckOutcome>,
+    reasons: Vec<Reason>,
+}
+
+impl Outcomes {
+    fn pass(&mut self, check: &'static str, detail: String) {
+        self.checks.push(CheckOutcome { check, ok: true, reason: None, detail });
+    }
+    fn fail(&mut self, reason: Reason, detail: String) {
+        self.checks.push(CheckOutcome { check: reason.check(), ok: false, reason: Some(reason), detail });
+        if !self.reasons.contains(&reason) {
+            self.reasons.push(reason);
+        }
+    }
+}
+
+/// Evaluates `proposal` against `manifest` at `now` (unix seconds), given the hash governance
+/// approved.
+pub fn check(
+    manifest: &LoadedManifest,
+    approved_hash: ManifestHash,
+    proposal: &Proposal,
+    now: u64,
+) -> Verdict {
+    let tx = proposal.tx();
+    let mut out = Outcomes { checks: Vec::new(), reasons: Vec::new() };
+    let hash = manifest.hash();
+    if hash != approved_hash {
+        out.fail(
+            Reason::ManifestHashMismatch,
+            format!("manifest hash {hash} is not the approved hash {approved_hash}"),
+        );
+        return finish(out, manifest, None, proposal, now);
+    }
+    out.pass("manifest_hash", format!("manifest hash {hash} is the approved hash"));
+    let m = manifest.manifest();
+
+    match tx.chain_id() {
+        None => out.fail(
+            Reason::MissingChainId,
+            String::from("legacy transaction without EIP-155 replay protection"),
+        ),
+        Some(0) => out.fail(Reason::MissingChainId, String::from("transaction chain id is 0")),
+        Some(chain) if chain != m.chain_id => {
+            out.fail(Reason::ChainIdMismatch, format!("tx chain {chain}, manifest chain {}", m.chain_id))
+        }
+        Some(chain) => out.pass("chain_id", format!("tx chain {chain} is the manifest chain")),
+    }
+
+    let matched =
+        tx.to().and_then(|to| m.actions.iter().position(|a| a.to == to && a.data.as_slice() == tx.input()));
+    let action = matched.and_then(|i| m.actions.get(i));
+
+    check_tx_type(&mut out, tx, action);
+    check_targets(&mut out, manifest, proposal);
+
+    match first_non_canonical(proposal.calls(), 0) {
+        Some((depth, function)) => out.fail(
+            Reason::CalldataNotCanonical,
+            format!(
+                "calldata of {} at depth {depth} is not the exact ABI encoding of its arguments",
+                function.unwrap_or("an unknown call")
+            ),
+        ),
+        None => out.pass("calldata", String::from("every call's calldata is canonical")),
+    }
+
+    match (matched, action) {
+        (Some(index), Some(action)) => {
+            out.pass("payload", format!("matches action {index} ({})", action.name));
+            check_bounds(&mut out, tx, action);
+        }
+        _ => out.fail(
+            Reason::PayloadNotApproved,
+            String::from("no approved action has this exact (to, calldata)"),
+        ),
+    }
+
+    if now < m.not_before {
+        out.fail(Reason::WindowNotOpen, format!("now {now} is before not_before {}", m.not_before));
+    } else if now >= m.expires_at {
+        out.fail(Reason::WindowExpired, format!("now {now} is at or after expires_at {}", m.expires_at));
+    } else {
+        out.pass("window", format!("now {now} is in [{}, {})", m.not_before, m.expires_at));
+    }
+
+    finish(out, manifest, matched, proposal, now)
+}
+
+fn check_tx_type(out: &mut Outcomes, tx: &DecodedTx, action: Option<&Action>) {
+    let mut problems: Vec<&'static str> = Vec::new();
+    if tx.to().is_none() {
+        problems.push("contract creation");
+    }
+    if tx.tx_type() == TxType::Eip4844 {
+        problems.push("EIP-4844 blob transaction");
+    }
+    if let Some(action) = action {
+        let carried: Vec<AuthorizationBound> = tx
+            .authorizations()
+            .iter()
+            .map(|a| AuthorizationBound { chain_id: a.chain_id, address: a.address, nonce: a.nonce })
+            .collect();
+        if tx.tx_type() == TxType::Eip7702 && carried != action.authorizations {
+            problems.push("EIP-7702 authorization list is not the one the action names");
+        } else if tx.tx_type() != TxType::Eip7702 && !action.authorizations.is_empty() {
+            problems.push("the action names EIP-7702 authorizations; this is not a 7702 transaction");
+        }
+    }
+    if problems.is_empty() {
+        out.pass("tx_type", format!("{} transaction", tx.tx_type().name()));
+    } else {
+        out.fail(Reason::TxTypeNotAllowed, problems.join("; "));
+    }
+}
+
+fn check_targets(out: &mut Outcomes, manifest: &LoadedManifest, proposal: &Proposal) {
+    let m = manifest.manifest();
+    if let Some(to) = proposal.tx().to() {
+        if m.is_allowed(&to) {
+            out.pass("targets", format!("tx to {to} is in allowed_targets"));
+        } else {
+            out.fail(Reason::TargetNotAllowed, format!("tx to {to} is not in allowed_targets"));
+        }
+    }
+    let mut outside: Vec<Address> =
+        proposal.calls().reached_addresses().into_iter().filter(|a| !m.is_allowed(a)).collect();
+    outside.sort_unstable();
+    outside.dedup();
+    if outside.is_empty() {
+        out.pass("targets", String::from("every inner call and new implementation is allowed"));
+    } else {
+        let list: Vec<String> = outside.iter().map(|a| format!("{a}")).collect();
+        out.fail(
+            Reason::NestedTargetNotAllowed,
+            format!("inner call or new implementation outside allowed_targets: {}", list.join(", ")),
+        );
+    }
+}
+
+fn check_bounds(out: &mut Outcomes, tx: &DecodedTx, action: &Action) {
+    if tx.value() == action.value {
+        out.pass("value", format!("value {} wei is the action's", tx.value()));
+    } else {
+        out.fail(
+            Reason::ValueMismatch,
+            format!("tx value {} wei, action value {} wei", tx.value(), action.value),
+        );
+    }
+    match action.nonce {
+        Some(n) if n != tx.nonce() => {
+            out.fail(Reason::NonceMismatch, format!("tx nonce {}, action nonce {n}", tx.nonce()))
+        }
+        Some(n) => out.pass("nonce", format!("nonce {n} is the action's")),
+        None => out.pass("nonce", format!("nonce {} (the action binds none)", tx.nonce())),
+    }
+    match action.gas_limit_max {
+        Some(cap) if tx.gas_limit() > cap => {
+            out.fail(Reason::GasAboveCap, format!("gas limit {} above the cap {cap}", tx.gas_limit()))
+        }
+        Some(cap) => out.pass("gas", format!("gas limit {} within the cap {cap}", tx.gas_limit())),
+        None => out.pass("gas", format!("gas limit {} (no cap)", tx.gas_limit())),
+    }
+    let mut over: Vec<String> = Vec::new();
+    let max_fee = tx.gas_price().or(tx.max_fee_per_gas());
+    let max_fee_name = if tx.gas_price().is_some() { "gasPrice" } else { "maxFeePerGas" };
+    if let (Some(fee), Some(cap)) = (max_fee, action.max_fee_per_gas_max)
+        && fee > cap
+    {
+        over.push(format!("{max_fee_name} {fee} above the cap {cap}"));
+    }
+    if let (Some(fee), Some(cap)) = (tx.max_priority_fee_per_gas(), action.max_priority_fee_per_gas_max)
+        && fee > cap
+    {
+        over.push(format!("maxPriorityFeePerGas {fee} above the cap {cap}"));
+    }
+    if over.is_empty() {
+        let capped = action.max_fee_per_gas_max.is_some() || action.max_priority_fee_per_gas_max.is_some();
+        let detail = if capped { "fees within the caps" } else { "fees (no caps)" };
+        out.pass("fees", String::from(detail));
+    } else {
+        out.fail(Reason::FeeAboveCap, over.join("; "));
+    }
+}
+
+/// The depth and function of the first non-canonical node, depth first.
+fn first_non_canonical(node: &CallNode, depth: usize) -> Option<(usize, Option<&'static str>)> {
+    if !node.canonical {
+        return Some((depth, node.function));
+    }
+    node.children.iter().find_map(|child| first_non_canonical(child, depth.saturating_add(1)))
+}
+
+fn finish(
+    out: Outcomes,
+    manifest: &LoadedManifest,
+    matched: Option<usize>,
+    proposal: &Proposal,
+    now: u64,
+) -> Verdict {
+    let tx = proposal.tx();
+    let approval = match (out.reasons.is_empty(), matched) {
+        (true, Some(action)) => {
+            let m = manifest.manifest();
+            m.actions.get(action).map(|a| Approval {
+                manifest_hash: manifest.hash(),
+                action,
+                action_name: Zeroizing::new(a.name.clone()),
+                executor: m.executor,
+                chain_id: m.chain_id,
+                signing_payload: Zeroizing::new(tx.signing_payload().to_vec()),
+                signing_hash: tx.signing_hash(),
+                tx_type: tx.tx_type(),
+                has_calldata: !tx.input().is_empty(),
+            })
+        }
+        _ => None,
+    };
+    let mut reasons = out.reasons;
+    reasons.sort_unstable();
+    Verdict {
+        manifest_hash: manifest.hash(),
+        action: matched,
+        reasons,
+        checks: out.checks,
+        evaluated_at: now,
+        approval,
+    }
+}
+
+#[cfg(test)]
+mod tests;

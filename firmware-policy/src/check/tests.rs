@@ -1,0 +1,439 @@
+extern crate std;
+
+use alloc::string::ToString;
+use alloc::vec;
+
+use alloy_consensus::{SignableTransaction, TxEip1559, TxEip7702, TxLegacy};
+use alloy_eips::eip7702::{Authorization, SignedAuthorization};
+use alloy_primitives::{Bytes, Signature, TxKind, U256, address, b256};
+use alloy_sol_types::SolCall;
+use proptest::prelude::*;
+
+use super::*;
+use crate::calls::abi;
+use crate::manifest::{Action, ActionKind, Manifest, Rollback};
+
+const EXECUTOR: Address = address!("0xDad77910DbDFdE764fC21FCD4E74D71bBACA6D8D");
+const SAFE: Address = address!("0x5afe00000000000000000000000000000000005a");
+const MULTISEND: Address = address!("0x4040000000000000000000000000000000000040");
+const TIMELOCK: Address = address!("0x7100000000000000000000000000000000000071");
+const ADMIN: Address = address!("0xad000000000000000000000000000000000000ad");
+const PROXY: Address = address!("0xa1000000000000000000000000000000000000a1");
+const IMPL: Address = address!("0xb2000000000000000000000000000000000000b2");
+const EVIL: Address = address!("0xee000000000000000000000000000000000000ee");
+const NOW: u64 = 1_500;
+
+/// The knobs an attacker might turn inside the wrapped call.
+#[derive(Clone)]
+struct Inner {
+    implementation: Address,
+    salt: B256,
+    predecessor: B256,
+    safe_operation: u8,
+    extra_entry: bool,
+    drop_entry: bool,
+}
+
+impl Default for Inner {
+    fn default() -> Self {
+        Inner {
+            implementation: IMPL,
+            salt: B256::with_last_byte(1),
+            predecessor: B256::ZERO,
+            safe_operation: 1,
+            extra_entry: false,
+            drop_entry: false,
+        }
+    }
+}
+
+fn multisend_entry(to: Address, data: &[u8]) -> Vec<u8> {
+    let mut e = vec![0u8];
+    e.extend_from_slice(to.as_slice());
+    e.extend_from_slice(&[0u8; 32]);
+    e.extend_from_slice(&U256::from(data.len()).to_be_bytes::<32>());
+    e.extend_from_slice(data);
+    e
+}
+
+fn safe_calldata(i: &Inner) -> Vec<u8> {
+    let init = vec![0x5b, 0x4e, 0x12, 0x8c];
+    let upgrade =
+        abi::upgradeAndCallCall { proxy: PROXY, implementation: i.implementation, data: init.into() }
+            .abi_encode();
+    let schedule = abi::scheduleCall {
+        target: ADMIN,
+        value: U256::ZERO,
+        data: upgrade.into(),
+        predecessor: i.predecessor,
+        salt: i.salt,
+        delay: U256::from(172_800),
+    }
+    .abi_encode();
+    let mut packed = if i.drop_entry { vec![] } else { multisend_entry(TIMELOCK, &schedule) };
+    if i.extra_entry {
+        packed.extend(multisend_entry(PROXY, &abi::upgradeToCall { newImplementation: IMPL }.abi_encode()));
+    }
+    let multisend = abi::multiSendCall { transactions: packed.into() }.abi_encode();
+    abi::execTransactionCall {
+        to: MULTISEND,
+        value: U256::ZERO,
+        data: multisend.into(),
+        operation: i.safe_operation,
+        safeTxGas: U256::ZERO,
+        baseGas: U256::ZERO,
+        gasPrice: U256::ZERO,
+        gasToken: Address::ZERO,
+        refundReceiver: Address::ZERO,
+        signatures: vec![1u8; 65].into(),
+    }
+    .abi_encode()
+}
+
+fn upgrade_to() -> Vec<u8> {
+    abi::upgradeToCall { newImplementation: IMPL }.abi_encode()
+}
+
+fn manifest() -> LoadedManifest {
+    let base = Action {
+        name: "safe-schedule".to_string(),
+        kind: ActionKind::Call,
+        to: SAFE,
+        value: U256::ZERO,
+        data: safe_calldata(&Inner::default()),
+        nonce: None,
+        gas_limit_max: Some(500_000),
+        max_fee_per_gas_max: Some(100_000_000_000),
+        max_priority_fee_per_gas_max: Some(3_000_000_000),
+        authorizations: vec![],
+    };
+    let mut bound = base.clone();
+    bound.name = "direct-upgrade".to_string();
+    bound.to = PROXY;
+    bound.data = upgrade_to();
+    bound.nonce = Some(4);
+    let mut delegated = base.clone();
+    delegated.name = "delegated".to_string();
+    delegated.to = PROXY;
+    delegated.data = abi::transferOwnershipCall { newOwner: TIMELOCK }.abi_encode();
+    delegated.authorizations = vec![AuthorizationBound { chain_id: U256::from(1), address: IMPL, nonce: 9 }];
+    let m = Manifest {
+        release: "adversarial".to_string(),
+        chain_id: 1,
+        executor: EXECUTOR,
+        not_before: 1_000,
+        expires_at: 2_000,
+        allowed_targets: vec![SAFE, MULTISEND, TIMELOCK, ADMIN, PROXY, IMPL],
+        labels: vec![],
+        rollback: Rollback {
+            manifest_hash: b256!("0x2222222222222222222222222222222222222222222222222222222222222222"),
+            note: String::new(),
+        },
+        actions: vec![base, bound, delegated],
+    };
+    LoadedManifest::from_manifest(m).expect("valid manifest")
+}
+
+fn tx1559(to: Option<Address>, data: Vec<u8>) -> TxEip1559 {
+    TxEip1559 {
+        chain_id: 1,
+        nonce: 5,
+        gas_limit: 300_000,
+        max_fee_per_gas: 30_000_000_000,
+        max_priority_fee_per_gas: 2_000_000_000,
+        to: to.map_or(TxKind::Create, TxKind::Call),
+        value: U256::ZERO,
+        access_list: Default::default(),
+        input: Bytes::from(data),
+    }
+}
+
+fn proposal_of<T: SignableTransaction<Signature>>(tx: &T) -> Proposal {
+    let mut payload = Vec::new();
+    tx.encode_for_signing(&mut payload);
+    Proposal::new(DecodedTx::decode(&payload).expect("decodes")).expect("tree")
+}
+
+fn verdict_at(p: &Proposal, now: u64) -> Verdict {
+    let m = manifest();
+    check(&m, m.hash(), p, now)
+}
+
+fn codes(v: &Verdict) -> Vec<&'static str> {
+    v.reasons().iter().map(|r| r.code()).collect()
+}
+
+fn reasons_for(tx: TxEip1559) -> Vec<&'static str> {
+    codes(&verdict_at(&proposal_of(&tx), NOW))
+}
+
+fn with_inner(i: Inner) -> TxEip1559 {
+    tx1559(Some(SAFE), safe_calldata(&i))
+}
+
+#[test]
+fn the_approved_proposal_is_approved_with_its_payload() {
+    let p = proposal_of(&with_inner(Inner::default()));
+    let v = verdict_at(&p, NOW);
+    assert_eq!(codes(&v), Vec::<&str>::new());
+    assert_eq!(v.action(), Some(0));
+    let approval = v.approval().expect("approval");
+    assert_eq!(approval.signing_payload(), p.tx().signing_payload());
+    assert_eq!(approval.signing_hash(), p.tx().signing_hash());
+    assert_eq!(approval.executor(), EXECUTOR);
+    // Every check is listed, in table order.
+    let names: Vec<&str> = v.checks().iter().map(|c| c.check).collect();
+    assert_eq!(
+        names,
+        [
+            "manifest_hash",
+            "chain_id",
+            "tx_type",
+            "targets",
+            "targets",
+            "calldata",
+            "payload",
+            "value",
+            "nonce",
+            "gas",
+            "fees",
+            "window"
+        ]
+    );
+}
+
+#[test]
+fn adversarial_table() {
+    let base = || with_inner(Inner::default());
+    let cases: Vec<(&str, TxEip1559, &[&str])> = vec![
+        (
+            "benign: access list added",
+            {
+                let mut t = base();
+                t.access_list = alloy_eips::eip2930::AccessList(vec![alloy_eips::eip2930::AccessListItem {
+                    address: PROXY,
+                    storage_keys: vec![B256::ZERO],
+                }]);
+                t
+            },
+            &[],
+        ),
+        (
+            "benign: fees under the caps",
+            TxEip1559 { max_fee_per_gas: 1, max_priority_fee_per_gas: 1, ..base() },
+            &[],
+        ),
+        ("benign: unbound nonce", TxEip1559 { nonce: 99, ..base() }, &[]),
+        (
+            "target swapped",
+            TxEip1559 { to: TxKind::Call(EVIL), ..base() },
+            &["target_not_allowed", "payload_not_approved"],
+        ),
+        (
+            "implementation swapped inside Safe > MultiSend > Timelock > ProxyAdmin",
+            with_inner(Inner { implementation: EVIL, ..Inner::default() }),
+            &["nested_target_not_allowed", "payload_not_approved"],
+        ),
+        (
+            "extra sub-call",
+            with_inner(Inner { extra_entry: true, ..Inner::default() }),
+            &["payload_not_approved"],
+        ),
+        (
+            "missing sub-call",
+            with_inner(Inner { drop_entry: true, ..Inner::default() }),
+            &["payload_not_approved"],
+        ),
+        (
+            "trailing bytes",
+            {
+                let mut t = base();
+                let mut d = t.input.to_vec();
+                d.extend_from_slice(&[0; 32]);
+                t.input = d.into();
+                t
+            },
+            &["calldata_not_canonical", "payload_not_approved"],
+        ),
+        ("chain id", TxEip1559 { chain_id: 5, ..base() }, &["chain_id_mismatch"]),
+        ("value", TxEip1559 { value: U256::from(1), ..base() }, &["value_mismatch"]),
+        (
+            "CALL instead of DELEGATECALL",
+            with_inner(Inner { safe_operation: 0, ..Inner::default() }),
+            &["payload_not_approved"],
+        ),
+        (
+            "salt changed",
+            with_inner(Inner { salt: B256::with_last_byte(2), ..Inner::default() }),
+            &["payload_not_approved"],
+        ),
+        (
+            "predecessor changed",
+            with_inner(Inner { predecessor: B256::with_last_byte(3), ..Inner::default() }),
+            &["payload_not_approved"],
+        ),
+        ("gas above cap", TxEip1559 { gas_limit: 500_001, ..base() }, &["gas_above_cap"]),
+        ("max fee above cap", TxEip1559 { max_fee_per_gas: 100_000_000_001, ..base() }, &["fee_above_cap"]),
+        (
+            "priority fee above cap",
+            TxEip1559 { max_priority_fee_per_gas: 3_000_000_001, ..base() },
+            &["fee_above_cap"],
+        ),
+        (
+            "contract creation",
+            TxEip1559 { to: TxKind::Create, ..base() },
+            &["tx_type_not_allowed", "payload_not_approved"],
+        ),
+        (
+            "bound nonce differs",
+            TxEip1559 { nonce: 3, ..tx1559(Some(PROXY), upgrade_to()) },
+            &["nonce_mismatch"],
+        ),
+        ("bound nonce held", TxEip1559 { nonce: 4, ..tx1559(Some(PROXY), upgrade_to()) }, &[]),
+        (
+            "several failures are all reported",
+            TxEip1559 {
+                chain_id: 5,
+                value: U256::from(1),
+                gas_limit: 600_000,
+                max_fee_per_gas: 200_000_000_000,
+                ..base()
+            },
+            &["chain_id_mismatch", "value_mismatch", "gas_above_cap", "fee_above_cap"],
+        ),
+    ];
+    for (name, tx, expected) in cases {
+        assert_eq!(reasons_for(tx), expected.to_vec(), "case: {name}");
+    }
+}
+
+#[test]
+fn the_window_is_half_open() {
+    let p = proposal_of(&with_inner(Inner::default()));
+    assert_eq!(codes(&verdict_at(&p, 999)), ["window_not_open"]);
+    assert_eq!(codes(&verdict_at(&p, 1_000)), Vec::<&str>::new());
+    assert_eq!(codes(&verdict_at(&p, 1_999)), Vec::<&str>::new());
+    assert_eq!(codes(&verdict_at(&p, 2_000)), ["window_expired"]);
+}
+
+#[test]
+fn an_unapproved_manifest_is_trusted_for_nothing() {
+    let m = manifest();
+    let p = proposal_of(&TxEip1559 { chain_id: 5, ..with_inner(Inner::default()) });
+    let v = check(&m, ManifestHash(B256::with_last_byte(9)), &p, 0);
+    assert_eq!(codes(&v), ["manifest_hash_mismatch"]);
+    assert_eq!(v.checks().len(), 1);
+    assert!(v.approval().is_none());
+}
+
+fn auth(nonce: u64) -> SignedAuthorization {
+    SignedAuthorization::new_unchecked(
+        Authorization { chain_id: U256::from(1), address: IMPL, nonce },
+        0,
+        U256::from(1),
+        U256::from(1),
+    )
+}
+
+fn tx7702(to: Address, data: Vec<u8>, auths: Vec<SignedAuthorization>) -> TxEip7702 {
+    let b = tx1559(Some(to), data);
+    TxEip7702 {
+        chain_id: b.chain_id,
+        nonce: b.nonce,
+        gas_limit: b.gas_limit,
+        max_fee_per_gas: b.max_fee_per_gas,
+        max_priority_fee_per_gas: b.max_priority_fee_per_gas,
+        to,
+        value: b.value,
+        access_list: b.access_list,
+        authorization_list: auths,
+        input: b.input,
+    }
+}
+
+#[test]
+fn eip7702_authorizations_must_be_exactly_the_actions() {
+    let owner = abi::transferOwnershipCall { newOwner: TIMELOCK }.abi_encode();
+    let ok = proposal_of(&tx7702(PROXY, owner.clone(), vec![auth(9)]));
+    assert_eq!(codes(&verdict_at(&ok, NOW)), Vec::<&str>::new());
+    let wrong = proposal_of(&tx7702(PROXY, owner.clone(), vec![auth(10)]));
+    assert_eq!(codes(&verdict_at(&wrong, NOW)), ["tx_type_not_allowed"]);
+    let added = proposal_of(&tx7702(PROXY, owner.clone(), vec![auth(9), auth(9)]));
+    assert_eq!(codes(&verdict_at(&added, NOW)), ["tx_type_not_allowed"]);
+    // The action names authorizations, the tx is not a 7702 tx.
+    assert_eq!(reasons_for(tx1559(Some(PROXY), owner)), ["tx_type_not_allowed"]);
+    // An authorization added to an action that names none.
+    let smuggled = proposal_of(&tx7702(SAFE, safe_calldata(&Inner::default()), vec![auth(9)]));
+    assert_eq!(codes(&verdict_at(&smuggled, NOW)), ["tx_type_not_allowed"]);
+}
+
+#[test]
+fn legacy_without_eip155_is_missing_chain_id() {
+    let b = with_inner(Inner::default());
+    let legacy = TxLegacy {
+        chain_id: None,
+        nonce: 5,
+        gas_price: 1,
+        gas_limit: b.gas_limit,
+        to: b.to,
+        value: b.value,
+        input: b.input,
+    };
+    assert_eq!(codes(&verdict_at(&proposal_of(&legacy), NOW)), ["missing_chain_id"]);
+    let eip155 = TxLegacy { chain_id: Some(1), ..legacy.clone() };
+    assert_eq!(codes(&verdict_at(&proposal_of(&eip155), NOW)), Vec::<&str>::new());
+    let zero = TxLegacy { chain_id: Some(0), ..legacy };
+    assert_eq!(codes(&verdict_at(&proposal_of(&zero), NOW)), ["missing_chain_id"]);
+}
+
+#[test]
+fn with_signer_refuses_another_account() {
+    let p = proposal_of(&with_inner(Inner::default()));
+    let v = verdict_at(&p, NOW).with_signer(EVIL, EXECUTOR);
+    assert_eq!(codes(&v), ["signer_mismatch"]);
+    assert!(v.approval().is_none());
+    let v = verdict_at(&p, NOW).with_signer(EXECUTOR, EXECUTOR);
+    assert!(v.approval().is_some());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Flipping any single byte of an approved payload never yields an approval of a different
+    /// call: either the bytes no longer decode, or the verdict refuses, or (fees, nonce, access
+    /// list bytes) it approves the very same action with the very same (to, calldata, value).
+    #[test]
+    fn prop_flipped_payload_never_approves_another_call(index in any::<prop::sample::Index>(), flip in 1u8..=255) {
+        let original = proposal_of(&with_inner(Inner::default()));
+        let mut bytes = original.tx().signing_payload().to_vec();
+        let i = index.index(bytes.len());
+        bytes[i] ^= flip;
+        let Ok(tx) = DecodedTx::decode(&bytes) else { return Ok(()) };
+        let Ok(p) = Proposal::new(tx) else { return Ok(()) };
+        let v = verdict_at(&p, NOW);
+        if let Some(approval) = v.approval() {
+            prop_assert_eq!(approval.action(), 0);
+            prop_assert_eq!(approval.signing_payload(), &bytes[..]);
+            prop_assert_eq!(p.tx().to(), original.tx().to());
+            prop_assert_eq!(p.tx().input(), original.tx().input());
+            prop_assert_eq!(p.tx().value(), original.tx().value());
+            prop_assert_eq!(p.tx().chain_id(), Some(1));
+        }
+    }
+
+    /// Whatever the calldata, nothing whose target or reached addresses leave the allowlist passes.
+    #[test]
+    fn prop_nothing_outside_the_allowlist_passes(target in any::<[u8; 20]>(), implementation in any::<[u8; 20]>()) {
+        let target = Address::from(target);
+        let implementation = Address::from(implementation);
+        let data = safe_calldata(&Inner { implementation, ..Inner::default() });
+        let p = proposal_of(&tx1559(Some(target), data));
+        let v = verdict_at(&p, NOW);
+        let m = manifest();
+        let outside = !m.manifest().is_allowed(&target) || !m.manifest().is_allowed(&implementation);
+        if outside {
+            prop_assert!(!v.approved());
+            prop_assert!(v.approval().is_none());
+        }
+    }
+}

@@ -1,0 +1,32 @@
+//! The policy core of bounded-signer: everything the signer decides before a device is touched.
+//!
+//! It owns the release manifest model and its one canonical CBOR encoding, the exact decoding of
+//! the transaction a Ledger would sign, the call tree under it (Safe, MultiSend, Timelock,
+//! ProxyAdmin, UUPS), and [`check`], which matches a proposal against an approved manifest.
+//!
+//! What it never does: read a file, a clock, a socket or a random number generator. `now` is an
+//! argument, input arrives as byte slices, and results are plain values. That keeps it small
+//! enough to audit line by line, to fuzz, and to run inside a device app some day.
+//!
+//! The only way to obtain an [`Approval`] (what the signing path requires) is an approving
+//! [`check`], and the approval carries the exact payload bytes that were checked, so nothing can be
+//! re-serialized between the decision and the signature.
+#![no_std]
+#![forbid(unsafe_code)]
+#![cfg_attr(not(test), deny(clippy::indexing_slicing, clippy::arithmetic_side_effects, clippy::panic))]
+
+extern crate alloc;
+
+pub mod calls;
+pub mod check;
+pub mod limits;
+pub mod manifest;
+pub mod tx;
+
+pub use alloy_primitives::{Address, B256, U256, keccak256};
+pub use calls::{ArgValue, CallNode, CallTreeError, Operation};
+pub use check::{Approval, CheckOutcome, Proposal, Reason, Verdict, check};
+pub use manifest::{
+    Action, ActionKind, AuthorizationBound, LoadedManifest, Manifest, ManifestError, ManifestHash, Rollback,
+};
+pub use tx::{DecodedTx, TxDecodeError, TxForm, TxType};

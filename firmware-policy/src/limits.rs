@@ -1,0 +1,21 @@
+//! Size and depth limits. Every reader of outside input enforces one of these before it allocates,
+//! so a hostile file costs at most a bounded amount of memory and work.
+
+/// Largest canonical manifest accepted (bytes).
+pub const MAX_MANIFEST_BYTES: usize = 1 << 20;
+/// Most actions one manifest may approve.
+pub const MAX_ACTIONS: usize = 4096;
+/// Largest decoded transaction (bytes of the signing payload or signed raw tx).
+pub const MAX_TX_BYTES: usize = 1 << 20;
+/// Deepest call tree accepted: the root is depth 0.
+pub const MAX_CALL_DEPTH: usize = 8;
+/// Longest free text fields (bytes of UTF-8): release name, labels, action names.
+pub const MAX_NAME_BYTES: usize = 256;
+/// Longest rollback note (bytes of UTF-8).
+pub const MAX_NOTE_BYTES: usize = 4096;
+/// Most labels in one manifest.
+pub const MAX_LABELS: usize = 4096;
+/// Most allowed targets in one manifest.
+pub const MAX_TARGETS: usize = 4096;
+/// Most EIP-7702 authorizations one action may name.
+pub const MAX_AUTHORIZATIONS: usize = 64;

@@ -1,0 +1,654 @@
+//! The release manifest: what may be signed, by whom, on which chain, when, and how it is undone.
+//!
+//! A [`Manifest`] is the decoded model. It only becomes trustworthy as a [`LoadedManifest`]: the
+//! canonical bytes it came from, their hash, and proof that every validity rule of the spec holds.
+//! Both the authoring path (`manifest build`) and every reader go through [`Manifest::validate`],
+//! so a manifest that one side accepts the other cannot refuse.
+
+mod canonical;
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use alloy_primitives::{Address, B256, U256, keccak256};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+
+use crate::calls::{self, CallNode, CallTreeError, Operation};
+use crate::limits;
+
+/// The format string every v1 manifest carries; any other value is refused, never guessed.
+pub const FORMAT_V1: &str = "bounded-signer/manifest/v1";
+
+/// keccak256 of a manifest's canonical bytes: the value governance approves.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ManifestHash(pub B256);
+
+impl fmt::Display for ManifestHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:#x}", self.0)
+    }
+}
+
+impl fmt::Debug for ManifestHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ManifestHash({:#x})", self.0)
+    }
+}
+
+/// What an action approves. v1 knows only plain calls; Safe co-signing adds a kind without a
+/// format change because the key is already written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ActionKind {
+    /// A transaction the executor signs and sends itself.
+    Call,
+}
+
+impl ActionKind {
+    /// The text written in the manifest.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionKind::Call => "call",
+        }
+    }
+
+    /// Parses the manifest text; `None` for kinds this version does not know.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "call" => Some(ActionKind::Call),
+            _ => None,
+        }
+    }
+}
+
+/// One EIP-7702 authorization an action allows its transaction to carry (the signed tuple's
+/// unsigned part; the signature itself is not bound).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AuthorizationBound {
+    /// Chain id the authorization is valid on (0 = any chain).
+    pub chain_id: U256,
+    /// The delegate whose code the authority account will run.
+    pub address: Address,
+    /// The authority's nonce at which the authorization applies.
+    pub nonce: u64,
+}
+
+/// One transaction the executor may sign.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Action {
+    /// Unique name shown to signers and journaled with the signature.
+    pub name: String,
+    /// What kind of signature this action approves.
+    pub kind: ActionKind,
+    /// The exact target of the transaction.
+    pub to: Address,
+    /// The exact value in wei.
+    pub value: U256,
+    /// The exact calldata.
+    pub data: Vec<u8>,
+    /// The executor's account nonce, when the release binds it.
+    pub nonce: Option<u64>,
+    /// Upper bound on the gas limit.
+    pub gas_limit_max: Option<u64>,
+    /// Upper bound on maxFeePerGas, and on gasPrice of legacy and EIP-2930 transactions.
+    pub max_fee_per_gas_max: Option<u128>,
+    /// Upper bound on maxPriorityFeePerGas.
+    pub max_priority_fee_per_gas_max: Option<u128>,
+    /// The exact EIP-7702 authorization list allowed; empty means no 7702 transaction.
+    pub authorizations: Vec<AuthorizationBound>,
+}
+
+impl Zeroize for Action {
+    fn zeroize(&mut self) {
+        self.name.zeroize();
+        self.to.0.0.zeroize();
+        self.value = U256::ZERO;
+        self.data.zeroize();
+        self.nonce.zeroize();
+        self.gas_limit_max.zeroize();
+        self.max_fee_per_gas_max.zeroize();
+        self.max_priority_fee_per_gas_max.zeroize();
+        for auth in &mut self.authorizations {
+            auth.address.0.0.zeroize();
+            auth.chain_id = U256::ZERO;
+            auth.nonce.zeroize();
+        }
+        self.authorizations.clear();
+    }
+}
+
+impl Drop for Action {
+    fn drop(&mut self) {
+        self.zeroize();
+    }
+}
+
+impl ZeroizeOnDrop for Action {}
+
+impl fmt::Debug for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Action")
+            .field("name", &self.name)
+            .field("to", &self.to)
+            .field("calldata_len", &self.data.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The planned way back: the hash of an approved rollback manifest.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Rollback {
+    /// Hash of the rollback release's manifest.
+    pub manifest_hash: B256,
+    /// Free text for signers; empty when the author gave none.
+    pub note: String,
+}
+
+/// The decoded release manifest. Construct it by authoring (then [`Manifest::validate`]) or by
+/// [`LoadedManifest::from_canonical_bytes`]; the canonical bytes are the only identity it has.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Manifest {
+    /// Free text shown to signers.
+    pub release: String,
+    /// The only chain the release may be signed for.
+    pub chain_id: u64,
+    /// The only account allowed to sign.
+    pub executor: Address,
+    /// Unix seconds; signing opens at this instant.
+    pub not_before: u64,
+    /// Unix seconds; signing is closed from this instant on.
+    pub expires_at: u64,
+    /// Every address that is called, or becomes code, at any depth; sorted and deduplicated.
+    pub allowed_targets: Vec<Address>,
+    /// Names shown next to addresses; sorted by address, one per address.
+    pub labels: Vec<(Address, String)>,
+    /// The planned reverse path.
+    pub rollback: Rollback,
+    /// The approved transactions, in the order matching tries them.
+    pub actions: Vec<Action>,
+}
+
+impl Zeroize for Manifest {
+    fn zeroize(&mut self) {
+        self.release.zeroize();
+        self.chain_id.zeroize();
+        self.executor.0.0.zeroize();
+        self.not_before.zeroize();
+        self.expires_at.zeroize();
+        for target in &mut self.allowed_targets {
+            target.0.0.zeroize();
+        }
+        self.allowed_targets.clear();
+        for (address, label) in &mut self.labels {
+            address.0.0.zeroize();
+            label.zeroize();
+        }
+        self.labels.clear();
+        self.rollback.manifest_hash.0.zeroize();
+        self.rollback.note.zeroize();
+        for action in &mut self.actions {
+            action.zeroize();
+        }
+        self.actions.clear();
+    }
+}
+
+impl Drop for Manifest {
+    fn drop(&mut self) {
+        self.zeroize();
+    }
+}
+
+impl ZeroizeOnDrop for Manifest {}
+
+impl fmt::Debug for Manifest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Manifest")
+            .field("release", &self.release)
+            .field("chain_id", &self.chain_id)
+            .field("executor", &self.executor)
+            .field("actions", &self.actions.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where in a manifest a problem is: `actions[3].data`, `rollback.manifest_hash`, `labels[0]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Field {
+    /// Top-level key.
+    pub name: &'static str,
+    /// Index into a top-level list, when the key is one.
+    pub index: Option<usize>,
+    /// Key inside that entry.
+    pub sub: Option<&'static str>,
+}
+
+impl Field {
+    /// A top-level field.
+    pub const fn top(name: &'static str) -> Self {
+        Field { name, index: None, sub: None }
+    }
+
+    /// An entry of a top-level list.
+    pub const fn item(name: &'static str, index: usize) -> Self {
+        Field { name, index: Some(index), sub: None }
+    }
+
+    /// A key inside an entry of a top-level list (or inside a top-level map).
+    pub const fn sub(self, sub: &'static str) -> Self {
+        Field { sub: Some(sub), ..self }
+    }
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name)?;
+        if let Some(index) = self.index {
+            write!(f, "[{index}]")?;
+        }
+        if let Some(sub) = self.sub {
+            write!(f, ".{sub}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Why a manifest was refused. Every variant names the field; decoding errors also the offset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ManifestError {
+    /// What is wrong.
+    pub kind: ManifestErrorKind,
+    /// Where, by field, when known.
+    pub field: Option<Field>,
+    /// Where, by byte offset into the CBOR, when the problem was found while decoding.
+    pub offset: Option<usize>,
+}
+
+impl ManifestError {
+    pub(crate) const fn at(kind: ManifestErrorKind, field: Field) -> Self {
+        ManifestError { kind, field: Some(field), offset: None }
+    }
+}
+
+/// The kinds of manifest problems; `Display` words them for people.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ManifestErrorKind {
+    /// The file is larger than [`limits::MAX_MANIFEST_BYTES`].
+    TooLarge {
+        /// Bytes in the input.
+        len: usize,
+    },
+    /// The bytes are not well-formed CBOR.
+    MalformedCbor,
+    /// The CBOR ends before the item does.
+    Truncated,
+    /// A CBOR item has another type than the schema wants.
+    UnexpectedType {
+        /// What the schema wants.
+        expected: &'static str,
+    },
+    /// A map key the schema does not define.
+    UnknownKey {
+        /// The key read.
+        key: u64,
+    },
+    /// A key the schema requires is absent.
+    MissingKey,
+    /// The format string is not one this version reads.
+    UnknownFormat,
+    /// An action kind this version does not know.
+    UnknownActionKind,
+    /// The `safes` list is reserved for Safe co-signing and must be empty in v1.
+    SafesNotSupported,
+    /// A byte string has the wrong length.
+    WrongLength {
+        /// The length the schema wants.
+        expected: usize,
+    },
+    /// A text field is not UTF-8.
+    InvalidUtf8,
+    /// A text field is longer than its limit.
+    TextTooLong {
+        /// The limit in bytes.
+        max: usize,
+    },
+    /// A number does not fit its field.
+    NumberTooLarge,
+    /// A list is longer than its limit.
+    TooMany {
+        /// The limit.
+        max: usize,
+    },
+    /// Bytes follow the manifest.
+    TrailingBytes,
+    /// The bytes decode, but are not the canonical encoding of what they decode to.
+    NotCanonical,
+    /// `not_before` is not before `expires_at`.
+    EmptyWindow,
+    /// The rollback reference is the zero hash: a rollback that names nothing.
+    RollbackMissing,
+    /// The manifest approves no action.
+    NoActions,
+    /// The executor is the zero address.
+    ZeroExecutor,
+    /// The chain id is zero.
+    ZeroChainId,
+    /// Two actions share a name.
+    DuplicateActionName,
+    /// Two actions share (to, data, value, nonce).
+    DuplicateAction,
+    /// An action's `to` is not in `allowed_targets`.
+    TargetNotAllowed {
+        /// The address.
+        address: Address,
+    },
+    /// A call target or new implementation inside an action's call tree is not allowed.
+    NestedTargetNotAllowed {
+        /// The address.
+        address: Address,
+    },
+    /// An action's calldata is not the exact ABI encoding of its arguments.
+    CalldataNotCanonical,
+    /// An action's call tree could not be decoded.
+    CallTree(CallTreeError),
+    /// Two labels name the same address.
+    DuplicateLabel,
+    /// A text field holds a control or bidirectional-override character.
+    ControlCharacter,
+}
+
+impl fmt::Display for ManifestErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use ManifestErrorKind as K;
+        match self {
+            K::TooLarge { len } => {
+                write!(f, "manifest is {len} bytes, more than the {} byte limit", limits::MAX_MANIFEST_BYTES)
+            }
+            K::MalformedCbor => f.write_str("malformed CBOR"),
+            K::Truncated => f.write_str("CBOR ends in the middle of an item"),
+            K::UnexpectedType { expected } => write!(f, "expected {expected}"),
+            K::UnknownKey { key } => write!(f, "unknown key {key}"),
+            K::MissingKey => f.write_str("required key is missing"),
+            K::UnknownFormat => write!(f, "unknown manifest format (this tool reads {FORMAT_V1:?})"),
+            K::UnknownActionKind => f.write_str("unknown action kind (v1 knows \"call\")"),
+            K::SafesNotSupported => {
+                f.write_str("the safes list is reserved for Safe co-signing and must be empty in v1")
+            }
+            K::WrongLength { expected } => write!(f, "expected {expected} bytes"),
+            K::InvalidUtf8 => f.write_str("text is not valid UTF-8"),
+            K::TextTooLong { max } => write!(f, "text longer than {max} bytes"),
+            K::NumberTooLarge => f.write_str("number too large for this field"),
+            K::TooMany { max } => write!(f, "more than {max} entries"),
+            K::TrailingBytes => f.write_str("bytes follow the end of the manifest"),
+            K::NotCanonical => {
+                f.write_str("not the canonical encoding (RFC 8949 core deterministic, normalized manifest)")
+            }
+            K::EmptyWindow => f.write_str("not_before must be earlier than expires_at"),
+            K::RollbackMissing => {
+                f.write_str("rollback.manifest_hash must name the approved rollback manifest")
+            }
+            K::NoActions => f.write_str("the manifest approves no action"),
+            K::ZeroExecutor => f.write_str("the executor is the zero address"),
+            K::ZeroChainId => f.write_str("chain_id must not be 0"),
+            K::DuplicateActionName => f.write_str("another action has the same name"),
+            K::DuplicateAction => f.write_str("another action has the same (to, data, value, nonce)"),
+            K::TargetNotAllowed { address } => {
+                write!(f, "{} is not in allowed_targets", address.to_checksum(None))
+            }
+            K::NestedTargetNotAllowed { address } => write!(
+                f,
+                "the call tree reaches {}, which is not in allowed_targets",
+                address.to_checksum(None)
+            ),
+            K::CalldataNotCanonical => f.write_str("calldata is not the exact ABI encoding of its arguments"),
+            K::CallTree(e) => write!(f, "calldata: {e}"),
+            K::DuplicateLabel => f.write_str("another label names the same address"),
+            K::ControlCharacter => f.write_str("text holds a control or bidirectional formatting character"),
+        }
+    }
+}
+
+impl fmt::Display for ManifestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.field, self.offset) {
+            (Some(field), Some(offset)) => write!(f, "{field} (byte {offset}): {}", self.kind),
+            (Some(field), None) => write!(f, "{field}: {}", self.kind),
+            (None, Some(offset)) => write!(f, "byte {offset}: {}", self.kind),
+            (None, None) => write!(f, "{}", self.kind),
+        }
+    }
+}
+
+impl core::error::Error for ManifestError {}
+
+/// True for characters a terminal could use to hide or reorder text: C0/C1 controls and the
+/// Unicode bidirectional formatting characters (the "Trojan Source" set).
+pub fn is_deceptive_char(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}')
+        || ('\u{202A}'..='\u{202E}').contains(&c)
+        || ('\u{2066}'..='\u{2069}').contains(&c)
+}
+
+fn check_text(text: &str, max: usize, field: Field) -> Result<(), ManifestError> {
+    if text.len() > max {
+        return Err(ManifestError::at(ManifestErrorKind::TextTooLong { max }, field));
+    }
+    if text.chars().any(is_deceptive_char) {
+        return Err(ManifestError::at(ManifestErrorKind::ControlCharacter, field));
+    }
+    Ok(())
+}
+
+impl Manifest {
+    /// Sorts and deduplicates what the canonical form keeps sorted, so the same release always
+    /// compiles to the same bytes whatever order its author wrote.
+    pub fn normalize(&mut self) {
+        self.allowed_targets.sort_unstable();
+        self.allowed_targets.dedup();
+        self.labels.sort_by_key(|(address, _)| *address);
+    }
+
+    /// Checks every validity rule of the spec and returns the decoded call tree of each action.
+    ///
+    /// Authoring and reading both call this, so the rules live in one place.
+    pub fn validate(&self) -> Result<Vec<CallNode>, ManifestError> {
+        use ManifestErrorKind as K;
+        check_text(&self.release, limits::MAX_NAME_BYTES, Field::top("release"))?;
+        if self.chain_id == 0 {
+            return Err(ManifestError::at(K::ZeroChainId, Field::top("chain_id")));
+        }
+        if self.executor == Address::ZERO {
+            return Err(ManifestError::at(K::ZeroExecutor, Field::top("executor")));
+        }
+        if self.not_before >= self.expires_at {
+            return Err(ManifestError::at(K::EmptyWindow, Field::top("expires_at")));
+        }
+        if self.allowed_targets.len() > limits::MAX_TARGETS {
+            let kind = K::TooMany { max: limits::MAX_TARGETS };
+            return Err(ManifestError::at(kind, Field::top("allowed_targets")));
+        }
+        if !self.allowed_targets.windows(2).all(|w| matches!(w, [a, b] if a < b)) {
+            return Err(ManifestError::at(K::NotCanonical, Field::top("allowed_targets")));
+        }
+        if self.labels.len() > limits::MAX_LABELS {
+            let kind = K::TooMany { max: limits::MAX_LABELS };
+            return Err(ManifestError::at(kind, Field::top("labels")));
+        }
+        for (index, pair) in self.labels.windows(2).enumerate() {
+            if let [(a, _), (b, _)] = pair {
+                if a == b {
+                    let field = Field::item("labels", index.saturating_add(1));
+                    return Err(ManifestError::at(K::DuplicateLabel, field));
+                }
+                if a > b {
+                    return Err(ManifestError::at(K::NotCanonical, Field::top("labels")));
+                }
+            }
+        }
+        for (index, (_, label)) in self.labels.iter().enumerate() {
+            check_text(label, limits::MAX_NAME_BYTES, Field::item("labels", index))?;
+        }
+        if self.rollback.manifest_hash == B256::ZERO {
+            let field = Field::top("rollback").sub("manifest_hash");
+            return Err(ManifestError::at(K::RollbackMissing, field));
+        }
+        check_text(&self.rollback.note, limits::MAX_NOTE_BYTES, Field::top("rollback").sub("note"))?;
+        if self.actions.is_empty() {
+            return Err(ManifestError::at(K::NoActions, Field::top("actions")));
+        }
+        if self.actions.len() > limits::MAX_ACTIONS {
+            let kind = K::TooMany { max: limits::MAX_ACTIONS };
+            return Err(ManifestError::at(kind, Field::top("actions")));
+        }
+        let mut trees = Vec::with_capacity(self.actions.len());
+        for (index, action) in self.actions.iter().enumerate() {
+            trees.push(self.validate_action(index, action)?);
+        }
+        Ok(trees)
+    }
+
+    fn validate_action(&self, index: usize, action: &Action) -> Result<CallNode, ManifestError> {
+        use ManifestErrorKind as K;
+        let field = Field::item("actions", index);
+        check_text(&action.name, limits::MAX_NAME_BYTES, field.sub("name"))?;
+        if action.name.is_empty() {
+            return Err(ManifestError::at(K::MissingKey, field.sub("name")));
+        }
+        for earlier in self.actions.iter().take(index) {
+            if earlier.name == action.name {
+                return Err(ManifestError::at(K::DuplicateActionName, field.sub("name")));
+            }
+            if earlier.to == action.to
+                && earlier.data == action.data
+                && earlier.value == action.value
+                && earlier.nonce == action.nonce
+            {
+                return Err(ManifestError::at(K::DuplicateAction, field));
+            }
+        }
+        if action.authorizations.len() > limits::MAX_AUTHORIZATIONS {
+            let kind = K::TooMany { max: limits::MAX_AUTHORIZATIONS };
+            return Err(ManifestError::at(kind, field.sub("authorizations")));
+        }
+        if !self.is_allowed(&action.to) {
+            let kind = K::TargetNotAllowed { address: action.to };
+            return Err(ManifestError::at(kind, field.sub("to")));
+        }
+        let tree = calls::decode_call(Some(action.to), action.value, Operation::Call, &action.data)
+            .map_err(|e| ManifestError::at(K::CallTree(e), field.sub("data")))?;
+        if let Some(address) = tree.reached_addresses().into_iter().find(|a| !self.is_allowed(a)) {
+            let kind = K::NestedTargetNotAllowed { address };
+            return Err(ManifestError::at(kind, field.sub("data")));
+        }
+        if !tree.is_canonical() {
+            return Err(ManifestError::at(K::CalldataNotCanonical, field.sub("data")));
+        }
+        Ok(tree)
+    }
+
+    /// Whether `address` is in the allowlist (which is sorted, so this is a binary search).
+    pub fn is_allowed(&self, address: &Address) -> bool {
+        self.allowed_targets.binary_search(address).is_ok()
+    }
+
+    /// The label for `address`, if the manifest gives one.
+    pub fn label(&self, address: &Address) -> Option<&str> {
+        self.labels
+            .binary_search_by(|(a, _)| a.cmp(address))
+            .ok()
+            .and_then(|i| self.labels.get(i))
+            .map(|(_, label)| label.as_str())
+    }
+
+    /// The canonical CBOR bytes of this manifest.
+    pub fn to_canonical_bytes(&self) -> Zeroizing<Vec<u8>> {
+        canonical::encode(self)
+    }
+}
+
+/// A manifest read from its canonical bytes and found valid: the only form `check` accepts.
+pub struct LoadedManifest {
+    manifest: Manifest,
+    bytes: Zeroizing<Vec<u8>>,
+    hash: ManifestHash,
+    trees: Vec<CallNode>,
+}
+
+impl LoadedManifest {
+    /// Decodes, re-encodes and compares, hashes and validates. Anything but the one canonical
+    /// byte string of a valid manifest is refused with the field and offset.
+    pub fn from_canonical_bytes(bytes: &[u8]) -> Result<Self, ManifestError> {
+        if bytes.len() > limits::MAX_MANIFEST_BYTES {
+            return Err(ManifestError {
+                kind: ManifestErrorKind::TooLarge { len: bytes.len() },
+                field: None,
+                offset: None,
+            });
+        }
+        let manifest = canonical::decode(bytes)?;
+        let reencoded = canonical::encode(&manifest);
+        if reencoded.as_slice() != bytes {
+            let offset = reencoded.iter().zip(bytes).position(|(a, b)| a != b);
+            let offset = offset.unwrap_or_else(|| reencoded.len().min(bytes.len()));
+            return Err(ManifestError {
+                kind: ManifestErrorKind::NotCanonical,
+                field: None,
+                offset: Some(offset),
+            });
+        }
+        let trees = manifest.validate()?;
+        let hash = ManifestHash(keccak256(bytes));
+        Ok(LoadedManifest { manifest, bytes: reencoded, hash, trees })
+    }
+
+    /// Validates an authored manifest and encodes it: the compile step of `manifest build`.
+    pub fn from_manifest(mut manifest: Manifest) -> Result<Self, ManifestError> {
+        manifest.normalize();
+        let trees = manifest.validate()?;
+        let bytes = canonical::encode(&manifest);
+        if bytes.len() > limits::MAX_MANIFEST_BYTES {
+            return Err(ManifestError {
+                kind: ManifestErrorKind::TooLarge { len: bytes.len() },
+                field: None,
+                offset: None,
+            });
+        }
+        let hash = ManifestHash(keccak256(bytes.as_slice()));
+        Ok(LoadedManifest { manifest, bytes, hash, trees })
+    }
+
+    /// The decoded manifest.
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    /// The canonical bytes (what the hash covers).
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// keccak256 of the canonical bytes.
+    pub fn hash(&self) -> ManifestHash {
+        self.hash
+    }
+
+    /// The decoded call tree of action `index`.
+    pub fn action_tree(&self, index: usize) -> Option<&CallNode> {
+        self.trees.get(index)
+    }
+}
+
+impl fmt::Debug for LoadedManifest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LoadedManifest")
+            .field("hash", &self.hash)
+            .field("manifest", &self.manifest)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,575 @@
+//! The manifest's one byte string: RFC 8949 core deterministic CBOR with small integer keys.
+//!
+//! Encoding writes every key, in ascending order, with shortest-form heads and definite lengths;
+//! absent optional values are `null`, so "omitted" and "given as the default" encode alike.
+//! Decoding is strict about the schema (types, lengths, unknown and missing keys) and leaves
+//! byte-level canonicality to the caller, which re-encodes and compares: one rule, no gaps.
+//!
+//! Schema (documented with a hex example in `docs/manifest-format.md`):
+//!
+//! ```text
+//! manifest = { 0: format text, 1: release text, 2: chain_id uint, 3: executor bytes(20),
+//!              4: not_before uint, 5: expires_at uint, 6: [* bytes(20)] allowed_targets,
+//!              7: { * bytes(20) => text } labels, 8: { 0: bytes(32) hash, 1: text note },
+//!              9: [* action], 10: [] safes }
+//! action   = { 0: name text, 1: kind text, 2: to bytes(20), 3: value uint/bignum,
+//!              4: data bytes, 5: nonce uint/null, 6: gas_limit_max uint/null,
+//!              7: max_fee_per_gas_max uint/bignum/null, 8: max_priority_fee_per_gas_max …,
+//!              9: [* [chain_id uint/bignum, address bytes(20), nonce uint]] authorizations }
+//! ```
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use alloy_primitives::{Address, B256, U256};
+use ciborium_ll::{Decoder, Encoder, Header, simple, tag};
+use zeroize::Zeroizing;
+
+use super::{
+    Action, ActionKind, AuthorizationBound, FORMAT_V1, Field, Manifest, ManifestError,
+    ManifestErrorKind as K, Rollback,
+};
+use crate::limits;
+
+const MANIFEST_KEYS: [&str; 11] = [
+    "format",
+    "release",
+    "chain_id",
+    "executor",
+    "not_before",
+    "expires_at",
+    "allowed_targets",
+    "labels",
+    "rollback",
+    "actions",
+    "safes",
+];
+const ACTION_KEYS: [&str; 10] = [
+    "name",
+    "kind",
+    "to",
+    "value",
+    "data",
+    "nonce",
+    "gas_limit_max",
+    "max_fee_per_gas_max",
+    "max_priority_fee_per_gas_max",
+    "authorizations",
+];
+const ROLLBACK_KEYS: [&str; 2] = ["manifest_hash", "note"];
+
+// ---------------------------------------------------------------------------------------------
+// Encoding
+
+/// Counts bytes, so the output buffer can be allocated once at its exact size: a growing `Vec`
+/// would leave unzeroed copies of the manifest behind in freed memory.
+struct Counter(usize);
+
+impl ciborium_io::Write for Counter {
+    type Error = core::convert::Infallible;
+    fn write_all(&mut self, data: &[u8]) -> Result<(), Self::Error> {
+        self.0 = self.0.saturating_add(data.len());
+        Ok(())
+    }
+    fn flush(&mut self) -> Result<(), Self::Error> {
+        Ok(())
+    }
+}
+
+/// Appends into a vector whose capacity was reserved up front; never reallocates.
+struct Exact<'a>(&'a mut Vec<u8>);
+
+impl ciborium_io::Write for Exact<'_> {
+    type Error = core::convert::Infallible;
+    fn write_all(&mut self, data: &[u8]) -> Result<(), Self::Error> {
+        debug_assert!(self.0.capacity().saturating_sub(self.0.len()) >= data.len());
+        self.0.extend_from_slice(data);
+        Ok(())
+    }
+    fn flush(&mut self) -> Result<(), Self::Error> {
+        Ok(())
+    }
+}
+
+/// Encodes `manifest` in canonical form.
+pub(super) fn encode(manifest: &Manifest) -> Zeroizing<Vec<u8>> {
+    let mut counter = Counter(0);
+    write_manifest(&mut Encoder::from(&mut counter), manifest);
+    let len = counter.0;
+    let mut out = Zeroizing::new(Vec::with_capacity(len));
+    write_manifest(&mut Encoder::from(Exact(&mut out)), manifest);
+    out
+}
+
+trait Sink {
+    fn head(&mut self, header: Header);
+    fn raw(&mut self, data: &[u8]);
+}
+
+impl<W: ciborium_io::Write<Error = core::convert::Infallible>> Sink for Encoder<W> {
+    fn head(&mut self, header: Header) {
+        let Ok(()) = self.push(header);
+    }
+    fn raw(&mut self, data: &[u8]) {
+        let Ok(()) = ciborium_io::Write::write_all(self, data);
+    }
+}
+
+fn key(out: &mut impl Sink, k: usize) {
+    out.head(Header::Positive(k as u64));
+}
+
+fn bytes(out: &mut impl Sink, data: &[u8]) {
+    out.head(Header::Bytes(Some(data.len())));
+    out.raw(data);
+}
+
+fn text(out: &mut impl Sink, s: &str) {
+    out.head(Header::Text(Some(s.len())));
+    out.raw(s.as_bytes());
+}
+
+fn null(out: &mut impl Sink) {
+    out.head(Header::Simple(simple::NULL));
+}
+
+/// Unsigned integers: major type 0 when they fit 64 bits, else tag 2 with the minimal
+/// big-endian bytes (RFC 8949 preferred serialization).
+fn uint(out: &mut impl Sink, value: U256) {
+    match u64::try_from(value) {
+        Ok(small) => out.head(Header::Positive(small)),
+        Err(_) => {
+            let be = value.to_be_bytes::<32>();
+            let first = be.iter().position(|b| *b != 0).unwrap_or(be.len());
+            out.head(Header::Tag(tag::BIGPOS));
+            bytes(out, be.get(first..).unwrap_or_default());
+        }
+    }
+}
+
+fn opt_uint(out: &mut impl Sink, value: Option<U256>) {
+    match value {
+        Some(v) => uint(out, v),
+        None => null(out),
+    }
+}
+
+fn write_manifest(out: &mut impl Sink, m: &Manifest) {
+    out.head(Header::Map(Some(MANIFEST_KEYS.len())));
+    key(out, 0);
+    text(out, FORMAT_V1);
+    key(out, 1);
+    text(out, &m.release);
+    key(out, 2);
+    out.head(Header::Positive(m.chain_id));
+    key(out, 3);
+    bytes(out, m.executor.as_slice());
+    key(out, 4);
+    out.head(Header::Positive(m.not_before));
+    key(out, 5);
+    out.head(Header::Positive(m.expires_at));
+    key(out, 6);
+    out.head(Header::Array(Some(m.allowed_targets.len())));
+    for target in &m.allowed_targets {
+        bytes(out, target.as_slice());
+    }
+    key(out, 7);
+    out.head(Header::Map(Some(m.labels.len())));
+    for (address, label) in &m.labels {
+        bytes(out, address.as_slice());
+        text(out, label);
+    }
+    key(out, 8);
+    out.head(Header::Map(Some(ROLLBACK_KEYS.len())));
+    key(out, 0);
+    bytes(out, m.rollback.manifest_hash.as_slice());
+    key(out, 1);
+    text(out, &m.rollback.note);
+    key(out, 9);
+    out.head(Header::Array(Some(m.actions.len())));
+    for action in &m.actions {
+        write_action(out, action);
+    }
+    key(out, 10);
+    out.head(Header::Array(Some(0)));
+}
+
+fn write_action(out: &mut impl Sink, a: &Action) {
+    out.head(Header::Map(Some(ACTION_KEYS.len())));
+    key(out, 0);
+    text(out, &a.name);
+    key(out, 1);
+    text(out, a.kind.as_str());
+    key(out, 2);
+    bytes(out, a.to.as_slice());
+    key(out, 3);
+    uint(out, a.value);
+    key(out, 4);
+    bytes(out, &a.data);
+    key(out, 5);
+    opt_uint(out, a.nonce.map(U256::from));
+    key(out, 6);
+    opt_uint(out, a.gas_limit_max.map(U256::from));
+    key(out, 7);
+    opt_uint(out, a.max_fee_per_gas_max.map(U256::from));
+    key(out, 8);
+    opt_uint(out, a.max_priority_fee_per_gas_max.map(U256::from));
+    key(out, 9);
+    out.head(Header::Array(Some(a.authorizations.len())));
+    for auth in &a.authorizations {
+        out.head(Header::Array(Some(3)));
+        uint(out, auth.chain_id);
+        bytes(out, auth.address.as_slice());
+        out.head(Header::Positive(auth.nonce));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoding
+
+/// Reads from a slice with an error type of our own, whatever features ciborium-io has.
+struct Slice<'a>(&'a [u8]);
+
+struct EndOfInput;
+
+impl ciborium_io::Read for Slice<'_> {
+    type Error = EndOfInput;
+    fn read_exact(&mut self, data: &mut [u8]) -> Result<(), Self::Error> {
+        let (head, rest) = self.0.split_at_checked(data.len()).ok_or(EndOfInput)?;
+        data.copy_from_slice(head);
+        self.0 = rest;
+        Ok(())
+    }
+}
+
+struct Reader<'a> {
+    dec: Decoder<Slice<'a>>,
+    total: usize,
+    /// The field being read, for error messages.
+    field: Field,
+}
+
+type Res<T> = core::result::Result<T, ManifestError>;
+
+impl<'a> Reader<'a> {
+    fn err(&mut self, kind: K, offset: usize) -> ManifestError {
+        ManifestError { kind, field: Some(self.field), offset: Some(offset) }
+    }
+
+    fn offset(&mut self) -> usize {
+        self.dec.offset()
+    }
+
+    fn remaining(&mut self) -> usize {
+        self.total.saturating_sub(self.dec.offset())
+    }
+
+    fn pull(&mut self) -> Res<(Header, usize)> {
+        let at = self.offset();
+        match self.dec.pull() {
+            Ok(h) => Ok((h, at)),
+            Err(ciborium_ll::Error::Io(EndOfInput)) => Err(self.err(K::Truncated, at)),
+            Err(ciborium_ll::Error::Syntax(o)) => Err(self.err(K::MalformedCbor, o)),
+        }
+    }
+
+    fn unexpected(&mut self, expected: &'static str, at: usize) -> ManifestError {
+        self.err(K::UnexpectedType { expected }, at)
+    }
+
+    fn payload(&mut self, len: usize, at: usize) -> Res<Zeroizing<Vec<u8>>> {
+        if len > self.remaining() {
+            return Err(self.err(K::Truncated, at));
+        }
+        let mut buf = Zeroizing::new(alloc::vec![0u8; len]);
+        if ciborium_io::Read::read_exact(&mut self.dec, &mut buf).is_err() {
+            return Err(self.err(K::Truncated, at));
+        }
+        Ok(buf)
+    }
+
+    fn bytes(&mut self) -> Res<Zeroizing<Vec<u8>>> {
+        match self.pull()? {
+            (Header::Bytes(Some(len)), at) => self.payload(len, at),
+            (_, at) => Err(self.unexpected("a byte string of definite length", at)),
+        }
+    }
+
+    fn fixed<const N: usize>(&mut self) -> Res<[u8; N]> {
+        let at = self.offset();
+        let data = self.bytes()?;
+        <[u8; N]>::try_from(data.as_slice()).map_err(|_| self.err(K::WrongLength { expected: N }, at))
+    }
+
+    fn address(&mut self) -> Res<Address> {
+        Ok(Address::from(self.fixed::<20>()?))
+    }
+
+    fn text(&mut self, max: usize) -> Res<String> {
+        let (header, at) = self.pull()?;
+        let Header::Text(Some(len)) = header else {
+            return Err(self.unexpected("a text string of definite length", at));
+        };
+        if len > max {
+            return Err(self.err(K::TextTooLong { max }, at));
+        }
+        let mut data = self.payload(len, at)?;
+        let owned = core::mem::take(&mut *data);
+        String::from_utf8(owned).map_err(|e| {
+            let mut bad = e.into_bytes();
+            zeroize::Zeroize::zeroize(&mut bad);
+            ManifestError { kind: K::InvalidUtf8, field: Some(self.field), offset: Some(at) }
+        })
+    }
+
+    fn u64(&mut self) -> Res<u64> {
+        match self.pull()? {
+            (Header::Positive(v), _) => Ok(v),
+            (_, at) => Err(self.unexpected("an unsigned integer", at)),
+        }
+    }
+
+    fn uint(&mut self) -> Res<U256> {
+        let (header, at) = self.pull()?;
+        self.uint_from(header, at)
+    }
+
+    fn uint_from(&mut self, header: Header, at: usize) -> Res<U256> {
+        match header {
+            Header::Positive(v) => Ok(U256::from(v)),
+            Header::Tag(tag::BIGPOS) => {
+                let data = self.bytes()?;
+                U256::try_from_be_slice(&data).ok_or_else(|| self.err(K::NumberTooLarge, at))
+            }
+            _ => Err(self.unexpected("an unsigned integer", at)),
+        }
+    }
+
+    fn opt_uint(&mut self) -> Res<Option<U256>> {
+        match self.pull()? {
+            (Header::Simple(simple::NULL), _) => Ok(None),
+            (header, at) => self.uint_from(header, at).map(Some),
+        }
+    }
+
+    fn opt_u64(&mut self) -> Res<Option<u64>> {
+        let at = self.offset();
+        match self.opt_uint()? {
+            None => Ok(None),
+            Some(v) => u64::try_from(v).map(Some).map_err(|_| self.err(K::NumberTooLarge, at)),
+        }
+    }
+
+    fn opt_u128(&mut self) -> Res<Option<u128>> {
+        let at = self.offset();
+        match self.opt_uint()? {
+            None => Ok(None),
+            Some(v) => u128::try_from(v).map(Some).map_err(|_| self.err(K::NumberTooLarge, at)),
+        }
+    }
+
+    fn array(&mut self, max: usize) -> Res<usize> {
+        match self.pull()? {
+            (Header::Array(Some(len)), at) => {
+                // Every element takes at least one byte, so a longer claim is a lie we need not
+                // allocate for.
+                if len > max {
+                    return Err(self.err(K::TooMany { max }, at));
+                }
+                if len > self.remaining() {
+                    return Err(self.err(K::Truncated, at));
+                }
+                Ok(len)
+            }
+            (_, at) => Err(self.unexpected("an array of definite length", at)),
+        }
+    }
+
+    fn map(&mut self, max: usize) -> Res<usize> {
+        match self.pull()? {
+            (Header::Map(Some(len)), at) => {
+                if len > max {
+                    return Err(self.err(K::TooMany { max }, at));
+                }
+                if len > self.remaining() {
+                    return Err(self.err(K::Truncated, at));
+                }
+                Ok(len)
+            }
+            (_, at) => Err(self.unexpected("a map of definite length", at)),
+        }
+    }
+
+    /// Reads a schema map whose keys are exactly `0..keys.len()` in order, calling `value` for
+    /// each. Unknown, missing, repeated and out-of-order keys are named.
+    fn schema_map(
+        &mut self,
+        keys: &[&'static str],
+        field: impl Fn(&'static str) -> Field,
+        mut value: impl FnMut(&mut Self, usize) -> Res<()>,
+    ) -> Res<()> {
+        let outer = self.field;
+        let len = self.map(keys.len().saturating_add(16))?;
+        let mut next = 0usize;
+        for _ in 0..len {
+            let (header, at) = self.pull()?;
+            let Header::Positive(k) = header else {
+                return Err(self.unexpected("an unsigned integer key", at));
+            };
+            let Some(name) = usize::try_from(k).ok().and_then(|i| keys.get(i)) else {
+                return Err(self.err(K::UnknownKey { key: k }, at));
+            };
+            self.field = field(name);
+            if k < next as u64 {
+                return Err(self.err(K::NotCanonical, at));
+            }
+            if k > next as u64 {
+                let missing = keys.get(next).copied().unwrap_or("?");
+                self.field = field(missing);
+                return Err(self.err(K::MissingKey, at));
+            }
+            value(self, next)?;
+            next = next.saturating_add(1);
+        }
+        if let Some(missing) = keys.get(next) {
+            self.field = field(missing);
+            let at = self.offset();
+            return Err(self.err(K::MissingKey, at));
+        }
+        self.field = outer;
+        Ok(())
+    }
+}
+
+/// Decodes a manifest, checking the schema. Canonical byte form is the caller's check.
+pub(super) fn decode(input: &[u8]) -> Res<Manifest> {
+    let mut r =
+        Reader { dec: Decoder::from(Slice(input)), total: input.len(), field: Field::top("manifest") };
+    let mut m = Manifest {
+        release: String::new(),
+        chain_id: 0,
+        executor: Address::ZERO,
+        not_before: 0,
+        expires_at: 0,
+        allowed_targets: Vec::new(),
+        labels: Vec::new(),
+        rollback: Rollback { manifest_hash: B256::ZERO, note: String::new() },
+        actions: Vec::new(),
+    };
+    r.schema_map(&MANIFEST_KEYS, Field::top, |r, k| {
+        match k {
+            0 => {
+                let at = r.offset();
+                let format = r.text(limits::MAX_NAME_BYTES)?;
+                if format != FORMAT_V1 {
+                    return Err(r.err(K::UnknownFormat, at));
+                }
+            }
+            1 => m.release = r.text(limits::MAX_NAME_BYTES)?,
+            2 => m.chain_id = r.u64()?,
+            3 => m.executor = r.address()?,
+            4 => m.not_before = r.u64()?,
+            5 => m.expires_at = r.u64()?,
+            6 => {
+                let n = r.array(limits::MAX_TARGETS)?;
+                m.allowed_targets.reserve_exact(n);
+                for i in 0..n {
+                    r.field = Field::item("allowed_targets", i);
+                    m.allowed_targets.push(r.address()?);
+                }
+            }
+            7 => {
+                let n = r.map(limits::MAX_LABELS)?;
+                m.labels.reserve_exact(n);
+                for i in 0..n {
+                    r.field = Field::item("labels", i);
+                    let address = r.address()?;
+                    m.labels.push((address, r.text(limits::MAX_NAME_BYTES)?));
+                }
+            }
+            8 => {
+                let sub = |name| Field::top("rollback").sub(name);
+                r.schema_map(&ROLLBACK_KEYS, sub, |r, k| {
+                    match k {
+                        0 => m.rollback.manifest_hash = B256::from(r.fixed::<32>()?),
+                        _ => m.rollback.note = r.text(limits::MAX_NOTE_BYTES)?,
+                    }
+                    Ok(())
+                })?;
+            }
+            9 => {
+                let n = r.array(limits::MAX_ACTIONS)?;
+                m.actions.reserve_exact(n);
+                for i in 0..n {
+                    r.field = Field::item("actions", i);
+                    m.actions.push(read_action(r, i)?);
+                }
+            }
+            _ => {
+                let at = r.offset();
+                if r.array(limits::MAX_ACTIONS)? != 0 {
+                    return Err(r.err(K::SafesNotSupported, at));
+                }
+            }
+        }
+        Ok(())
+    })?;
+    if r.remaining() != 0 {
+        let at = r.offset();
+        r.field = Field::top("manifest");
+        return Err(r.err(K::TrailingBytes, at));
+    }
+    Ok(m)
+}
+
+fn read_action(r: &mut Reader<'_>, index: usize) -> Res<Action> {
+    let mut a = Action {
+        name: String::new(),
+        kind: ActionKind::Call,
+        to: Address::ZERO,
+        value: U256::ZERO,
+        data: Vec::new(),
+        nonce: None,
+        gas_limit_max: None,
+        max_fee_per_gas_max: None,
+        max_priority_fee_per_gas_max: None,
+        authorizations: Vec::new(),
+    };
+    let field = move |name| Field::item("actions", index).sub(name);
+    r.schema_map(&ACTION_KEYS, field, |r, k| {
+        match k {
+            0 => a.name = r.text(limits::MAX_NAME_BYTES)?,
+            1 => {
+                let at = r.offset();
+                let kind = r.text(limits::MAX_NAME_BYTES)?;
+                a.kind = ActionKind::parse(&kind).ok_or_else(|| r.err(K::UnknownActionKind, at))?;
+            }
+            2 => a.to = r.address()?,
+            3 => a.value = r.uint()?,
+            4 => {
+                let mut data = r.bytes()?;
+                a.data = core::mem::take(&mut *data);
+            }
+            5 => a.nonce = r.opt_u64()?,
+            6 => a.gas_limit_max = r.opt_u64()?,
+            7 => a.max_fee_per_gas_max = r.opt_u128()?,
+            8 => a.max_priority_fee_per_gas_max = r.opt_u128()?,
+            _ => {
+                let n = r.array(limits::MAX_AUTHORIZATIONS)?;
+                a.authorizations.reserve_exact(n);
+                for _ in 0..n {
+                    let at = r.offset();
+                    if r.array(3)? != 3 {
+                        return Err(r.err(K::UnexpectedType { expected: "[chain_id, address, nonce]" }, at));
+                    }
+                    let chain_id = r.uint()?;
+                    let address = r.address()?;
+                    let nonce = r.u64()?;
+                    a.authorizations.push(AuthorizationBound { chain_id, address, nonce });
+                }
+            }
+        }
+        Ok(())
+    })?;
+    Ok(a)
+}

@@ -1,0 +1,292 @@
+extern crate std;
+
+use alloc::string::ToString;
+use alloc::vec;
+
+use alloy_primitives::{address, b256, hex};
+use alloy_sol_types::SolCall;
+use proptest::prelude::*;
+
+use super::*;
+use crate::calls::abi;
+
+const PROXY: Address = address!("0x00000000000000000000000000000000000000a1");
+const IMPL: Address = address!("0x00000000000000000000000000000000000000b2");
+const EXECUTOR: Address = address!("0xDad77910DbDFdE764fC21FCD4E74D71bBACA6D8D");
+
+fn upgrade_to(implementation: Address) -> Vec<u8> {
+    abi::upgradeToCall { newImplementation: implementation }.abi_encode()
+}
+
+fn action(name: &str, data: Vec<u8>) -> Action {
+    Action {
+        name: name.to_string(),
+        kind: ActionKind::Call,
+        to: PROXY,
+        value: U256::ZERO,
+        data,
+        nonce: Some(3),
+        gas_limit_max: Some(100_000),
+        max_fee_per_gas_max: Some(50_000_000_000),
+        max_priority_fee_per_gas_max: None,
+        authorizations: vec![],
+    }
+}
+
+pub(crate) fn sample() -> Manifest {
+    Manifest {
+        release: "box-v2".to_string(),
+        chain_id: 1,
+        executor: EXECUTOR,
+        not_before: 1_000,
+        expires_at: 2_000,
+        allowed_targets: vec![PROXY, IMPL],
+        labels: vec![(PROXY, "Box proxy".to_string())],
+        rollback: Rollback {
+            manifest_hash: b256!("0x1111111111111111111111111111111111111111111111111111111111111111"),
+            note: "back to v1".to_string(),
+        },
+        actions: vec![action("upgrade", upgrade_to(IMPL))],
+    }
+}
+
+fn load(m: Manifest) -> LoadedManifest {
+    LoadedManifest::from_manifest(m).expect("valid sample")
+}
+
+#[test]
+fn canonical_round_trip_is_byte_identical() {
+    let loaded = load(sample());
+    let again = LoadedManifest::from_canonical_bytes(loaded.bytes()).expect("reads back");
+    assert_eq!(again.bytes(), loaded.bytes());
+    assert_eq!(again.hash(), loaded.hash());
+    assert_eq!(again.manifest(), loaded.manifest());
+    assert_eq!(loaded.hash().0, keccak256(loaded.bytes()));
+}
+
+#[test]
+fn normalization_makes_author_order_irrelevant() {
+    let mut a = sample();
+    a.allowed_targets = vec![IMPL, PROXY, IMPL];
+    let b = sample();
+    assert_eq!(load(a).bytes(), load(b).bytes());
+}
+
+#[test]
+fn encoding_starts_with_the_documented_header() {
+    let loaded = load(sample());
+    // map(11), key 0, text(26) "bounded-signer/manifest/v1"
+    assert_eq!(loaded.bytes()[..3], [0xab, 0x00, 0x78]);
+    assert_eq!(loaded.bytes()[3], 26);
+    assert_eq!(&loaded.bytes()[4..30], FORMAT_V1.as_bytes());
+}
+
+fn refused(bytes: &[u8]) -> ManifestErrorKind {
+    LoadedManifest::from_canonical_bytes(bytes).expect_err("must be refused").kind
+}
+
+#[test]
+fn non_canonical_variants_are_refused() {
+    let good = load(sample()).bytes().to_vec();
+    // Trailing byte.
+    let mut v = good.clone();
+    v.push(0);
+    assert_eq!(refused(&v), ManifestErrorKind::TrailingBytes);
+    // Truncated.
+    assert_eq!(refused(&good[..good.len() - 1]), ManifestErrorKind::Truncated);
+    // chain_id 1 written in the two-byte form (0x18 0x01) instead of 0x01.
+    let pos = good.windows(2).position(|w| w == [0x02, 0x01]).expect("chain id key");
+    let mut v = good.clone();
+    v.splice(pos + 1..pos + 2, [0x18, 0x01]);
+    let e = LoadedManifest::from_canonical_bytes(&v).expect_err("non-minimal int");
+    assert_eq!(e.kind, ManifestErrorKind::NotCanonical);
+    assert_eq!(e.offset, Some(pos + 1));
+    // Indefinite-length top-level map.
+    let mut v = good.clone();
+    v[0] = 0xbf;
+    v.push(0xff);
+    assert!(matches!(refused(&v), ManifestErrorKind::UnexpectedType { .. }));
+    // Unknown format.
+    let mut v = good;
+    v[4 + 25] = b'2';
+    assert_eq!(refused(&v), ManifestErrorKind::UnknownFormat);
+}
+
+#[test]
+fn unknown_and_out_of_order_keys_are_named() {
+    // A map with key 11 where key 0 should be.
+    let e = LoadedManifest::from_canonical_bytes(&[0xa1, 0x0b, 0x00]).expect_err("unknown key");
+    assert_eq!(e.kind, ManifestErrorKind::UnknownKey { key: 11 });
+    assert_eq!(e.offset, Some(1));
+    let e = LoadedManifest::from_canonical_bytes(&[0xa1, 0x01, 0x60]).expect_err("missing key");
+    assert_eq!(e.kind, ManifestErrorKind::MissingKey);
+    assert_eq!(e.field, Some(Field::top("format")));
+    let e = LoadedManifest::from_canonical_bytes(&[0xa0]).expect_err("empty map");
+    assert_eq!(e.kind, ManifestErrorKind::MissingKey);
+}
+
+#[test]
+fn safes_are_reserved_and_empty() {
+    let mut v = load(sample()).bytes().to_vec();
+    let last = v.len() - 1;
+    assert_eq!(v[last - 1..], [0x0a, 0x80]);
+    v[last] = 0x81;
+    v.push(0x00);
+    assert_eq!(refused(&v), ManifestErrorKind::SafesNotSupported);
+}
+
+#[test]
+fn validity_rules() {
+    let check = |f: &dyn Fn(&mut Manifest)| {
+        let mut m = sample();
+        f(&mut m);
+        LoadedManifest::from_manifest(m).expect_err("invalid").kind
+    };
+    assert_eq!(check(&|m| m.expires_at = m.not_before), ManifestErrorKind::EmptyWindow);
+    assert_eq!(check(&|m| m.actions.clear()), ManifestErrorKind::NoActions);
+    assert_eq!(check(&|m| m.rollback.manifest_hash = B256::ZERO), ManifestErrorKind::RollbackMissing);
+    assert_eq!(check(&|m| m.chain_id = 0), ManifestErrorKind::ZeroChainId);
+    assert_eq!(check(&|m| m.executor = Address::ZERO), ManifestErrorKind::ZeroExecutor);
+    assert_eq!(
+        check(&|m| m.allowed_targets.retain(|a| *a != PROXY)),
+        ManifestErrorKind::TargetNotAllowed { address: PROXY }
+    );
+    assert_eq!(
+        check(&|m| m.allowed_targets.retain(|a| *a != IMPL)),
+        ManifestErrorKind::NestedTargetNotAllowed { address: IMPL }
+    );
+    assert_eq!(
+        check(&|m| m.actions.push(action("upgrade", upgrade_to(IMPL)))),
+        ManifestErrorKind::DuplicateActionName
+    );
+    assert_eq!(
+        check(&|m| m.actions.push(action("again", upgrade_to(IMPL)))),
+        ManifestErrorKind::DuplicateAction
+    );
+    assert_eq!(check(&|m| m.actions[0].data.push(0)), ManifestErrorKind::CalldataNotCanonical);
+    assert_eq!(check(&|m| m.release = "a\u{202e}b".to_string()), ManifestErrorKind::ControlCharacter);
+}
+
+#[test]
+fn big_values_use_bignum_and_round_trip() {
+    let mut m = sample();
+    m.actions[0].value = U256::MAX;
+    m.actions[0].max_priority_fee_per_gas_max = Some(u128::MAX);
+    let loaded = load(m);
+    let bytes = loaded.bytes();
+    // tag 2 + bytes(32) of 0xff
+    let needle = [&[0xc2, 0x58, 0x20][..], &[0xff; 32][..]].concat();
+    assert!(bytes.windows(needle.len()).any(|w| w == needle.as_slice()));
+    let again = LoadedManifest::from_canonical_bytes(bytes).expect("reads back");
+    assert_eq!(again.manifest().actions[0].value, U256::MAX);
+}
+
+#[test]
+fn a_bignum_that_fits_u64_is_not_canonical() {
+    let mut m = sample();
+    m.actions[0].value = U256::from(5);
+    let mut bytes = load(m).bytes().to_vec();
+    // value key 3 then 0x05 inside the action: rewrite as tag 2, bytes(1) 0x05.
+    let pos = bytes.windows(3).position(|w| w == [0x03, 0x05, 0x04]).expect("value field");
+    bytes.splice(pos + 1..pos + 2, [0xc2, 0x41, 0x05]);
+    assert_eq!(refused(&bytes), ManifestErrorKind::NotCanonical);
+}
+
+#[test]
+fn errors_name_the_field_and_offset() {
+    let mut bytes = load(sample()).bytes().to_vec();
+    // Make the executor 19 bytes long: bytes(20) header 0x54 -> 0x53.
+    let pos = bytes.windows(2).position(|w| w == [0x03, 0x54]).expect("executor");
+    bytes[pos + 1] = 0x53;
+    let e = LoadedManifest::from_canonical_bytes(&bytes).expect_err("short executor");
+    assert_eq!(e.kind, ManifestErrorKind::WrongLength { expected: 20 });
+    assert_eq!(e.field, Some(Field::top("executor")));
+    assert_eq!(e.offset, Some(pos + 1));
+    assert!(e.to_string().starts_with("executor (byte "));
+}
+
+#[test]
+fn oversize_input_is_refused_before_decoding() {
+    let big = vec![0u8; crate::limits::MAX_MANIFEST_BYTES + 1];
+    assert!(matches!(refused(&big), ManifestErrorKind::TooLarge { .. }));
+}
+
+#[test]
+fn lying_lengths_do_not_allocate() {
+    // An array claiming 2^32 elements in a 10-byte input.
+    let bytes = hex!("ab0078 1a").to_vec();
+    assert!(LoadedManifest::from_canonical_bytes(&bytes).is_err());
+    assert!(LoadedManifest::from_canonical_bytes(&hex!("ab00 7b00000000ffffffff")).is_err());
+    // A map claiming more entries than bytes remain is refused at its header.
+    let e = LoadedManifest::from_canonical_bytes(&hex!("ab00 79ffff")).expect_err("lying map");
+    assert_eq!((e.kind, e.offset), (ManifestErrorKind::Truncated, Some(0)));
+    // A text longer than its field's limit is refused before it is read.
+    let e = LoadedManifest::from_canonical_bytes(&hex!("a1 00 79ffff 00")).expect_err("long text");
+    assert_eq!((e.kind, e.offset), (ManifestErrorKind::TextTooLong { max: 256 }, Some(2)));
+}
+
+fn arb_manifest() -> impl Strategy<Value = Manifest> {
+    (
+        "[a-z0-9 -]{0,40}",
+        1u64..u64::MAX,
+        0u64..1 << 40,
+        1u64..1 << 40,
+        proptest::collection::vec(any::<[u8; 20]>(), 0..6),
+        any::<u128>(),
+        proptest::option::of(any::<u64>()),
+        any::<[u8; 32]>(),
+    )
+        .prop_map(|(release, chain_id, start, len, extra, value, nonce, salt)| {
+            let mut m = sample();
+            m.release = release;
+            m.chain_id = chain_id;
+            m.not_before = start;
+            m.expires_at = start + len;
+            m.allowed_targets.extend(extra.into_iter().map(Address::from));
+            m.actions[0].value = U256::from(value);
+            m.actions[0].nonce = nonce;
+            m.rollback.manifest_hash = B256::from(salt) | B256::with_last_byte(1);
+            m
+        })
+}
+
+proptest! {
+    #[test]
+    fn prop_canonical_round_trip(m in arb_manifest()) {
+        let loaded = load(m);
+        let again = LoadedManifest::from_canonical_bytes(loaded.bytes()).expect("round trip");
+        prop_assert_eq!(again.bytes(), loaded.bytes());
+        prop_assert_eq!(again.manifest(), loaded.manifest());
+    }
+
+    #[test]
+    fn prop_every_single_byte_change_is_refused_or_changes_the_hash(
+        m in arb_manifest(), index in any::<prop::sample::Index>(), flip in 1u8..=255,
+    ) {
+        let loaded = load(m);
+        let mut bytes = loaded.bytes().to_vec();
+        let i = index.index(bytes.len());
+        bytes[i] ^= flip;
+        if let Ok(other) = LoadedManifest::from_canonical_bytes(&bytes) {
+            // Accepted only as the canonical encoding of a different manifest.
+            prop_assert_ne!(other.hash(), loaded.hash());
+            prop_assert_ne!(other.manifest(), loaded.manifest());
+        }
+    }
+
+    #[test]
+    fn prop_inserting_or_deleting_a_byte_is_refused(m in arb_manifest(), index in any::<prop::sample::Index>(), byte in any::<u8>()) {
+        let loaded = load(m);
+        let mut longer = loaded.bytes().to_vec();
+        let i = index.index(longer.len());
+        longer.insert(i, byte);
+        let shorter = [&loaded.bytes()[..i], &loaded.bytes()[i + 1..]].concat();
+        prop_assert!(LoadedManifest::from_canonical_bytes(&longer).map(|l| l.hash() != loaded.hash()).unwrap_or(true));
+        prop_assert!(LoadedManifest::from_canonical_bytes(&shorter).map(|l| l.hash() != loaded.hash()).unwrap_or(true));
+    }
+
+    #[test]
+    fn prop_decoder_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let _ = LoadedManifest::from_canonical_bytes(&bytes);
+    }
+}

@@ -1,0 +1,56 @@
+//! `check --manifest M --approved-hash H TX [--now T]`.
+
+use alloy_primitives::{Address, B256};
+use firmware_policy::{ManifestHash, Proposal, check};
+
+use crate::cli::{CheckArgs, print_json, print_text};
+use crate::error::CliError;
+use crate::input::{Source, TxInput, parse_hex, read_tx};
+use crate::render;
+use crate::timefmt::{now, parse_instant};
+
+/// Parses the approved hash: 32 bytes hex, with or without `0x`, any case.
+pub(crate) fn parse_approved_hash(s: &str) -> Result<ManifestHash, CliError> {
+    let bytes = parse_hex(s, &Source::Inline, "--approved-hash")?;
+    let word = B256::try_from(bytes.as_slice())
+        .map_err(|_| CliError::input(format!("--approved-hash: expected 32 bytes, got {}", bytes.len())))?;
+    Ok(ManifestHash(word))
+}
+
+/// The sender of a signed raw transaction, recovered from its signature.
+pub(crate) fn recover_sender(input: &TxInput) -> Result<Option<Address>, CliError> {
+    let Some(sig) = input.tx.signature() else { return Ok(None) };
+    sig.recover_address_from_prehash(&input.tx.signing_hash()).map(Some).map_err(|e| {
+        CliError::input(format!("{}: the signature does not recover a sender: {e}", input.source))
+    })
+}
+
+pub(crate) fn run(args: &CheckArgs, json: bool) -> Result<u8, CliError> {
+    let manifest = super::manifest::load(&args.manifest)?;
+    let approved = parse_approved_hash(&args.approved_hash)?;
+    let now = match &args.now {
+        Some(t) => parse_instant(t).map_err(|e| CliError::input(format!("--now: {e}")))?,
+        None => now(),
+    };
+    let input = read_tx(&args.tx)?;
+    let sender = recover_sender(&input)?;
+    let claimed = input.claimed_from;
+    let source = input.source.clone();
+    let proposal =
+        Proposal::new(input.tx).map_err(|e| CliError::input(format!("{source}: calldata: {e}")))?;
+    let verdict = check(&manifest, approved, &proposal, now);
+    let m = manifest.manifest();
+    if json {
+        print_json(&render::json::verdict(&verdict, proposal.tx(), proposal.calls()));
+    } else {
+        let trusted = verdict.reasons().first() != Some(&firmware_policy::Reason::ManifestHashMismatch);
+        let lookup = |a: &Address| if trusted { m.label(a).map(str::to_string) } else { None };
+        let action_name = verdict.action().and_then(|i| m.actions.get(i)).map(|a| a.name.as_str());
+        print_text(&render::human::tx(proposal.tx(), sender, claimed, &lookup));
+        print_text("\n");
+        print_text(&render::human::calls(proposal.calls(), &lookup));
+        print_text("\n");
+        print_text(&render::human::verdict(&verdict, if trusted { action_name } else { None }));
+    }
+    Ok(if verdict.approved() { 0 } else { 3 })
+}

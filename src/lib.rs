@@ -1,0 +1,19 @@
+//! bounded-signer, the agent: everything with a side effect (files, terminal, clock, devices)
+//! around the pure policy core in `firmware-policy`.
+//!
+//! The binary is a thin layer over these modules so integration tests and Rust programs can use
+//! the same code paths the ceremony uses.
+#![forbid(unsafe_code)]
+
+pub mod authoring;
+pub mod cli;
+mod commands;
+pub mod error;
+pub mod input;
+pub mod render;
+pub mod request;
+pub mod text;
+pub mod timefmt;
+
+/// The tool version written into every verdict.
+pub const TOOL_VERSION: &str = concat!("bounded-signer ", env!("CARGO_PKG_VERSION"));

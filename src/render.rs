@@ -1,0 +1,4 @@
+//! How results are shown: JSON documents of `spec/cli.md` and the human text a signer reads.
+
+pub mod human;
+pub mod json;

@@ -1,0 +1,229 @@
+//! What a signer reads. Nothing is truncated: addresses and hashes are printed whole, long byte
+//! strings are summarized with their length and keccak256 (so two screens can be compared), and
+//! text from input is escaped.
+
+use std::fmt::Write as _;
+
+use alloy_primitives::{Address, U256, hex, keccak256};
+use firmware_policy::{ArgValue, CallNode, DecodedTx, LoadedManifest, TxForm, Verdict};
+
+use crate::text::escape;
+use crate::timefmt::format_instant;
+
+/// Looks up the manifest label of an address.
+pub type Labels<'a> = &'a dyn Fn(&Address) -> Option<String>;
+
+/// No labels.
+pub fn no_labels(_: &Address) -> Option<String> {
+    None
+}
+
+fn addr(a: &Address, labels: Labels<'_>) -> String {
+    match labels(a) {
+        Some(l) => format!("{} ({})", a.to_checksum(None), escape(&l)),
+        None => a.to_checksum(None),
+    }
+}
+
+fn bytes_text(b: &[u8]) -> String {
+    if b.len() <= 64 {
+        if b.is_empty() { "0x (empty)".into() } else { hex::encode_prefixed(b) }
+    } else {
+        format!("{} bytes, keccak256 {}", b.len(), keccak256(b))
+    }
+}
+
+fn value_text(v: &ArgValue, labels: Labels<'_>) -> String {
+    match v {
+        ArgValue::Address(a) => addr(a, labels),
+        ArgValue::Uint(u) => u.to_string(),
+        ArgValue::Word(w) => format!("{w}"),
+        ArgValue::Bytes(b) => bytes_text(b),
+        ArgValue::Bool(b) => b.to_string(),
+        ArgValue::Text(t) => (*t).to_string(),
+        ArgValue::String(s) => escape(s),
+        ArgValue::List(l) => {
+            let items: Vec<String> = l.iter().map(|x| value_text(x, labels)).collect();
+            format!("[{}]", items.join(", "))
+        }
+    }
+}
+
+fn wei(v: U256) -> String {
+    format!("{v} wei")
+}
+
+/// The transaction block.
+pub fn tx(
+    t: &DecodedTx,
+    sender: Option<Address>,
+    claimed_from: Option<Address>,
+    labels: Labels<'_>,
+) -> String {
+    let mut s = String::new();
+    let form = match t.form() {
+        TxForm::Unsigned => "unsigned signing payload",
+        TxForm::Signed => "signed raw transaction (its unsigned part is evaluated)",
+    };
+    let _ = writeln!(s, "Transaction");
+    let _ = writeln!(s, "  type          {} (0x{:02x}), {form}", t.tx_type().name(), t.tx_type().byte());
+    let chain = t.chain_id().map_or("none (pre-EIP-155: no replay protection)".into(), |c| c.to_string());
+    let _ = writeln!(s, "  chain id      {chain}");
+    let _ = writeln!(s, "  nonce         {}", t.nonce());
+    let _ = writeln!(s, "  gas limit     {}", t.gas_limit());
+    if let Some(p) = t.gas_price() {
+        let _ = writeln!(s, "  gas price     {p} wei/gas");
+    }
+    if let Some(p) = t.max_fee_per_gas() {
+        let _ = writeln!(s, "  max fee       {p} wei/gas");
+    }
+    if let Some(p) = t.max_priority_fee_per_gas() {
+        let _ = writeln!(s, "  priority fee  {p} wei/gas");
+    }
+    let to = t.to().map_or("none (contract creation)".into(), |a| addr(&a, labels));
+    let _ = writeln!(s, "  to            {to}");
+    let _ = writeln!(s, "  value         {}", wei(t.value()));
+    let _ = writeln!(s, "  calldata      {}", bytes_text(t.input()));
+    if t.access_list_len() > 0 {
+        let _ = writeln!(s, "  access list   {} entries", t.access_list_len());
+    }
+    for (i, a) in t.authorizations().iter().enumerate() {
+        let _ = writeln!(
+            s,
+            "  authorization [{i}] chain {} delegate {} nonce {}",
+            a.chain_id,
+            addr(&a.address, labels),
+            a.nonce
+        );
+    }
+    if !t.blob_hashes().is_empty() {
+        let _ = writeln!(s, "  blobs         {}", t.blob_hashes().len());
+    }
+    if let Some(sender) = sender {
+        let _ = writeln!(s, "  sender        {} (recovered from the signature)", sender.to_checksum(None));
+    }
+    if let Some(f) = claimed_from {
+        let _ = writeln!(s, "  from          {} (claimed by the request; not trusted)", f.to_checksum(None));
+    }
+    let _ = writeln!(s, "  signing hash  {}  (the \"Tx hash\" a Ledger shows)", t.signing_hash());
+    s
+}
+
+/// The call tree, one node per block, indented by depth.
+pub fn calls(root: &CallNode, labels: Labels<'_>) -> String {
+    let mut s = String::from("Calls\n");
+    node(&mut s, root, 0, labels);
+    s
+}
+
+fn node(s: &mut String, n: &CallNode, depth: usize, labels: Labels<'_>) {
+    let pad = "  ".repeat(depth + 1);
+    let to = n.to.map_or("(new contract)".into(), |a| addr(&a, labels));
+    let function = match (n.function, n.selector) {
+        (Some(f), _) => f.to_string(),
+        (None, Some(sel)) => format!("unknown function, selector {}", hex::encode_prefixed(sel)),
+        (None, None) if n.calldata_len == 0 => "no calldata".into(),
+        (None, None) => format!("{} bytes of calldata that are not an ABI call", n.calldata_len),
+    };
+    let _ = writeln!(s, "{pad}- {} {to}", n.operation.as_str());
+    let _ = writeln!(s, "{pad}  function  {function}");
+    if !n.known_as.is_empty() {
+        let _ = writeln!(s, "{pad}  known as  {}", n.known_as.join(", "));
+    }
+    if n.value != U256::ZERO {
+        let _ = writeln!(s, "{pad}  value     {}", wei(n.value));
+    }
+    for a in &n.args {
+        let _ = writeln!(s, "{pad}  arg {} ({}) = {}", a.name, a.ty, value_text(&a.value, labels));
+    }
+    for d in &n.details {
+        let _ = writeln!(s, "{pad}  {} = {}", d.key, value_text(&d.value, labels));
+    }
+    if !n.canonical {
+        let _ = writeln!(
+            s,
+            "{pad}  NOT CANONICAL: the calldata is not the exact ABI encoding of these arguments"
+        );
+    }
+    for c in &n.children {
+        node(s, c, depth + 1, labels);
+    }
+}
+
+/// The verdict block.
+pub fn verdict(v: &Verdict, action_name: Option<&str>) -> String {
+    let mut s = String::new();
+    let head = if v.approved() { "APPROVED" } else { "REFUSED" };
+    let action = match (v.action(), action_name) {
+        (Some(i), Some(n)) => format!("action {i} ({})", escape(n)),
+        (Some(i), None) => format!("action {i}"),
+        _ => "no action matched".into(),
+    };
+    let _ = writeln!(s, "Verdict: {head} ({action})");
+    let _ = writeln!(s, "  manifest hash {}", v.manifest_hash());
+    let _ = writeln!(s, "  evaluated at  {}", format_instant(v.evaluated_at()));
+    for c in v.checks() {
+        let mark = if c.ok { "ok  " } else { "FAIL" };
+        let code = c.reason.map(|r| format!("  [{}]", r.code())).unwrap_or_default();
+        let _ = writeln!(s, "  {mark} {:<13} {}{code}", c.check, c.detail);
+    }
+    if !v.approved() {
+        let codes: Vec<&str> = v.reasons().iter().map(|r| r.code()).collect();
+        let _ = writeln!(s, "Refused because: {}", codes.join(", "));
+    }
+    s
+}
+
+/// The manifest, every field and every action's call tree.
+pub fn manifest(loaded: &LoadedManifest) -> String {
+    let m = loaded.manifest();
+    let labels = |a: &Address| m.label(a).map(str::to_string);
+    let mut s = String::new();
+    let _ = writeln!(s, "Manifest {}", loaded.hash());
+    let _ = writeln!(s, "  format        {}", firmware_policy::manifest::FORMAT_V1);
+    let _ = writeln!(s, "  release       {}", escape(&m.release));
+    let _ = writeln!(s, "  chain id      {}", m.chain_id);
+    let _ = writeln!(s, "  executor      {}", addr(&m.executor, &labels));
+    let _ =
+        writeln!(s, "  window        [{}, {})", format_instant(m.not_before), format_instant(m.expires_at));
+    let _ = writeln!(s, "  rollback      {}", m.rollback.manifest_hash);
+    if !m.rollback.note.is_empty() {
+        let _ = writeln!(s, "  rollback note {}", escape(&m.rollback.note));
+    }
+    let _ = writeln!(s, "  allowed targets ({})", m.allowed_targets.len());
+    for t in &m.allowed_targets {
+        let _ = writeln!(s, "    {}", addr(t, &labels));
+    }
+    let _ = writeln!(s, "  actions ({})", m.actions.len());
+    for (i, a) in m.actions.iter().enumerate() {
+        let _ = writeln!(s, "  [{i}] {} ({})", escape(&a.name), a.kind.as_str());
+        let _ = writeln!(s, "      to        {}", addr(&a.to, &labels));
+        let _ = writeln!(s, "      value     {}", wei(a.value));
+        let _ = writeln!(s, "      calldata  {}", bytes_text(&a.data));
+        let bound = |v: Option<String>| v.unwrap_or_else(|| "not bound".into());
+        let _ = writeln!(s, "      nonce     {}", bound(a.nonce.map(|n| n.to_string())));
+        let _ = writeln!(s, "      gas cap   {}", bound(a.gas_limit_max.map(|n| n.to_string())));
+        let _ =
+            writeln!(s, "      fee cap   {}", bound(a.max_fee_per_gas_max.map(|n| format!("{n} wei/gas"))));
+        let _ = writeln!(
+            s,
+            "      tip cap   {}",
+            bound(a.max_priority_fee_per_gas_max.map(|n| format!("{n} wei/gas")))
+        );
+        for (j, x) in a.authorizations.iter().enumerate() {
+            let _ = writeln!(
+                s,
+                "      authorization [{j}] chain {} delegate {} nonce {}",
+                x.chain_id,
+                addr(&x.address, &labels),
+                x.nonce
+            );
+        }
+        if let Some(tree) = loaded.action_tree(i) {
+            for line in calls(tree, &labels).lines() {
+                let _ = writeln!(s, "      {line}");
+            }
+        }
+    }
+    s
+}

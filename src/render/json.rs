@@ -1,0 +1,174 @@
+//! The JSON shapes of `spec/cli.md`: EIP-55 addresses, `0x` lowercase hex, quantities as decimal
+//! strings, `y_parity` as 0/1.
+
+use alloy_primitives::{Address, B256, hex};
+use firmware_policy::{ArgValue, CallNode, DecodedTx, LoadedManifest, Manifest, TxForm, TxType, Verdict};
+use serde_json::{Value, json};
+
+use crate::timefmt::format_instant;
+
+/// An address, checksummed.
+pub fn address(a: &Address) -> Value {
+    Value::String(a.to_checksum(None))
+}
+
+/// Bytes as `0x` + lowercase hex.
+pub fn bytes(b: &[u8]) -> Value {
+    Value::String(hex::encode_prefixed(b))
+}
+
+/// A quantity as a decimal string.
+pub fn quantity(q: impl std::fmt::Display) -> Value {
+    Value::String(q.to_string())
+}
+
+fn word(w: &B256) -> Value {
+    bytes(w.as_slice())
+}
+
+/// A decoded argument value.
+pub fn arg_value(v: &ArgValue) -> Value {
+    match v {
+        ArgValue::Address(a) => address(a),
+        ArgValue::Uint(u) => quantity(*u),
+        ArgValue::Word(w) => word(w),
+        ArgValue::Bytes(b) => bytes(b),
+        ArgValue::Bool(b) => Value::Bool(*b),
+        ArgValue::Text(t) => Value::String((*t).to_string()),
+        ArgValue::String(s) => Value::String(s.clone()),
+        ArgValue::List(l) => Value::Array(l.iter().map(arg_value).collect()),
+    }
+}
+
+/// A call-tree node.
+pub fn call_node(n: &CallNode) -> Value {
+    let details: serde_json::Map<String, Value> =
+        n.details.iter().map(|d| (d.key.to_string(), arg_value(&d.value))).collect();
+    json!({
+        "to": n.to.as_ref().map(address),
+        "value": quantity(n.value),
+        "operation": n.operation.as_str(),
+        "selector": n.selector.as_ref().map(|s| bytes(s)),
+        "function": n.function,
+        "known_as": n.known_as,
+        "args": n.args.iter().map(|a| json!({"name": a.name, "type": a.ty, "value": arg_value(&a.value)})).collect::<Vec<_>>(),
+        "canonical": n.canonical,
+        "calldata_len": n.calldata_len,
+        "details": details,
+        "children": n.children.iter().map(call_node).collect::<Vec<_>>(),
+    })
+}
+
+/// The transaction's fields.
+pub fn tx(t: &DecodedTx, sender: Option<Address>, claimed_from: Option<Address>) -> Value {
+    let mut v = json!({
+        "type": t.tx_type().name(),
+        "type_byte": t.tx_type().byte(),
+        "form": match t.form() { TxForm::Unsigned => "unsigned", TxForm::Signed => "signed" },
+        "chain_id": t.chain_id().map(quantity),
+        "nonce": quantity(t.nonce()),
+        "gas_limit": quantity(t.gas_limit()),
+        "to": t.to().as_ref().map(address),
+        "value": quantity(t.value()),
+        "data": bytes(t.input()),
+    });
+    let obj = v.as_object_mut();
+    if let Some(obj) = obj {
+        if let Some(p) = t.gas_price() {
+            obj.insert("gas_price".into(), quantity(p));
+        }
+        if let Some(p) = t.max_fee_per_gas() {
+            obj.insert("max_fee_per_gas".into(), quantity(p));
+        }
+        if let Some(p) = t.max_priority_fee_per_gas() {
+            obj.insert("max_priority_fee_per_gas".into(), quantity(p));
+        }
+        if t.tx_type() == TxType::Eip4844 {
+            obj.insert("max_fee_per_blob_gas".into(), t.max_fee_per_blob_gas().map(quantity).into());
+            obj.insert("blob_versioned_hashes".into(), t.blob_hashes().iter().map(word).collect());
+        }
+        if matches!(t.tx_type(), TxType::Eip2930 | TxType::Eip1559 | TxType::Eip4844 | TxType::Eip7702) {
+            obj.insert("access_list_entries".into(), json!(t.access_list_len()));
+        }
+        if t.tx_type() == TxType::Eip7702 {
+            let auths: Vec<Value> = t
+                .authorizations()
+                .iter()
+                .map(|a| json!({"chain_id": quantity(a.chain_id), "address": address(&a.address), "nonce": quantity(a.nonce)}))
+                .collect();
+            obj.insert("authorization_list".into(), Value::Array(auths));
+        }
+        if let Some(s) = sender {
+            obj.insert("sender".into(), address(&s));
+        }
+        if let Some(f) = claimed_from {
+            obj.insert("from_claimed".into(), address(&f));
+        }
+    }
+    v
+}
+
+/// The verdict document.
+pub fn verdict(v: &Verdict, proposal_tx: &DecodedTx, calls: &CallNode) -> Value {
+    json!({
+        "verdict": if v.approved() { "approved" } else { "refused" },
+        "manifest_hash": word(&v.manifest_hash().0),
+        "action": v.action(),
+        "reasons": v.reasons().iter().map(|r| r.code()).collect::<Vec<_>>(),
+        "checks": v.checks().iter().map(|c| {
+            let mut o = json!({"check": c.check, "ok": c.ok, "detail": c.detail});
+            if let (Some(r), Some(obj)) = (c.reason, o.as_object_mut()) {
+                obj.insert("reason".into(), Value::String(r.code().into()));
+            }
+            o
+        }).collect::<Vec<_>>(),
+        "evaluated_at": format_instant(v.evaluated_at()),
+        "tool_version": crate::TOOL_VERSION,
+        "signing_payload": bytes(proposal_tx.signing_payload()),
+        "signing_hash": word(&proposal_tx.signing_hash()),
+        "calls": call_node(calls),
+    })
+}
+
+/// The manifest as JSON (for `manifest show --json`).
+pub fn manifest(loaded: &LoadedManifest) -> Value {
+    let m: &Manifest = loaded.manifest();
+    let actions: Vec<Value> = m
+        .actions
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            json!({
+                "name": a.name,
+                "kind": a.kind.as_str(),
+                "to": address(&a.to),
+                "value": quantity(a.value),
+                "data": bytes(&a.data),
+                "nonce": a.nonce.map(quantity),
+                "gas_limit_max": a.gas_limit_max.map(quantity),
+                "max_fee_per_gas_max": a.max_fee_per_gas_max.map(quantity),
+                "max_priority_fee_per_gas_max": a.max_priority_fee_per_gas_max.map(quantity),
+                "authorizations": a.authorizations.iter().map(|x| json!({
+                    "chain_id": quantity(x.chain_id), "address": address(&x.address), "nonce": quantity(x.nonce)
+                })).collect::<Vec<_>>(),
+                "calls": loaded.action_tree(i).map(call_node),
+            })
+        })
+        .collect();
+    let labels: serde_json::Map<String, Value> =
+        m.labels.iter().map(|(a, l)| (a.to_checksum(None), Value::String(l.clone()))).collect();
+    json!({
+        "format": firmware_policy::manifest::FORMAT_V1,
+        "release": m.release,
+        "chain_id": quantity(m.chain_id),
+        "executor": address(&m.executor),
+        "not_before": format_instant(m.not_before),
+        "expires_at": format_instant(m.expires_at),
+        "allowed_targets": m.allowed_targets.iter().map(address).collect::<Vec<_>>(),
+        "labels": labels,
+        "rollback": {"manifest_hash": word(&m.rollback.manifest_hash), "note": m.rollback.note},
+        "actions": actions,
+        "safes": [],
+        "manifest_hash": word(&loaded.hash().0),
+    })
+}

@@ -1,0 +1,276 @@
+//! JSON transaction requests with the `eth_signTransaction` field names, turned into the one
+//! canonical unsigned payload (which is then decoded like any other input).
+//!
+//! Strict on purpose: unknown keys, `data` and `input` that differ, and numbers that are neither
+//! decimal strings, `0x` quantities nor JSON integers are refused with the key named.
+
+use alloy_consensus::{SignableTransaction, TxEip1559, TxEip2930, TxEip7702, TxLegacy};
+use alloy_eips::eip2930::{AccessList, AccessListItem};
+use alloy_eips::eip7702::{Authorization, SignedAuthorization};
+use alloy_primitives::{Address, B256, Bytes, TxKind, U256, hex};
+use serde_json::{Map, Value};
+use zeroize::Zeroizing;
+
+use crate::authoring::parse_address;
+
+const KEYS: &[&str] = &[
+    "type",
+    "chainId",
+    "nonce",
+    "to",
+    "value",
+    "data",
+    "input",
+    "gas",
+    "gasLimit",
+    "gasPrice",
+    "maxFeePerGas",
+    "maxPriorityFeePerGas",
+    "accessList",
+    "authorizationList",
+    "from",
+];
+
+/// What a request compiles to.
+pub struct BuiltRequest {
+    /// The canonical unsigned payload.
+    pub payload: Zeroizing<Vec<u8>>,
+    /// The `from` field, if given (reported, never trusted).
+    pub from: Option<Address>,
+}
+
+/// Parses a quantity: decimal string, `0x` hex string or JSON integer.
+pub fn quantity(v: &Value, key: &str) -> Result<U256, String> {
+    match v {
+        Value::Number(n) => {
+            n.as_u64().map(U256::from).ok_or_else(|| format!("{key}: {n} is not a non-negative integer"))
+        }
+        Value::String(s) => parse_quantity_str(s).map_err(|e| format!("{key}: {e}")),
+        other => Err(format!("{key}: expected a number or a string, got {other}")),
+    }
+}
+
+/// `"123"` or `"0x7b"` → 123.
+pub fn parse_quantity_str(s: &str) -> Result<U256, String> {
+    if let Some(digits) = s.strip_prefix("0x") {
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(format!("{s:?} is not a 0x quantity"));
+        }
+        U256::from_str_radix(digits, 16).map_err(|_| format!("{s:?} does not fit 256 bits"))
+    } else {
+        if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("{s:?} is not a decimal number"));
+        }
+        U256::from_str_radix(s, 10).map_err(|_| format!("{s:?} does not fit 256 bits"))
+    }
+}
+
+fn narrow<T: TryFrom<U256>>(v: U256, key: &str, bits: u32) -> Result<T, String> {
+    T::try_from(v).map_err(|_| format!("{key}: {v} does not fit {bits} bits"))
+}
+
+fn get<'a>(obj: &'a Map<String, Value>, key: &str) -> Option<&'a Value> {
+    obj.get(key).filter(|v| !v.is_null())
+}
+
+fn req_u64(obj: &Map<String, Value>, key: &str) -> Result<u64, String> {
+    let v = get(obj, key).ok_or_else(|| format!("{key}: required"))?;
+    narrow(quantity(v, key)?, key, 64)
+}
+
+fn req_u128(obj: &Map<String, Value>, key: &str) -> Result<u128, String> {
+    let v = get(obj, key).ok_or_else(|| format!("{key}: required for this transaction type"))?;
+    narrow(quantity(v, key)?, key, 128)
+}
+
+fn hex_bytes(v: &Value, key: &str) -> Result<Vec<u8>, String> {
+    let s = v.as_str().ok_or_else(|| format!("{key}: expected a 0x hex string"))?;
+    let digits = s.strip_prefix("0x").ok_or_else(|| format!("{key}: expected a 0x hex string"))?;
+    hex::decode(digits).map_err(|e| format!("{key}: {e}"))
+}
+
+fn address(v: &Value, key: &str) -> Result<Address, String> {
+    let s = v.as_str().ok_or_else(|| format!("{key}: expected an address string"))?;
+    parse_address(s).map_err(|e| format!("{key}: {e}"))
+}
+
+fn access_list(v: Option<&Value>) -> Result<AccessList, String> {
+    let Some(v) = v else { return Ok(AccessList::default()) };
+    let items = v.as_array().ok_or("accessList: expected an array")?;
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let key = format!("accessList[{i}]");
+        let obj = item.as_object().ok_or_else(|| format!("{key}: expected an object"))?;
+        if let Some(k) = obj.keys().find(|k| !matches!(k.as_str(), "address" | "storageKeys")) {
+            return Err(format!("{key}: unknown key {k:?}"));
+        }
+        let addr = address(obj.get("address").unwrap_or(&Value::Null), &format!("{key}.address"))?;
+        let keys = obj
+            .get("storageKeys")
+            .and_then(Value::as_array)
+            .ok_or_else(|| format!("{key}.storageKeys: expected an array"))?;
+        let mut storage_keys = Vec::with_capacity(keys.len());
+        for (j, k) in keys.iter().enumerate() {
+            let b = hex_bytes(k, &format!("{key}.storageKeys[{j}]"))?;
+            let word = B256::try_from(b.as_slice())
+                .map_err(|_| format!("{key}.storageKeys[{j}]: expected 32 bytes"))?;
+            storage_keys.push(word);
+        }
+        out.push(AccessListItem { address: addr, storage_keys });
+    }
+    Ok(AccessList(out))
+}
+
+fn authorization_list(v: Option<&Value>) -> Result<Vec<SignedAuthorization>, String> {
+    let Some(v) = v else { return Err("authorizationList: required for a type 4 transaction".into()) };
+    let items = v.as_array().ok_or("authorizationList: expected an array")?;
+    let mut out = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let key = format!("authorizationList[{i}]");
+        let obj = item.as_object().ok_or_else(|| format!("{key}: expected an object"))?;
+        const AUTH_KEYS: &[&str] = &["chainId", "address", "nonce", "yParity", "r", "s", "v"];
+        if let Some(k) = obj.keys().find(|k| !AUTH_KEYS.contains(&k.as_str())) {
+            return Err(format!("{key}: unknown key {k:?}"));
+        }
+        let field = |name: &str| get(obj, name).ok_or_else(|| format!("{key}.{name}: required"));
+        let chain_id = quantity(field("chainId")?, &format!("{key}.chainId"))?;
+        let addr = address(field("address")?, &format!("{key}.address"))?;
+        let nonce = narrow(quantity(field("nonce")?, &format!("{key}.nonce"))?, &format!("{key}.nonce"), 64)?;
+        let parity_value = get(obj, "yParity")
+            .or_else(|| get(obj, "v"))
+            .ok_or_else(|| format!("{key}.yParity: required"))?;
+        let y_parity: u8 =
+            narrow(quantity(parity_value, &format!("{key}.yParity"))?, &format!("{key}.yParity"), 8)?;
+        let r = quantity(field("r")?, &format!("{key}.r"))?;
+        let s = quantity(field("s")?, &format!("{key}.s"))?;
+        let auth = Authorization { chain_id, address: addr, nonce };
+        out.push(SignedAuthorization::new_unchecked(auth, y_parity, r, s));
+    }
+    Ok(out)
+}
+
+/// Compiles a JSON request into its unsigned signing payload.
+pub fn payload_from_json(text: &str) -> Result<BuiltRequest, String> {
+    let value: Value = serde_json::from_str(text).map_err(|e| format!("malformed JSON: {e}"))?;
+    let obj = value.as_object().ok_or("a JSON request must be an object")?;
+    if let Some(k) = obj.keys().find(|k| !KEYS.contains(&k.as_str())) {
+        return Err(format!("unknown key {k:?} (known: {})", KEYS.join(", ")));
+    }
+    let data = match (get(obj, "data"), get(obj, "input")) {
+        (Some(d), Some(i)) => {
+            let (d, i) = (hex_bytes(d, "data")?, hex_bytes(i, "input")?);
+            if d != i {
+                return Err("data and input are both given and differ".into());
+            }
+            d
+        }
+        (Some(d), None) => hex_bytes(d, "data")?,
+        (None, Some(i)) => hex_bytes(i, "input")?,
+        (None, None) => Vec::new(),
+    };
+    let input = Bytes::from(data);
+    let gas_limit = match (get(obj, "gas"), get(obj, "gasLimit")) {
+        (Some(_), Some(_)) => {
+            let (a, b) = (req_u64(obj, "gas")?, req_u64(obj, "gasLimit")?);
+            if a != b {
+                return Err("gas and gasLimit are both given and differ".into());
+            }
+            a
+        }
+        (Some(_), None) => req_u64(obj, "gas")?,
+        (None, Some(_)) => req_u64(obj, "gasLimit")?,
+        (None, None) => return Err("gas: required (or gasLimit)".into()),
+    };
+    let to = match get(obj, "to") {
+        Some(v) => TxKind::Call(address(v, "to")?),
+        None => TxKind::Create,
+    };
+    let value = get(obj, "value").map(|v| quantity(v, "value")).transpose()?.unwrap_or_default();
+    let nonce = req_u64(obj, "nonce")?;
+    let from = get(obj, "from").map(|v| address(v, "from")).transpose()?;
+    let ty = match get(obj, "type") {
+        Some(v) => narrow::<u8>(quantity(v, "type")?, "type", 8)?,
+        None if obj.contains_key("authorizationList") => 4,
+        None if obj.contains_key("maxFeePerGas") => 2,
+        None if obj.contains_key("accessList") => 1,
+        None => 0,
+    };
+    let chain_id = get(obj, "chainId")
+        .map(|v| quantity(v, "chainId").and_then(|c| narrow::<u64>(c, "chainId", 64)))
+        .transpose()?;
+    let typed_chain = || chain_id.ok_or_else(|| "chainId: required for a typed transaction".to_string());
+    let mut payload = Zeroizing::new(Vec::new());
+    match ty {
+        0 => {
+            if get(obj, "accessList").is_some() || get(obj, "maxFeePerGas").is_some() {
+                return Err("type 0 (legacy) takes gasPrice, not accessList or maxFeePerGas".into());
+            }
+            let tx = TxLegacy {
+                chain_id,
+                nonce,
+                gas_price: req_u128(obj, "gasPrice")?,
+                gas_limit,
+                to,
+                value,
+                input,
+            };
+            tx.encode_for_signing(&mut *payload);
+        }
+        1 => {
+            let tx = TxEip2930 {
+                chain_id: typed_chain()?,
+                nonce,
+                gas_price: req_u128(obj, "gasPrice")?,
+                gas_limit,
+                to,
+                value,
+                input,
+                access_list: access_list(get(obj, "accessList"))?,
+            };
+            tx.encode_for_signing(&mut *payload);
+        }
+        2 => {
+            let tx = TxEip1559 {
+                chain_id: typed_chain()?,
+                nonce,
+                gas_limit,
+                max_fee_per_gas: req_u128(obj, "maxFeePerGas")?,
+                max_priority_fee_per_gas: req_u128(obj, "maxPriorityFeePerGas")?,
+                to,
+                value,
+                access_list: access_list(get(obj, "accessList"))?,
+                input,
+            };
+            tx.encode_for_signing(&mut *payload);
+        }
+        4 => {
+            let TxKind::Call(to) = to else {
+                return Err("to: a type 4 transaction cannot create a contract".into());
+            };
+            let tx = TxEip7702 {
+                chain_id: typed_chain()?,
+                nonce,
+                gas_limit,
+                max_fee_per_gas: req_u128(obj, "maxFeePerGas")?,
+                max_priority_fee_per_gas: req_u128(obj, "maxPriorityFeePerGas")?,
+                to,
+                value,
+                access_list: access_list(get(obj, "accessList"))?,
+                authorization_list: authorization_list(get(obj, "authorizationList"))?,
+                input,
+            };
+            tx.encode_for_signing(&mut *payload);
+        }
+        3 => {
+            return Err(
+                "type 3 (blob) transactions cannot be given as JSON requests; give the signing payload"
+                    .into(),
+            );
+        }
+        other => return Err(format!("type: unknown transaction type {other}")),
+    }
+    if ty != 0 && get(obj, "gasPrice").is_some() && ty != 1 {
+        return Err("gasPrice: not a field of this transaction type (use maxFeePerGas)".into());
+    }
+    Ok(BuiltRequest { payload, from })
+}
