@@ -116,7 +116,8 @@ pub fn read_tx(arg: &str) -> Result<TxInput, CliError> {
     } else if Path::new(arg).is_file() {
         let path = PathBuf::from(arg);
         (Source::File(path.clone()), read_file_limited(&path, MAX_TX_TEXT)?)
-    } else if looks_like_hex(arg) {
+    } else if looks_like_hex(arg) || arg.starts_with("0x") || arg.starts_with("0X") {
+        // `0x…` is meant as hex even when a digit is wrong; say which one.
         (Source::Inline, Zeroizing::new(arg.as_bytes().to_vec()))
     } else {
         return Err(CliError::input(format!("{arg:?}: no such file, and not hex or a JSON object"))
@@ -136,8 +137,10 @@ fn decode_content(content: Zeroizing<Vec<u8>>, source: Source) -> Result<TxInput
                 request::payload_from_json(text).map_err(|e| CliError::input(format!("{source}: {e}")))?;
             (built.payload, built.from)
         }
-        Some(_) if content.is_ascii() && std::str::from_utf8(&content).is_ok_and(looks_like_hex) => {
-            let text = std::str::from_utf8(&content).unwrap_or_default();
+        // A raw payload starts with 0x01–0x04 or ≥ 0xc0; printable text is meant as hex.
+        Some(b) if b.is_ascii_graphic() => {
+            let text = std::str::from_utf8(&content)
+                .map_err(|e| CliError::input(format!("{source}: not UTF-8 hex text: {e}")))?;
             (parse_hex(text, &source, "transaction")?, None)
         }
         Some(_) => (content, None),

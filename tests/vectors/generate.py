@@ -5,8 +5,10 @@ Transactions: signed by eth-account 0.14 (sign_transaction, sign_authorization) 
 Speculos test key m/44'/60'/0'/0/0; unsigned signing payloads serialised by eth-account's own RLP
 serializers (pyrlp); signing hashes from eth-account's TypedTransaction.hash() / legacy hash.
 Calldata: eth-abi 6 (encode) + eth-utils keccak (selectors, Timelock operation ids).
+Manifest: cbor2 5 (dumps(canonical=True), RFC 8949 deterministic) of docs/example-small.toml,
+built from the schema in docs/manifest-format.md.
 
-    pip install eth-account==0.14.0 eth-abi==6.0.0
+    pip install eth-account==0.14.0 eth-abi==6.0.0 cbor2
     python3 tests/vectors/generate.py     # rewrites tests/vectors/*.json
 
 Never hold value with the test key.
@@ -170,7 +172,24 @@ def calldata_vectors():
     return out, ids
 
 
+def manifest_vector():
+    import cbor2
+    h = bytes.fromhex
+    proxy, impl = h("00" * 19 + "a1"), h("00" * 19 + "b2")
+    action = {0: "upgrade", 1: "call", 2: proxy, 3: 0, 4: h("3659cfe6" + "00" * 31 + "b2"), 5: 3, 6: None,
+              7: 50000000000, 8: None, 9: []}
+    manifest = {0: "bounded-signer/manifest/v1", 1: "box-v2", 2: 1, 3: h("Dad77910DbDFdE764fC21FCD4E74D71bBACA6D8D"),
+                4: 1795132800, 5: 1795824000, 6: [proxy, impl], 7: {proxy: "Box proxy"},
+                8: {0: h("11" * 32), 1: ""}, 9: [action], 10: []}
+    encoded = cbor2.dumps(manifest, canonical=True)
+    return {"generator": "cbor2 %s dumps(canonical=True)" % cbor2.__version__ if hasattr(cbor2, "__version__") else "cbor2",
+            "toml": "docs/example-small.toml", "cbor": "0x" + encoded.hex(), "manifest_hash": "0x" + keccak(encoded).hex()}
+
+
 def main():
+    with open(os.path.join(HERE, "manifest.json"), "w") as f:
+        json.dump(manifest_vector(), f, indent=1)
+        f.write("\n")
     calls, ids = calldata_vectors()
     docs = {
         "transactions.json": {"generator": "eth-account 0.14.0 (sign_transaction, serializers), pyrlp", "vectors": tx_vectors()},

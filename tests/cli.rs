@@ -1,0 +1,378 @@
+//! The command-line contract driven through the built binary: exit codes, error messages that
+//! name the file and field or offset, JSON documents, and the example release end to end.
+
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+use common::*;
+
+const NOW: &str = "2026-11-21T12:00:00Z";
+
+fn write(dir: &std::path::Path, name: &str, content: impl AsRef<[u8]>) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, content).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+fn example_toml() -> String {
+    std::fs::read_to_string(root().join("examples/box-v2-upgrade.toml")).unwrap()
+}
+
+fn assert_input_error(out: &std::process::Output, needles: &[&str]) {
+    assert_eq!(code(out), 2, "stderr: {}", stderr(out));
+    let err = stderr(out);
+    for n in needles {
+        assert!(err.contains(n), "stderr lacks {n:?}: {err}");
+    }
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn example_proposal_is_approved_and_tampered_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (manifest, hash) = example_manifest(dir.path());
+    let m = manifest.to_str().unwrap();
+    let schedule = root().join("examples/proposal-schedule.json");
+    let out = run(&[
+        "--json",
+        "check",
+        "--manifest",
+        m,
+        "--approved-hash",
+        &hash,
+        "--now",
+        NOW,
+        schedule.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let v = json(&out);
+    assert_eq!(v["verdict"], "approved");
+    assert_eq!(v["action"], 0);
+    assert_eq!(v["reasons"], serde_json::json!([]));
+    assert_eq!(v["manifest_hash"], hash.as_str());
+    assert_eq!(v["evaluated_at"], NOW);
+    assert!(v["signing_hash"].as_str().unwrap().starts_with("0x"));
+
+    let tampered = root().join("examples/proposal-tampered.json");
+    let out = run(&[
+        "--json",
+        "check",
+        "--manifest",
+        m,
+        "--approved-hash",
+        &hash,
+        "--now",
+        NOW,
+        tampered.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 3);
+    let v = json(&out);
+    assert_eq!(v["verdict"], "refused");
+    assert_eq!(v["reasons"], serde_json::json!(["nested_target_not_allowed", "payload_not_approved"]));
+    assert_eq!(v["action"], serde_json::Value::Null);
+}
+
+#[test]
+fn approved_hash_accepts_any_case_with_or_without_prefix() {
+    let dir = tempfile::tempdir().unwrap();
+    let (manifest, hash) = example_manifest(dir.path());
+    let schedule = root().join("examples/proposal-schedule.json");
+    for h in [hash.clone(), hash[2..].to_string(), hash.to_uppercase().replacen("0X", "0x", 1)] {
+        let out = run(&[
+            "check",
+            "--manifest",
+            manifest.to_str().unwrap(),
+            "--approved-hash",
+            &h,
+            "--now",
+            NOW,
+            schedule.to_str().unwrap(),
+        ]);
+        assert_eq!(code(&out), 0, "{h}: {}", stderr(&out));
+    }
+    let out = run(&[
+        "check",
+        "--manifest",
+        manifest.to_str().unwrap(),
+        "--approved-hash",
+        "0x1234",
+        "--now",
+        NOW,
+        schedule.to_str().unwrap(),
+    ]);
+    assert_input_error(&out, &["--approved-hash", "32 bytes"]);
+}
+
+#[test]
+fn window_is_evaluated_at_now() {
+    let dir = tempfile::tempdir().unwrap();
+    let (manifest, hash) = example_manifest(dir.path());
+    let schedule = root().join("examples/proposal-schedule.json");
+    let m = manifest.to_str().unwrap();
+    for (now, reason) in [("2027-01-01T00:00:00Z", "window_expired"), ("1700000000", "window_not_open")] {
+        let out = run(&[
+            "--json",
+            "check",
+            "--manifest",
+            m,
+            "--approved-hash",
+            &hash,
+            "--now",
+            now,
+            schedule.to_str().unwrap(),
+        ]);
+        assert_eq!(code(&out), 3);
+        assert_eq!(json(&out)["reasons"], serde_json::json!([reason]));
+    }
+}
+
+#[test]
+fn the_same_release_always_compiles_to_the_same_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, _) = example_manifest(dir.path());
+    // Reorder targets and labels, uppercase an address, write times as unix seconds.
+    let text = example_toml()
+        .replace("not_before = \"2026-11-20T00:00:00Z\"", "not_before = 1795132800")
+        .replace("expires_at = \"2027-01-01T00:00:00Z\"", "expires_at = 2027-01-01T00:00:00Z");
+    let lines: Vec<&str> = text.lines().collect();
+    let start = lines.iter().position(|l| l.starts_with("allowed_targets")).unwrap();
+    let mut reordered: Vec<String> = lines.iter().map(|s| s.to_string()).collect();
+    reordered[start + 1..start + 5].reverse();
+    let b_toml = write(dir.path(), "b.toml", reordered.join("\n"));
+    let b = dir.path().join("b.cbor");
+    let out = run(&["manifest", "build", &b_toml, "-o", b.to_str().unwrap()]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(std::fs::read(a).unwrap(), std::fs::read(b).unwrap());
+}
+
+#[test]
+fn build_refuses_to_overwrite_without_force() {
+    let dir = tempfile::tempdir().unwrap();
+    let toml = write(dir.path(), "r.toml", example_toml());
+    let out = run(&["manifest", "build", &toml]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(dir.path().join("r.manifest.cbor").exists(), "default output next to the input");
+    let out = run(&["manifest", "build", &toml]);
+    assert_input_error(&out, &["already exists"]);
+    assert!(stderr(&out).contains("--force"));
+    let out = run(&["manifest", "build", &toml, "--force"]);
+    assert_eq!(code(&out), 0);
+}
+
+#[test]
+fn build_json_reports_hash_path_actions_and_warnings() {
+    let dir = tempfile::tempdir().unwrap();
+    let toml = example_toml().replace("max_priority_fee_per_gas_max = \"3000000000\"\n\n", "\n");
+    let toml = toml.replace("max_fee_per_gas_max = \"100000000000\"\n\n[[actions]]", "\n[[actions]]");
+    let path = write(dir.path(), "r.toml", toml);
+    let out = run(&["--json", "manifest", "build", &path]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let v = json(&out);
+    assert_eq!(v["actions"], 2);
+    assert!(v["manifest_hash"].as_str().unwrap().len() == 66);
+    assert!(v["path"].as_str().unwrap().ends_with("r.manifest.cbor"));
+    assert!(v["warnings"].as_array().unwrap().iter().any(|w| w.as_str().unwrap().contains("no fee caps")));
+}
+
+#[test]
+fn invalid_releases_are_refused_with_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: Vec<(&str, String, Vec<&str>)> = vec![
+        ("malformed TOML", "format = ".into(), vec!["r.toml", "line 1"]),
+        (
+            "unknown key",
+            example_toml().replace("release = ", "colour = \"red\"\nrelease = "),
+            vec!["unknown field", "colour"],
+        ),
+        (
+            "bad checksum",
+            example_toml().replace(
+                "0xDad77910DbDFdE764fC21FCD4E74D71bBACA6D8D",
+                "0xDAd77910DbDFdE764fC21FCD4E74D71bBACA6D8D",
+            ),
+            vec!["executor", "EIP-55"],
+        ),
+        (
+            "empty window",
+            example_toml().replace("2027-01-01T00:00:00Z", "2026-11-20T00:00:00Z"),
+            vec!["expires_at", "not_before"],
+        ),
+        (
+            "no rollback",
+            {
+                let t = example_toml();
+                let a = t.find("[rollback]").unwrap();
+                let b = t.find("[[actions]]").unwrap();
+                format!("{}{}", &t[..a], &t[b..])
+            },
+            vec!["rollback", "required"],
+        ),
+        ("unknown format", example_toml().replace("manifest/v1", "manifest/v9"), vec!["format"]),
+        (
+            "target outside the allowlist",
+            {
+                let t = example_toml();
+                let first = t.lines().find(|l| l.starts_with("  \"0x")).unwrap().to_string();
+                t.replacen(&format!("{first}\n"), "", 1)
+            },
+            vec!["actions[0]", "allowed_targets"],
+        ),
+        (
+            "trailing calldata",
+            example_toml().replacen("0000000\"\nnonce = 7", "000000000\"\nnonce = 7", 1),
+            vec!["actions[0].data", "exact ABI encoding"],
+        ),
+        (
+            "duplicate name",
+            example_toml().replace("name = \"execute\"", "name = \"schedule\""),
+            vec!["actions[1].name"],
+        ),
+        (
+            "local time",
+            example_toml()
+                .replace("not_before = \"2026-11-20T00:00:00Z\"", "not_before = 2026-11-20T00:00:00"),
+            vec!["not_before", "offset"],
+        ),
+    ];
+    for (name, toml, needles) in cases {
+        let path = write(dir.path(), "r.toml", toml);
+        let out = run(&[
+            "manifest",
+            "build",
+            &path,
+            "-o",
+            dir.path().join(format!("{name}.cbor")).to_str().unwrap(),
+        ]);
+        assert_eq!(code(&out), 2, "{name}: {}", stderr(&out));
+        for n in needles {
+            assert!(stderr(&out).contains(n), "{name}: stderr lacks {n:?}: {}", stderr(&out));
+        }
+    }
+}
+
+#[test]
+fn non_canonical_and_malformed_manifests_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (manifest, _) = example_manifest(dir.path());
+    let good = std::fs::read(&manifest).unwrap();
+    let mut trailing = good;
+    trailing.push(0);
+    let p = write(dir.path(), "trailing.cbor", &trailing);
+    assert_input_error(&run(&["manifest", "hash", &p]), &["trailing.cbor", "byte", "follow"]);
+    let p = write(dir.path(), "garbage.cbor", b"\xff\xff");
+    assert_input_error(&run(&["manifest", "show", &p]), &["garbage.cbor"]);
+    let p = write(dir.path(), "big.cbor", vec![0u8; (1 << 20) + 1]);
+    assert_input_error(&run(&["manifest", "hash", &p]), &["big.cbor", "limit"]);
+    assert_input_error(&run(&["manifest", "hash", "/nonexistent/m.cbor"]), &["/nonexistent/m.cbor"]);
+}
+
+#[test]
+fn bad_transactions_are_exit_2_naming_the_offset() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: Vec<(&str, Vec<&str>)> = vec![
+        ("0x02zz", vec!["not a hex digit"]),
+        ("0x021", vec!["odd number of hex digits"]),
+        ("0x05c0", vec!["unknown transaction type 0x05"]),
+        ("0xc3010203", vec!["legacy list has 3 items"]),
+        ("0x02c101", vec!["eip1559 list has 1 items"]),
+        ("{\"to\": 1", vec!["malformed JSON"]),
+        ("{\"colour\": 1}", vec!["unknown key \"colour\""]),
+        (
+            "{\"nonce\":\"1\",\"gas\":\"1\",\"gasPrice\":\"1\",\"data\":\"0x01\",\"input\":\"0x02\"}",
+            vec!["data and input"],
+        ),
+        ("not-a-file-or-hex", vec!["no such file"]),
+    ];
+    for (arg, needles) in cases {
+        let out = run(&["decode", arg]);
+        assert_input_error(&out, &needles);
+    }
+    // Trailing bytes: the offset is named.
+    let v = vectors("transactions.json");
+    let payload = v["vectors"][5]["unsigned_payload"].as_str().unwrap().to_string();
+    let len = (payload.len() - 2) / 2;
+    let out = run(&["decode", &format!("{payload}00")]);
+    assert_input_error(&out, &[&format!("byte {len}"), "follow"]);
+    // A file with raw bytes, and one with hex and whitespace.
+    let raw = alloy_primitives::hex::decode(&payload).unwrap();
+    let p = write(dir.path(), "tx.bin", &raw);
+    assert_eq!(code(&run(&["decode", &p])), 0);
+    let p = write(dir.path(), "tx.hex", format!("\n  {payload}\n\n"));
+    assert_eq!(code(&run(&["decode", &p])), 0);
+    // Oversize.
+    let p = write(dir.path(), "huge.hex", "00".repeat((1 << 20) + 10));
+    assert_input_error(&run(&["decode", &p]), &["huge.hex", "limit"]);
+    // Stdin.
+    let out = bin().args(["--json", "decode", "-"]).write_stdin(payload).output().unwrap();
+    assert_eq!(code(&out), 0);
+}
+
+#[test]
+fn too_deep_nesting_is_an_input_error() {
+    // Nine nested Timelock execute() calls around an upgradeTo.
+    use alloy_sol_types::{SolCall, sol};
+    sol! {
+        function execute(address target, uint256 value, bytes payload, bytes32 predecessor, bytes32 salt);
+        function upgradeTo(address newImplementation);
+    }
+    let mut data = upgradeToCall { newImplementation: alloy_primitives::Address::ZERO }.abi_encode();
+    for _ in 0..9 {
+        data = executeCall {
+            target: alloy_primitives::Address::ZERO,
+            value: Default::default(),
+            payload: data.into(),
+            predecessor: Default::default(),
+            salt: Default::default(),
+        }
+        .abi_encode();
+    }
+    let hex = alloy_primitives::hex::encode_prefixed(&data);
+    let out = run(&["decode", "--calldata", &hex]);
+    assert_input_error(&out, &["deeper than 8"]);
+}
+
+#[test]
+fn json_errors_are_one_document_on_stdout() {
+    let out = run(&["--json", "decode", "0x05c0"]);
+    assert_eq!(code(&out), 2);
+    let v = json(&out);
+    assert_eq!(v["error"]["kind"], "input");
+    assert!(v["error"]["message"].as_str().unwrap().contains("0x05"));
+    assert!(v["error"].as_object().unwrap().contains_key("hint"));
+    // Usage errors too.
+    let out = run(&["--json", "check"]);
+    assert_eq!(code(&out), 2);
+    assert_eq!(json(&out)["error"]["kind"], "input");
+}
+
+#[test]
+fn human_output_escapes_input_text_and_never_truncates() {
+    let dir = tempfile::tempdir().unwrap();
+    let toml = example_toml().replace("\"Timelock\"", "\"Time\\u202Elock\"");
+    let path = write(dir.path(), "r.toml", &toml);
+    let out = run(&["manifest", "build", &path]);
+    // Labels with bidi overrides are refused outright at build time.
+    assert_input_error(&out, &["labels", "bidirectional"]);
+    let dir2 = tempfile::tempdir().unwrap();
+    let (manifest, _) = example_manifest(dir2.path());
+    let out = run(&["manifest", "show", manifest.to_str().unwrap()]);
+    assert_eq!(code(&out), 0);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("0xDad77910DbDFdE764fC21FCD4E74D71bBACA6D8D"));
+    assert!(!text.contains("..."), "nothing is elided");
+}
+
+#[test]
+fn signed_transactions_report_the_recovered_sender() {
+    let v = vectors("transactions.json");
+    let raw = v["vectors"][5]["signed_raw"].as_str().unwrap();
+    let out = run(&["decode", raw]);
+    assert_eq!(code(&out), 0);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains(
+            "sender        0xDad77910DbDFdE764fC21FCD4E74D71bBACA6D8D (recovered from the signature)"
+        )
+    );
+}
