@@ -7,7 +7,7 @@
 
 pub mod authoring;
 pub mod cli;
-mod commands;
+pub mod commands;
 pub mod error;
 pub mod input;
 pub mod render;

@@ -9,7 +9,7 @@ use alloy_eips::eip2930::{AccessList, AccessListItem};
 use alloy_eips::eip7702::{Authorization, SignedAuthorization};
 use alloy_primitives::{Address, B256, Bytes, TxKind, U256, hex};
 use serde_json::{Map, Value};
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::authoring::parse_address;
 
@@ -149,9 +149,37 @@ fn authorization_list(v: Option<&Value>) -> Result<Vec<SignedAuthorization>, Str
     Ok(out)
 }
 
+/// Overwrites every string in a parsed document (the hex calldata among them) before it is freed.
+fn wipe_json(value: &mut Value) {
+    match value {
+        Value::String(s) => s.zeroize(),
+        Value::Array(items) => items.iter_mut().for_each(wipe_json),
+        Value::Object(map) => map.values_mut().for_each(wipe_json),
+        _ => {}
+    }
+}
+
+/// Encodes the signing payload into a buffer of its exact size (no growth, so no stale copies)
+/// and wipes the calldata alloy holds before the transaction is dropped.
+fn encode<T: SignableTransaction<alloy_primitives::Signature>>(
+    mut tx: T,
+    input: impl FnOnce(&mut T) -> &mut Bytes,
+) -> Zeroizing<Vec<u8>> {
+    let mut payload = Zeroizing::new(Vec::with_capacity(tx.payload_len_for_signature()));
+    tx.encode_for_signing(&mut *payload);
+    firmware_policy::tx::wipe_bytes(input(&mut tx));
+    payload
+}
+
 /// Compiles a JSON request into its unsigned signing payload.
 pub fn payload_from_json(text: &str) -> Result<BuiltRequest, String> {
-    let value: Value = serde_json::from_str(text).map_err(|e| format!("malformed JSON: {e}"))?;
+    let mut value: Value = serde_json::from_str(text).map_err(|e| format!("malformed JSON: {e}"))?;
+    let built = build(&value);
+    wipe_json(&mut value);
+    built
+}
+
+fn build(value: &Value) -> Result<BuiltRequest, String> {
     let obj = value.as_object().ok_or("a JSON request must be an object")?;
     if let Some(k) = obj.keys().find(|k| !KEYS.contains(&k.as_str())) {
         return Err(format!("unknown key {k:?} (known: {})", KEYS.join(", ")));
@@ -199,8 +227,7 @@ pub fn payload_from_json(text: &str) -> Result<BuiltRequest, String> {
         .map(|v| quantity(v, "chainId").and_then(|c| narrow::<u64>(c, "chainId", 64)))
         .transpose()?;
     let typed_chain = || chain_id.ok_or_else(|| "chainId: required for a typed transaction".to_string());
-    let mut payload = Zeroizing::new(Vec::new());
-    match ty {
+    let payload = match ty {
         0 => {
             if get(obj, "accessList").is_some() || get(obj, "maxFeePerGas").is_some() {
                 return Err("type 0 (legacy) takes gasPrice, not accessList or maxFeePerGas".into());
@@ -214,7 +241,7 @@ pub fn payload_from_json(text: &str) -> Result<BuiltRequest, String> {
                 value,
                 input,
             };
-            tx.encode_for_signing(&mut *payload);
+            encode(tx, |t| &mut t.input)
         }
         1 => {
             let tx = TxEip2930 {
@@ -227,7 +254,7 @@ pub fn payload_from_json(text: &str) -> Result<BuiltRequest, String> {
                 input,
                 access_list: access_list(get(obj, "accessList"))?,
             };
-            tx.encode_for_signing(&mut *payload);
+            encode(tx, |t| &mut t.input)
         }
         2 => {
             let tx = TxEip1559 {
@@ -241,7 +268,7 @@ pub fn payload_from_json(text: &str) -> Result<BuiltRequest, String> {
                 access_list: access_list(get(obj, "accessList"))?,
                 input,
             };
-            tx.encode_for_signing(&mut *payload);
+            encode(tx, |t| &mut t.input)
         }
         4 => {
             let TxKind::Call(to) = to else {
@@ -259,7 +286,7 @@ pub fn payload_from_json(text: &str) -> Result<BuiltRequest, String> {
                 authorization_list: authorization_list(get(obj, "authorizationList"))?,
                 input,
             };
-            tx.encode_for_signing(&mut *payload);
+            encode(tx, |t| &mut t.input)
         }
         3 => {
             return Err(
@@ -268,7 +295,7 @@ pub fn payload_from_json(text: &str) -> Result<BuiltRequest, String> {
             );
         }
         other => return Err(format!("type: unknown transaction type {other}")),
-    }
+    };
     if ty != 0 && get(obj, "gasPrice").is_some() && ty != 1 {
         return Err("gasPrice: not a field of this transaction type (use maxFeePerGas)".into());
     }

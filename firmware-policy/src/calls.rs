@@ -20,6 +20,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
+use alloy_sol_types::abi::{Encoder, TokenSeq};
 use alloy_sol_types::{SolCall, SolValue};
 use zeroize::Zeroize;
 
@@ -247,12 +248,27 @@ fn detail(key: &'static str, value: ArgValue) -> Detail {
     Detail { key, value }
 }
 
-/// Decodes one known call: `Some(call)` only when the bytes decode; `canonical` when the decoded
+/// ABI-encodes `tokens` into alloy's word buffer, hands the bytes to `f`, and wipes the buffer.
+/// `SolCall::abi_encode` would copy that buffer into a second vector and free the first unwiped;
+/// this path makes no copy of the (policy) bytes at all.
+fn with_encoded<'a, T: TokenSeq<'a>, R>(tokens: &T, f: impl FnOnce(&[u8]) -> R) -> R {
+    let mut encoder = Encoder::with_capacity(tokens.total_words());
+    encoder.append_head_tail(tokens);
+    let result = f(encoder.bytes());
+    let mut words = encoder.finish();
+    for word in &mut words {
+        word.0.zeroize();
+    }
+    result
+}
+
+/// Decodes one known call: `Ok` only when the bytes decode; `canonical` when the decoded
 /// arguments re-encode to exactly `data`.
 fn decode_known<C: SolCall>(data: &[u8]) -> Result<(C, bool), String> {
     match C::abi_decode(data) {
         Ok(call) => {
-            let canonical = call.abi_encode().as_slice() == data;
+            let args = data.get(4..).unwrap_or_default();
+            let canonical = with_encoded(&call.tokenize(), |encoded| encoded == args);
             Ok((call, canonical))
         }
         Err(e) => Err(format!("{e}")),
@@ -410,10 +426,8 @@ fn transfer_ownership(node: &mut CallNode, data: &[u8], _: &Ctx) -> Decoded {
 
 /// OpenZeppelin TimelockController `hashOperation`.
 pub fn hash_operation(target: Address, value: U256, data: &Bytes, predecessor: B256, salt: B256) -> B256 {
-    let mut encoded = (target, value, data.clone(), predecessor, salt).abi_encode_params();
-    let id = keccak256(&encoded);
-    encoded.zeroize();
-    id
+    let fields = (target, value, data.clone(), predecessor, salt);
+    with_encoded(&fields.tokenize(), |encoded| keccak256(encoded))
 }
 
 /// OpenZeppelin TimelockController `hashOperationBatch`.
@@ -424,11 +438,8 @@ pub fn hash_operation_batch(
     predecessor: B256,
     salt: B256,
 ) -> B256 {
-    let mut encoded =
-        (targets.to_vec(), values.to_vec(), payloads.to_vec(), predecessor, salt).abi_encode_params();
-    let id = keccak256(&encoded);
-    encoded.zeroize();
-    id
+    let fields = (targets.to_vec(), values.to_vec(), payloads.to_vec(), predecessor, salt);
+    with_encoded(&fields.tokenize(), |encoded| keccak256(encoded))
 }
 
 fn timelock_single(
@@ -436,14 +447,18 @@ fn timelock_single(
     ctx: &Ctx,
     (target, value, payload, predecessor, salt): (Address, U256, &Bytes, B256, B256),
     payload_name: &'static str,
+    delay: Option<U256>,
 ) -> Decoded {
-    node.args = vec![
+    // Built at its final size: a vector that grows frees its old block unwiped.
+    node.args = Vec::with_capacity(6);
+    node.args.extend([
         addr("target", target),
         uint("value", "uint256", value),
         bytes(payload_name, payload),
         word("predecessor", predecessor),
         word("salt", salt),
-    ];
+    ]);
+    node.args.extend(delay.map(|d| uint("delay", "uint256", d)));
     let id = hash_operation(target, value, payload, predecessor, salt);
     node.details = vec![detail("operation_id", ArgValue::Word(id))];
     node.children.push(ctx.child(Some(target), value, Operation::Call, payload)?);
@@ -454,8 +469,7 @@ fn schedule(node: &mut CallNode, data: &[u8], ctx: &Ctx) -> Decoded {
     let (mut call, canonical) = decode_known::<abi::scheduleCall>(data)?;
     node.canonical = canonical;
     let fields = (call.target, call.value, &call.data, call.predecessor, call.salt);
-    timelock_single(node, ctx, fields, "data")?;
-    node.args.push(uint("delay", "uint256", call.delay));
+    timelock_single(node, ctx, fields, "data", Some(call.delay))?;
     crate::tx::wipe_bytes(&mut call.data);
     Ok(())
 }
@@ -464,7 +478,7 @@ fn execute(node: &mut CallNode, data: &[u8], ctx: &Ctx) -> Decoded {
     let (mut call, canonical) = decode_known::<abi::executeCall>(data)?;
     node.canonical = canonical;
     let fields = (call.target, call.value, &call.payload, call.predecessor, call.salt);
-    timelock_single(node, ctx, fields, "payload")?;
+    timelock_single(node, ctx, fields, "payload", None)?;
     crate::tx::wipe_bytes(&mut call.payload);
     Ok(())
 }
@@ -473,8 +487,10 @@ fn timelock_batch(
     node: &mut CallNode,
     ctx: &Ctx,
     (targets, values, payloads, predecessor, salt): (&[Address], &[U256], &[Bytes], B256, B256),
+    delay: Option<U256>,
 ) -> Decoded {
-    node.args = vec![
+    node.args = Vec::with_capacity(6);
+    node.args.extend([
         Arg {
             name: "targets",
             ty: "address[]",
@@ -492,7 +508,8 @@ fn timelock_batch(
         },
         word("predecessor", predecessor),
         word("salt", salt),
-    ];
+    ]);
+    node.args.extend(delay.map(|d| uint("delay", "uint256", d)));
     let id = hash_operation_batch(targets, values, payloads, predecessor, salt);
     node.details = vec![detail("operation_id", ArgValue::Word(id))];
     if targets.len() != values.len() || targets.len() != payloads.len() {
@@ -517,8 +534,7 @@ fn schedule_batch(node: &mut CallNode, data: &[u8], ctx: &Ctx) -> Decoded {
     let (mut call, canonical) = decode_known::<abi::scheduleBatchCall>(data)?;
     node.canonical = canonical;
     let fields = (&call.targets[..], &call.values[..], &call.payloads[..], call.predecessor, call.salt);
-    let result = timelock_batch(node, ctx, fields);
-    node.args.push(uint("delay", "uint256", call.delay));
+    let result = timelock_batch(node, ctx, fields, Some(call.delay));
     wipe_all(&mut call.payloads);
     result
 }
@@ -527,7 +543,7 @@ fn execute_batch(node: &mut CallNode, data: &[u8], ctx: &Ctx) -> Decoded {
     let (mut call, canonical) = decode_known::<abi::executeBatchCall>(data)?;
     node.canonical = canonical;
     let fields = (&call.targets[..], &call.values[..], &call.payloads[..], call.predecessor, call.salt);
-    let result = timelock_batch(node, ctx, fields);
+    let result = timelock_batch(node, ctx, fields, None);
     wipe_all(&mut call.payloads);
     result
 }

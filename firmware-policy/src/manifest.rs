@@ -7,6 +7,7 @@
 
 mod canonical;
 
+use alloc::collections::BTreeSet;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
@@ -503,8 +504,19 @@ impl Manifest {
             let kind = K::TooMany { max: limits::MAX_ACTIONS };
             return Err(ManifestError::at(kind, Field::top("actions")));
         }
+        // Uniqueness through ordered sets: a linear scan per action would make 4,096 actions
+        // cost 8 million comparisons.
+        let mut names = BTreeSet::new();
+        let mut calls = BTreeSet::new();
         let mut trees = Vec::with_capacity(self.actions.len());
         for (index, action) in self.actions.iter().enumerate() {
+            let field = Field::item("actions", index);
+            if !names.insert(action.name.as_str()) {
+                return Err(ManifestError::at(K::DuplicateActionName, field.sub("name")));
+            }
+            if !calls.insert((action.to, action.data.as_slice(), action.value, action.nonce)) {
+                return Err(ManifestError::at(K::DuplicateAction, field));
+            }
             trees.push(self.validate_action(index, action)?);
         }
         Ok(trees)
@@ -516,18 +528,6 @@ impl Manifest {
         check_text(&action.name, limits::MAX_NAME_BYTES, field.sub("name"))?;
         if action.name.is_empty() {
             return Err(ManifestError::at(K::MissingKey, field.sub("name")));
-        }
-        for earlier in self.actions.iter().take(index) {
-            if earlier.name == action.name {
-                return Err(ManifestError::at(K::DuplicateActionName, field.sub("name")));
-            }
-            if earlier.to == action.to
-                && earlier.data == action.data
-                && earlier.value == action.value
-                && earlier.nonce == action.nonce
-            {
-                return Err(ManifestError::at(K::DuplicateAction, field));
-            }
         }
         if action.authorizations.len() > limits::MAX_AUTHORIZATIONS {
             let kind = K::TooMany { max: limits::MAX_AUTHORIZATIONS };

@@ -17,7 +17,7 @@ use crate::render;
 const MAX_TOML_BYTES: usize = 4 << 20;
 
 /// Reads and verifies a canonical manifest file.
-pub(crate) fn load(path: &Path) -> Result<LoadedManifest, CliError> {
+pub fn load(path: &Path) -> Result<LoadedManifest, CliError> {
     let bytes = read_file_limited(path, MAX_MANIFEST_BYTES)?;
     LoadedManifest::from_canonical_bytes(&bytes).map_err(|e| {
         CliError::input(format!("{}: {e}", path.display()))

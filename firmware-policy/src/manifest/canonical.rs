@@ -62,13 +62,14 @@ const ROLLBACK_KEYS: [&str; 2] = ["manifest_hash", "note"];
 // Encoding
 
 /// Counts bytes, so the output buffer can be allocated once at its exact size: a growing `Vec`
-/// would leave unzeroed copies of the manifest behind in freed memory.
-struct Counter(usize);
+/// would leave unzeroed copies of the manifest behind in freed memory. (A local type holding a
+/// reference, because ciborium-io's blanket impls change when another crate turns on its `std`.)
+struct Counter<'a>(&'a mut usize);
 
-impl ciborium_io::Write for Counter {
+impl ciborium_io::Write for Counter<'_> {
     type Error = core::convert::Infallible;
     fn write_all(&mut self, data: &[u8]) -> Result<(), Self::Error> {
-        self.0 = self.0.saturating_add(data.len());
+        *self.0 = self.0.saturating_add(data.len());
         Ok(())
     }
     fn flush(&mut self) -> Result<(), Self::Error> {
@@ -93,9 +94,8 @@ impl ciborium_io::Write for Exact<'_> {
 
 /// Encodes `manifest` in canonical form.
 pub(super) fn encode(manifest: &Manifest) -> Zeroizing<Vec<u8>> {
-    let mut counter = Counter(0);
-    write_manifest(&mut Encoder::from(&mut counter), manifest);
-    let len = counter.0;
+    let mut len = 0usize;
+    write_manifest(&mut Encoder::from(Counter(&mut len)), manifest);
     let mut out = Zeroizing::new(Vec::with_capacity(len));
     write_manifest(&mut Encoder::from(Exact(&mut out)), manifest);
     out

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Seeds the fuzz corpora from the known-answer vectors and the example manifests.
+# Usage: fuzz/seed.sh   (then: cargo +nightly fuzz run TARGET -- -max_total_time=300)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --quiet
+b=target/debug/bounded-signer
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+$b manifest build examples/box-v2-upgrade.toml -o "$tmp/ex.cbor" >/dev/null
+$b manifest build docs/example-small.toml -o "$tmp/small.cbor" >/dev/null
+python3 - "$tmp" <<'PY'
+import json, os, hashlib, sys
+root = "fuzz/corpus"
+def put(target, data):
+    os.makedirs(os.path.join(root, target), exist_ok=True)
+    open(os.path.join(root, target, hashlib.sha1(data).hexdigest()), "wb").write(data)
+for v in json.load(open("tests/vectors/transactions.json"))["vectors"]:
+    for k in ("unsigned_payload", "signed_raw"):
+        if k in v:
+            put("tx_decode", bytes.fromhex(v[k][2:])); put("tx_differential", bytes.fromhex(v[k][2:]))
+for v in json.load(open("tests/vectors/calldata.json"))["vectors"]:
+    put("calldata_tree", bytes.fromhex(v["calldata"][2:]))
+for f in ("ex.cbor", "small.cbor"):
+    put("manifest_decode", open(os.path.join(sys.argv[1], f), "rb").read())
+PY

@@ -1,0 +1,138 @@
+//! How many copies of manifest and proposal bytes are freed without being wiped, measured with an
+//! instrumented allocator that scans every freed heap block for a canary.
+//!
+//! The canary is a 32-byte Timelock salt inside the approved calldata, so it lives in the manifest
+//! file, the decoded policy, the transaction payload and every wrapper's decoded arguments. A
+//! freed block that still holds it (raw, or as hex text) is a copy someone forgot to wipe.
+//!
+//! This file holds one test: the counters are process-wide.
+
+// The measuring allocator must implement the unsafe `GlobalAlloc` trait; it only forwards to the
+// system allocator and reads the block it is about to free. No product code allows unsafe.
+#![allow(unsafe_code, clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use bounded_signer::commands::manifest::load;
+use bounded_signer::input::read_tx;
+use firmware_policy::{Proposal, check};
+
+/// `keccak256("bounded-signer zeroize canary")`-like: any 32 bytes that occur nowhere else.
+const CANARY: [u8; 32] = *b"ZEROIZE-CANARY-bounded-signer-01";
+
+struct Measuring;
+thread_local!(static IN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
+
+static ARMED: AtomicBool = AtomicBool::new(false);
+static RAW_COPIES: AtomicUsize = AtomicUsize::new(0);
+static HEX_COPIES: AtomicUsize = AtomicUsize::new(0);
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.len() >= needle.len() && hay.windows(needle.len()).any(|w| w == needle)
+}
+
+const CANARY_HEX: &[u8; 64] = b"5a45524f495a452d43414e4152592d626f756e6465642d7369676e65722d3031";
+
+unsafe impl GlobalAlloc for Measuring {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        if ARMED.load(Ordering::Relaxed) {
+            // SAFETY: `ptr` is a live block of `layout.size()` bytes that we are about to free.
+            let block = unsafe { std::slice::from_raw_parts(ptr, layout.size()) };
+            if contains(block, &CANARY) {
+                RAW_COPIES.fetch_add(1, Ordering::Relaxed);
+                if std::env::var_os("ZR_TRACE").is_some() && !IN.with(|c| c.replace(true)) {
+                    ARMED.store(false, Ordering::SeqCst);
+                    eprintln!(
+                        "=== copy of {} bytes\n{}",
+                        layout.size(),
+                        std::backtrace::Backtrace::force_capture()
+                    );
+                    ARMED.store(true, Ordering::SeqCst);
+                    IN.with(|c| c.set(false));
+                }
+            }
+            if contains(block, CANARY_HEX) {
+                HEX_COPIES.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Measuring = Measuring;
+
+/// The release: a Timelock schedule whose salt is the canary.
+fn release_toml(data_hex: &str) -> String {
+    let example = std::fs::read_to_string(common::root().join("examples/box-v2-upgrade.toml")).unwrap();
+    let start = example.find("data = \"0x01d5062a").unwrap();
+    let end = start + example[start..].find('\n').unwrap();
+    example.replace(&example[start..end], &format!("data = \"{data_hex}\""))
+}
+
+#[test]
+fn residue_after_load_decode_check() {
+    assert_eq!(alloy_primitives::hex::encode(CANARY).as_bytes(), CANARY_HEX);
+    let dir = tempfile::tempdir().unwrap();
+    // The schedule calldata of the example with its salt replaced by the canary.
+    let proposal: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(common::root().join("examples/proposal-schedule.json")).unwrap(),
+    )
+    .unwrap();
+    let data = proposal["data"].as_str().unwrap().to_string();
+    let salt = "b220ece0959841c69b5dc1584ced32fcef4c7ff27513311d49492b38e84b2a96";
+    assert!(data.contains(salt));
+    let data = data.replace(salt, std::str::from_utf8(CANARY_HEX).unwrap());
+    let toml = dir.path().join("r.toml");
+    std::fs::write(&toml, release_toml(&data)).unwrap();
+    let manifest_path = dir.path().join("r.cbor");
+    let out =
+        common::run(&["manifest", "build", toml.to_str().unwrap(), "-o", manifest_path.to_str().unwrap()]);
+    assert_eq!(common::code(&out), 0, "{}", common::stderr(&out));
+    // The proposal as the signing payload in hex (the form `cast mktx`-style tooling hands over).
+    let mut request = proposal;
+    request["data"] = serde_json::Value::String(data);
+    let built = bounded_signer::request::payload_from_json(&request.to_string()).unwrap();
+    let tx_path = dir.path().join("tx.hex");
+    std::fs::write(&tx_path, alloy_primitives::hex::encode_prefixed(&*built.payload)).unwrap();
+    drop(built);
+
+    ARMED.store(true, Ordering::SeqCst);
+    {
+        let manifest = load(&manifest_path).unwrap();
+        let input = read_tx(tx_path.to_str().unwrap()).unwrap();
+        let proposal = Proposal::new(input.tx).unwrap();
+        let verdict = check(&manifest, manifest.hash(), &proposal, 1_795_262_400);
+        assert!(verdict.approved(), "{:?}", verdict.reasons());
+        assert!(verdict.approval().unwrap().signing_payload().windows(32).any(|w| w == CANARY));
+    }
+    ARMED.store(false, Ordering::SeqCst);
+    let raw = RAW_COPIES.swap(0, Ordering::SeqCst);
+    let hex = HEX_COPIES.swap(0, Ordering::SeqCst);
+    println!("signing payload as hex: unwiped freed blocks holding the canary: raw {raw}, hex {hex}");
+    assert_eq!((raw, hex), (0, 0), "copies of policy bytes were freed without being wiped");
+
+    // The same proposal as a JSON request (eth_signTransaction fields).
+    let json_path = dir.path().join("tx.json");
+    std::fs::write(&json_path, request.to_string()).unwrap();
+    ARMED.store(true, Ordering::SeqCst);
+    {
+        let manifest = load(&manifest_path).unwrap();
+        let input = read_tx(json_path.to_str().unwrap()).unwrap();
+        let proposal = Proposal::new(input.tx).unwrap();
+        assert!(check(&manifest, manifest.hash(), &proposal, 1_795_262_400).approved());
+    }
+    ARMED.store(false, Ordering::SeqCst);
+    let raw = RAW_COPIES.swap(0, Ordering::SeqCst);
+    let hex = HEX_COPIES.swap(0, Ordering::SeqCst);
+    println!("JSON request: unwiped freed blocks holding the canary: raw {raw}, hex {hex}");
+    // The goal is 0; these bounds are the counts reached so far and may only go down.
+    assert!(raw == 0 && hex == 0, "JSON request path: raw {raw}, hex {hex}");
+}
