@@ -223,15 +223,23 @@ fn build(value: &Value) -> Result<BuiltRequest, String> {
         None if obj.contains_key("accessList") => 1,
         None => 0,
     };
+    // A field the type does not have would be silently dropped from the payload: refuse it.
+    let foreign: &[&str] = match ty {
+        0 => &["accessList", "maxFeePerGas", "maxPriorityFeePerGas", "authorizationList"],
+        1 => &["maxFeePerGas", "maxPriorityFeePerGas", "authorizationList"],
+        2 => &["gasPrice", "authorizationList"],
+        4 => &["gasPrice"],
+        _ => &[],
+    };
+    if let Some(k) = foreign.iter().find(|k| get(obj, k).is_some()) {
+        return Err(format!("{k}: not a field of a type {ty} transaction"));
+    }
     let chain_id = get(obj, "chainId")
         .map(|v| quantity(v, "chainId").and_then(|c| narrow::<u64>(c, "chainId", 64)))
         .transpose()?;
     let typed_chain = || chain_id.ok_or_else(|| "chainId: required for a typed transaction".to_string());
     let payload = match ty {
         0 => {
-            if get(obj, "accessList").is_some() || get(obj, "maxFeePerGas").is_some() {
-                return Err("type 0 (legacy) takes gasPrice, not accessList or maxFeePerGas".into());
-            }
             let tx = TxLegacy {
                 chain_id,
                 nonce,
@@ -296,8 +304,5 @@ fn build(value: &Value) -> Result<BuiltRequest, String> {
         }
         other => return Err(format!("type: unknown transaction type {other}")),
     };
-    if ty != 0 && get(obj, "gasPrice").is_some() && ty != 1 {
-        return Err("gasPrice: not a field of this transaction type (use maxFeePerGas)".into());
-    }
     Ok(BuiltRequest { payload, from })
 }

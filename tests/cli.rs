@@ -376,3 +376,32 @@ fn signed_transactions_report_the_recovered_sender() {
         )
     );
 }
+
+#[test]
+fn json_request_fields_must_belong_to_the_type() {
+    let base = r#""nonce":"1","gas":"21000","to":"0x000000000000000000000000000000000000dEaD","chainId":"1""#;
+    let cases = [
+        (
+            format!(r#"{{"type":"0x1",{base},"gasPrice":"1","maxFeePerGas":"2"}}"#),
+            "maxFeePerGas: not a field of a type 1",
+        ),
+        (
+            format!(
+                r#"{{"type":"0x2",{base},"gasPrice":"1","maxFeePerGas":"2","maxPriorityFeePerGas":"1"}}"#
+            ),
+            "gasPrice: not a field of a type 2",
+        ),
+        (
+            format!(r#"{{"type":"0x0",{base},"gasPrice":"1","accessList":[]}}"#),
+            "accessList: not a field of a type 0",
+        ),
+    ];
+    for (request, needle) in cases {
+        assert_input_error(&run(&["decode", &request]), &[needle]);
+    }
+    // Inference: maxFeePerGas makes it type 2, and the same fields then decode.
+    let ok = format!(r#"{{{base},"maxFeePerGas":"2","maxPriorityFeePerGas":"1"}}"#);
+    let out = run(&["--json", "decode", &ok]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(json(&out)["tx"]["type"], "eip1559");
+}

@@ -15,6 +15,7 @@ use alloy_primitives::{Address, B256};
 use zeroize::Zeroizing;
 
 use crate::calls::{CallNode, CallTreeError, Operation, decode_call};
+use crate::instant::Utc;
 use crate::manifest::{Action, AuthorizationBound, LoadedManifest, ManifestHash};
 use crate::tx::{DecodedTx, TxType};
 
@@ -347,11 +348,17 @@ pub fn check(
     }
 
     if now < m.not_before {
-        out.fail(Reason::WindowNotOpen, format!("now {now} is before not_before {}", m.not_before));
+        out.fail(
+            Reason::WindowNotOpen,
+            format!("now {} is before not_before {}", Utc(now), Utc(m.not_before)),
+        );
     } else if now >= m.expires_at {
-        out.fail(Reason::WindowExpired, format!("now {now} is at or after expires_at {}", m.expires_at));
+        out.fail(
+            Reason::WindowExpired,
+            format!("now {} is at or after expires_at {}", Utc(now), Utc(m.expires_at)),
+        );
     } else {
-        out.pass("window", format!("now {now} is in [{}, {})", m.not_before, m.expires_at));
+        out.pass("window", format!("now {} is in [{}, {})", Utc(now), Utc(m.not_before), Utc(m.expires_at)));
     }
 
     finish(out, manifest, matched, proposal, now)
