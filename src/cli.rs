@@ -31,6 +31,91 @@ pub enum Command {
     Decode(DecodeArgs),
     /// Evaluate a proposed transaction against an approved manifest, without any device.
     Check(CheckArgs),
+    /// Check, then sign the exact approved payload on a Ledger, and journal it.
+    Sign(SignArgs),
+    /// Print the device's address.
+    Address(AddressArgs),
+    /// Show or verify the signing journal.
+    #[command(subcommand)]
+    Journal(JournalCommand),
+    /// A software Ledger (Ethereum app 1.22.0) for tests and rehearsals.
+    Emulator(EmulatorArgs),
+    /// A full signing rehearsal against the built-in emulator with the bundled example.
+    Rehearse,
+}
+
+/// `sign …`
+#[derive(Args, Debug)]
+pub struct SignArgs {
+    /// The manifest file (canonical CBOR).
+    #[arg(long)]
+    pub manifest: PathBuf,
+    /// The manifest hash governance approved (32 bytes hex).
+    #[arg(long = "approved-hash")]
+    pub approved_hash: String,
+    /// The proposed transaction: a path, - for stdin, hex, or a JSON request (unsigned).
+    pub tx: String,
+    /// ledger, ledger:PATH, speculos or speculos:HOST:PORT.
+    #[arg(long, default_value = "ledger")]
+    pub device: String,
+    /// Derivation path of the executor account.
+    #[arg(long, default_value = "m/44'/60'/0'/0/0")]
+    pub path: String,
+    /// Also write the result document to this file.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Overwrite --out if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// `address …`
+#[derive(Args, Debug)]
+pub struct AddressArgs {
+    /// ledger, ledger:PATH, speculos or speculos:HOST:PORT.
+    #[arg(long, default_value = "ledger")]
+    pub device: String,
+    /// Derivation path.
+    #[arg(long, default_value = "m/44'/60'/0'/0/0")]
+    pub path: String,
+    /// Show the address on the device and wait for the person to confirm it.
+    #[arg(long)]
+    pub confirm: bool,
+    /// List connected Ledgers (their hidraw paths).
+    #[arg(long)]
+    pub list: bool,
+}
+
+/// `journal …`
+#[derive(Subcommand, Debug)]
+pub enum JournalCommand {
+    /// List the records.
+    Show,
+    /// Check the hash chain (exit 2 if broken).
+    Verify,
+}
+
+/// `emulator …`
+#[derive(Args, Debug)]
+pub struct EmulatorArgs {
+    /// Raw APDU TCP port (0 picks a free one).
+    #[arg(long, default_value_t = 9999)]
+    pub apdu_port: u16,
+    /// REST API port (0 picks a free one).
+    #[arg(long, default_value_t = 5000)]
+    pub api_port: u16,
+    /// A file with one line of BIP-39 words (default: the public Speculos test mnemonic).
+    #[arg(long)]
+    pub mnemonic_file: Option<PathBuf>,
+    /// auto, reject or manual (POST /button/both approves, /button/left rejects).
+    #[arg(long, default_value = "auto")]
+    pub approve: String,
+    /// on or off.
+    #[arg(long, default_value = "on")]
+    pub blind_signing: String,
+    /// disconnect-after=N, garbage, wrong-signature, locked or wrong-app.
+    #[arg(long)]
+    pub fault: Option<String>,
 }
 
 /// `manifest …`
@@ -137,6 +222,12 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         Command::Manifest(ManifestCommand::Hash { manifest }) => commands::manifest::hash(&manifest, json),
         Command::Decode(args) => commands::decode::run(&args, json),
         Command::Check(args) => commands::check::run(&args, json),
+        Command::Sign(args) => commands::sign::run(&args, json),
+        Command::Address(args) => commands::address::run(&args, json),
+        Command::Journal(JournalCommand::Show) => commands::journal::show(json),
+        Command::Journal(JournalCommand::Verify) => commands::journal::verify(json),
+        Command::Emulator(args) => commands::emulator::run(&args),
+        Command::Rehearse => commands::rehearse::run(json),
     }
 }
 

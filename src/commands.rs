@@ -1,5 +1,10 @@
 //! One module per command; each reads its inputs, calls the core, and prints.
 
+pub mod address;
 pub mod check;
 pub mod decode;
+pub mod emulator;
+pub mod journal;
 pub mod manifest;
+pub mod rehearse;
+pub mod sign;

@@ -8,8 +8,12 @@
 pub mod authoring;
 pub mod cli;
 pub mod commands;
+pub mod device;
+pub mod emulator;
 pub mod error;
+pub mod home;
 pub mod input;
+pub mod journal;
 pub mod render;
 pub mod request;
 pub mod text;

@@ -339,6 +339,14 @@ impl DecodedTx {
     pub fn signature(&self) -> Option<&Signature> {
         self.signature.as_ref()
     }
+
+    /// The signed raw transaction (what `eth_sendRawTransaction` takes) for `signature` over
+    /// this payload; legacy `v` is derived from the chain id (EIP-155).
+    pub fn signed_encoding(&self, signature: &Signature) -> Vec<u8> {
+        let mut out = Vec::new();
+        encode_signed(&self.tx, signature, &mut out);
+        out
+    }
 }
 
 fn input_mut(tx: &mut UnsignedTx) -> Option<&mut Bytes> {

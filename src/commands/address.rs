@@ -1,0 +1,43 @@
+//! `address [--device D] [--path P] [--confirm] [--list]`.
+
+use serde_json::json;
+
+use crate::cli::{AddressArgs, print_json, print_text};
+use crate::device::hid::HidTransport;
+use crate::device::{DerivationPath, DeviceError, DeviceSpec, EthApp};
+use crate::error::CliError;
+
+pub fn run(args: &AddressArgs, json_out: bool) -> Result<u8, CliError> {
+    if args.list {
+        let found = HidTransport::list().map_err(|e| DeviceError::from(e).into_cli())?;
+        if json_out {
+            let list: Vec<_> = found.iter().map(|d| json!({"path": d.path, "product": d.product})).collect();
+            print_json(&json!({ "devices": list }));
+        } else if found.is_empty() {
+            print_text("No Ledger found over USB.\n");
+        } else {
+            for d in &found {
+                print_text(&format!("ledger:{}  ({})\n", d.path, d.product));
+            }
+        }
+        return Ok(0);
+    }
+    let spec = DeviceSpec::parse(&args.device)?;
+    let path = DerivationPath::parse(&args.path).map_err(|e| CliError::input(format!("--path {e}")))?;
+    let mut app = EthApp::new(spec.open().map_err(DeviceError::into_cli)?);
+    app.app_configuration().map_err(DeviceError::into_cli)?;
+    if args.confirm && !json_out {
+        eprintln!("Confirm the address on the Ledger.");
+    }
+    let got = app.address(&path, args.confirm).map_err(DeviceError::into_cli)?;
+    if json_out {
+        print_json(&json!({
+            "address": got.address.to_checksum(None),
+            "path": path.to_string(),
+            "public_key": alloy_primitives::hex::encode_prefixed(got.public_key),
+        }));
+    } else {
+        print_text(&format!("{}  {}\n", got.address.to_checksum(None), path));
+    }
+    Ok(0)
+}

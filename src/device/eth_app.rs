@@ -1,0 +1,233 @@
+//! The Ethereum app's commands over any [`Exchange`]: configuration (the "right app open" probe
+//! and the blind-signing flag), addresses (the returned text is checked against the address
+//! derived from the returned public key), and signatures with `v` rebuilt by the robust rule
+//! (alloy-signer-ledger misreads the wrapped byte for some chain ids, §7.3).
+
+use alloy_primitives::{Address, B256, Signature, U256, keccak256};
+use firmware_policy::{Approval, TxType};
+
+use super::apdu::{
+    self, Answer, Command, Ins, MAX_DATA, P1_DISPLAY, P1_NO_DISPLAY, P2_EIP712_HASHED, P2_NO_CHAIN_CODE,
+    SW_OK, VRule,
+};
+use super::path::DerivationPath;
+use super::status::DeviceError;
+use super::transport::Exchange;
+
+/// The oldest app this tool signs with: 1.13.0 fixed the legacy EIP-155 tail bug (§3.4.2).
+pub const MIN_APP_VERSION: (u8, u8, u8) = (1, 13, 0);
+
+/// GET_APP_CONFIGURATION's answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AppConfiguration {
+    /// Whether the "Blind signing" setting is on (flag 0x01).
+    pub blind_signing: bool,
+    /// The raw flags byte.
+    pub flags: u8,
+    /// (major, minor, patch).
+    pub version: (u8, u8, u8),
+}
+
+impl AppConfiguration {
+    /// `1.22.0`.
+    pub fn version_string(&self) -> String {
+        let (a, b, c) = self.version;
+        format!("{a}.{b}.{c}")
+    }
+}
+
+/// GET_ETH_PUBLIC_ADDRESS's answer, cross-checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PublicAddress {
+    /// Uncompressed public key `04 ‖ X ‖ Y`.
+    pub public_key: [u8; 65],
+    /// keccak256(X ‖ Y)[12..], which equals the text the device returned.
+    pub address: Address,
+}
+
+/// Counts of what crossed the transport, for the benchmark and the APDU-minimum test.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ExchangeStats {
+    /// APDUs sent.
+    pub apdus: usize,
+    /// Bytes sent (APDU bytes, without transport framing).
+    pub bytes_out: usize,
+    /// Bytes received (answer bytes including status words).
+    pub bytes_in: usize,
+}
+
+/// The app, reached over one transport.
+pub struct EthApp<T: Exchange> {
+    transport: T,
+    stats: ExchangeStats,
+}
+
+impl<T: Exchange> EthApp<T> {
+    /// Wraps a transport.
+    pub fn new(transport: T) -> Self {
+        EthApp { transport, stats: ExchangeStats::default() }
+    }
+
+    /// What crossed the transport so far.
+    pub fn stats(&self) -> ExchangeStats {
+        self.stats
+    }
+
+    /// Resets the counters (to measure one operation).
+    pub fn reset_stats(&mut self) {
+        self.stats = ExchangeStats::default();
+    }
+
+    fn send(&mut self, cmd: &Command) -> Result<Vec<u8>, DeviceError> {
+        let bytes = cmd.to_bytes();
+        let raw = self.transport.exchange(&bytes)?;
+        self.stats.apdus += 1;
+        self.stats.bytes_out += bytes.len();
+        self.stats.bytes_in += raw.len();
+        let answer = Answer::parse(&raw).ok_or(DeviceError::BadAnswer("shorter than a status word"))?;
+        if answer.sw != SW_OK {
+            // Data before a bad status word is junk (§2.1): judge by the status word alone.
+            return Err(DeviceError::from_status(answer.sw));
+        }
+        Ok(answer.data)
+    }
+
+    /// GET_APP_CONFIGURATION: works without user interaction, so it doubles as the probe that
+    /// the Ethereum app is open.
+    pub fn app_configuration(&mut self) -> Result<AppConfiguration, DeviceError> {
+        let data = self.send(&Command::eth(Ins::GetAppConfiguration, 0, 0, vec![]))?;
+        match data.as_slice() {
+            [flags, major, minor, patch, ..] => Ok(AppConfiguration {
+                blind_signing: flags & 0x01 != 0,
+                flags: *flags,
+                version: (*major, *minor, *patch),
+            }),
+            _ => Err(DeviceError::BadAnswer("configuration shorter than 4 bytes")),
+        }
+    }
+
+    /// Checks the app version and, when the transaction has calldata, the blind-signing flag,
+    /// before any prompt is shown.
+    pub fn preflight(&mut self, needs_blind_signing: bool) -> Result<AppConfiguration, DeviceError> {
+        let config = self.app_configuration()?;
+        if config.version < MIN_APP_VERSION {
+            return Err(DeviceError::AppTooOld { found: config.version_string(), required: "1.13.0" });
+        }
+        if needs_blind_signing && !config.blind_signing {
+            return Err(DeviceError::BlindSigningOff);
+        }
+        Ok(config)
+    }
+
+    /// GET_ETH_PUBLIC_ADDRESS, silently or (`confirm`) shown on the device for the person to
+    /// approve.
+    pub fn address(&mut self, path: &DerivationPath, confirm: bool) -> Result<PublicAddress, DeviceError> {
+        let p1 = if confirm { P1_DISPLAY } else { P1_NO_DISPLAY };
+        let data = self.send(&Command::eth(Ins::GetPublicKey, p1, P2_NO_CHAIN_CODE, path.to_apdu_bytes()))?;
+        parse_address_answer(&data)
+    }
+
+    /// Signs an approved transaction: the exact payload `check` approved, nothing else.
+    pub fn sign_approved(
+        &mut self,
+        path: &DerivationPath,
+        approval: &Approval,
+    ) -> Result<Signature, DeviceError> {
+        let rule = match approval.tx_type() {
+            TxType::Legacy => VRule::Eip155 { chain_id: approval.chain_id() },
+            _ => VRule::Typed,
+        };
+        self.sign_payload(path, approval.signing_payload(), rule, MAX_DATA)
+    }
+
+    /// SIGN_ETH_TRANSACTION of `payload` in chunks of `chunk_size`; `v` read by `rule`.
+    pub(crate) fn sign_payload(
+        &mut self,
+        path: &DerivationPath,
+        payload: &[u8],
+        rule: VRule,
+        chunk_size: usize,
+    ) -> Result<Signature, DeviceError> {
+        let chunks = apdu::sign_chunks(&path.to_apdu_bytes(), payload, chunk_size);
+        let last = chunks.len().saturating_sub(1);
+        let mut answer = Vec::new();
+        for (i, chunk) in chunks.iter().enumerate() {
+            answer = self.send(chunk)?;
+            if i < last && !answer.is_empty() {
+                return Err(DeviceError::BadAnswer("data in the answer to an intermediate chunk"));
+            }
+        }
+        signature_from_answer(&answer, rule)
+    }
+
+    /// SIGN_ETH_PERSONAL_MESSAGE (EIP-191); the device hashes the message itself.
+    pub fn sign_personal_message(
+        &mut self,
+        path: &DerivationPath,
+        message: &[u8],
+    ) -> Result<Signature, DeviceError> {
+        let chunks = apdu::personal_message_chunks(&path.to_apdu_bytes(), message);
+        let mut answer = Vec::new();
+        for chunk in &chunks {
+            answer = self.send(chunk)?;
+        }
+        signature_from_answer(&answer, VRule::Legacy27)
+    }
+
+    /// SIGN_ETH_EIP_712 in hashed mode: `path ‖ domainSeparator ‖ hashStruct(message)`.
+    pub fn sign_eip712_hashed(
+        &mut self,
+        path: &DerivationPath,
+        domain_separator: B256,
+        struct_hash: B256,
+    ) -> Result<Signature, DeviceError> {
+        let mut data = path.to_apdu_bytes();
+        data.extend_from_slice(domain_separator.as_slice());
+        data.extend_from_slice(struct_hash.as_slice());
+        let answer = self.send(&Command::eth(Ins::SignEip712, 0x00, P2_EIP712_HASHED, data))?;
+        signature_from_answer(&answer, VRule::Legacy27)
+    }
+}
+
+/// Parses `65 ‖ pubkey(65) ‖ 40 ‖ ascii address(40) [‖ chain code]` and checks the text against
+/// the address derived from the key.
+pub fn parse_address_answer(data: &[u8]) -> Result<PublicAddress, DeviceError> {
+    let (&key_len, rest) = data.split_first().ok_or(DeviceError::BadAnswer("empty address answer"))?;
+    if key_len != 65 {
+        return Err(DeviceError::BadAnswer("public key length is not 65"));
+    }
+    let (key, rest) = rest.split_at_checked(65).ok_or(DeviceError::BadAnswer("public key cut short"))?;
+    let (&addr_len, rest) = rest.split_first().ok_or(DeviceError::BadAnswer("address length missing"))?;
+    if addr_len != 40 {
+        return Err(DeviceError::BadAnswer("address length is not 40"));
+    }
+    let text = rest.get(..40).ok_or(DeviceError::BadAnswer("address cut short"))?;
+    let public_key: [u8; 65] = key.try_into().map_err(|_| DeviceError::BadAnswer("public key"))?;
+    if public_key[0] != 0x04 {
+        return Err(DeviceError::BadAnswer("public key is not uncompressed"));
+    }
+    let derived = Address::from_slice(&keccak256(&public_key[1..])[12..]);
+    let text = std::str::from_utf8(text).map_err(|_| DeviceError::BadAnswer("address text is not ASCII"))?;
+    let mut returned = [0u8; 20];
+    alloy_primitives::hex::decode_to_slice(text, &mut returned)
+        .map_err(|_| DeviceError::BadAnswer("address text is not hex"))?;
+    if Address::from(returned) != derived {
+        return Err(DeviceError::BadAnswer("the address text does not match the public key"));
+    }
+    Ok(PublicAddress { public_key, address: derived })
+}
+
+/// `v(1) ‖ r(32) ‖ s(32)` → a signature with its y-parity.
+pub fn signature_from_answer(data: &[u8], rule: VRule) -> Result<Signature, DeviceError> {
+    let [v, rs @ ..] = data else {
+        return Err(DeviceError::BadAnswer("empty signature"));
+    };
+    if rs.len() != 64 {
+        return Err(DeviceError::BadAnswer("signature is not 65 bytes"));
+    }
+    let parity = apdu::parity_from_v(*v, rule)
+        .ok_or(DeviceError::BadAnswer("impossible v byte for this transaction"))?;
+    let r = U256::from_be_slice(&rs[..32]);
+    let s = U256::from_be_slice(&rs[32..]);
+    Ok(Signature::new(r, s, parity))
+}

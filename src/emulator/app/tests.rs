@@ -1,0 +1,240 @@
+//! The real client (`EthApp`) against the emulated app, in process: the same bytes as over TCP.
+
+use alloy_consensus::{SignableTransaction, TxLegacy};
+use alloy_primitives::{Address, Bytes, TxKind, U256, hex};
+
+use super::*;
+use crate::device::apdu::{MAX_DATA, VRule};
+use crate::device::transport::{Exchange, TransportError};
+use crate::device::{DeviceError, EthApp};
+use crate::emulator::SPECULOS_MNEMONIC;
+
+struct InProcess(EmulatorApp);
+
+impl Exchange for InProcess {
+    fn exchange(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
+        match self.0.handle(apdu) {
+            Outcome::Answer(a) => Ok(a),
+            Outcome::Disconnect => Err(TransportError::Disconnected("fault".into())),
+        }
+    }
+}
+
+fn app(blind: bool, approve: Approve, fault: Option<Fault>) -> EthApp<InProcess> {
+    let keys = Keys::from_mnemonic(SPECULOS_MNEMONIC).unwrap();
+    EthApp::new(InProcess(EmulatorApp::new(keys, blind, approve, fault, Arc::default())))
+}
+
+const SPECULOS_0: &str = "0xDad77910DbDFdE764fC21FCD4E74D71bBACA6D8D";
+
+fn path() -> DerivationPath {
+    DerivationPath::default_account()
+}
+
+#[test]
+fn configuration_and_address_match_speculos_1_22_0() {
+    let mut a = app(false, Approve::Auto, None);
+    let c = a.app_configuration().unwrap();
+    assert_eq!((c.flags, c.version), (0x02, (1, 22, 0)), "fresh Speculos: blind signing off");
+    let got = a.address(&path(), false).unwrap();
+    assert_eq!(got.address.to_checksum(None), SPECULOS_0);
+    // §3.11: the public key, byte for byte.
+    assert_eq!(
+        got.public_key,
+        hex!(
+            "04ef5b152e3f15eb0c50c9916161c2309e54bd87b9adce722d69716bcdef85f547678e15ab40a78919c7284e67a17ee9a96e8b9886b60f767d93023bac8dbc16e4"
+        )
+    );
+}
+
+#[test]
+fn raw_answers_have_the_apps_layout() {
+    let mut e = InProcess(EmulatorApp::new(
+        Keys::from_mnemonic(SPECULOS_MNEMONIC).unwrap(),
+        false,
+        Approve::Auto,
+        None,
+        Arc::default(),
+    ));
+    assert_eq!(e.exchange(&hex!("e006000000")).unwrap(), hex!("020116009000"));
+    assert_eq!(e.exchange(&hex!("e0060000")).unwrap(), hex!("020116009000"), "no Lc reads as Lc 0");
+    assert_eq!(e.exchange(&hex!("e00600000004")).unwrap(), hex!("6a87"), "a trailing Le is a length error");
+    assert_eq!(e.exchange(&hex!("e0ff000000")).unwrap(), hex!("6d00"));
+    assert_eq!(e.exchange(&hex!("e1060000 00")).unwrap(), hex!("6e00"));
+    assert_eq!(e.exchange(&hex!("b001000000")).unwrap(), hex!("0108457468657265756d06312e32322e3001009000"));
+    // Path outside 44'/60': 6A15. Eleven levels: 6A80. Bad P1: 6B00. Continuation with no first chunk: 6980.
+    assert_eq!(
+        e.exchange(&hex!("e002000015058000002c80000001800000000000000000000000")).unwrap(),
+        hex!("6a15")
+    );
+    let mut eleven = vec![0xe0, 0x02, 0, 0, 45, 11];
+    eleven.extend([0u8; 44]);
+    assert_eq!(e.exchange(&eleven).unwrap(), hex!("6a80"));
+    assert_eq!(e.exchange(&hex!("e004010000")).unwrap(), hex!("6b00"));
+    assert_eq!(e.exchange(&hex!("e004800001c0")).unwrap(), hex!("6980"));
+    // Type 3 (blob) is not signed: 6501.
+    assert_eq!(
+        e.exchange(&hex!("e004000017058000002c8000003c80000000000000000000000003c0")).unwrap(),
+        hex!("6501")
+    );
+}
+
+/// eth-account's signatures (tests/vectors/transactions.json) for every type, from the emulator.
+#[test]
+fn signatures_are_byte_identical_to_eth_account() {
+    let doc: serde_json::Value =
+        serde_json::from_str(include_str!("../../../tests/vectors/transactions.json")).unwrap();
+    let mut a = app(true, Approve::Auto, None);
+    let mut checked = 0;
+    for v in doc["vectors"].as_array().unwrap() {
+        let Some(r) = v["r"].as_str() else { continue };
+        let name = v["name"].as_str().unwrap();
+        let payload = hex::decode(v["unsigned_payload"].as_str().unwrap()).unwrap();
+        let tx = DecodedTx::decode(&payload).unwrap();
+        let rule = match (tx.tx_type(), tx.chain_id()) {
+            (TxType::Legacy, Some(chain)) => VRule::Eip155 { chain_id: chain },
+            (TxType::Legacy, None) => VRule::Legacy27,
+            _ => VRule::Typed,
+        };
+        let sig = a.sign_payload(&path(), &payload, rule, MAX_DATA).unwrap();
+        assert_eq!(format!("{:#066x}", sig.r()), r, "{name}");
+        assert_eq!(format!("{:#066x}", sig.s()), v["s"].as_str().unwrap(), "{name}");
+        let v_expected: U256 = v["v"].as_str().unwrap().parse().unwrap();
+        let v_ours = match rule {
+            VRule::Eip155 { chain_id } => crate::device::apdu::eip155_v(chain_id, sig.v()),
+            VRule::Legacy27 => U256::from(27 + u64::from(sig.v())),
+            VRule::Typed => U256::from(u64::from(sig.v())),
+        };
+        assert_eq!(v_ours, v_expected, "{name}");
+        let recovered = sig.recover_address_from_prehash(&tx.signing_hash()).unwrap();
+        assert_eq!(recovered.to_checksum(None), SPECULOS_0, "{name}");
+        checked += 1;
+    }
+    assert_eq!(checked, 8);
+}
+
+fn legacy(chain_id: u64, nonce: u64) -> Vec<u8> {
+    let tx = TxLegacy {
+        chain_id: Some(chain_id),
+        nonce,
+        gas_price: 1,
+        gas_limit: 21_000,
+        to: TxKind::Call(Address::repeat_byte(0xde)),
+        value: U256::from(1),
+        input: Bytes::new(),
+    };
+    let mut out = Vec::new();
+    tx.encode_for_signing(&mut out);
+    out
+}
+
+/// The chain ids where alloy-signer-ledger misreads the wrapped v byte (§7.3), 137, and chain
+/// ids past 2^32 and 2^53: both parities of each recover the signer.
+#[test]
+fn v_is_rebuilt_right_for_every_chain_id() {
+    let mut a = app(false, Approve::Auto, None);
+    let want: Address = SPECULOS_0.parse().unwrap();
+    for chain in [1u64, 110, 111, 250, 137, 8453, 11_155_111, (1 << 32) + 1, (1 << 53) + 3, u64::MAX / 2] {
+        let mut parities = [false; 2];
+        for nonce in 0..16 {
+            let payload = legacy(chain, nonce);
+            let tx = DecodedTx::decode(&payload).unwrap();
+            let sig = a.sign_payload(&path(), &payload, VRule::Eip155 { chain_id: chain }, MAX_DATA).unwrap();
+            assert_eq!(
+                sig.recover_address_from_prehash(&tx.signing_hash()).unwrap(),
+                want,
+                "chain {chain} nonce {nonce}"
+            );
+            parities[usize::from(sig.v())] = true;
+        }
+        assert_eq!(parities, [true, true], "chain {chain}: both parities exercised");
+    }
+}
+
+#[test]
+fn chunking_and_the_protocol_minimum() {
+    let mut a = app(true, Approve::Auto, None);
+    for data_len in [0usize, 200, 234, 235, 489, 490, 2000] {
+        let tx = TxLegacy {
+            chain_id: Some(1),
+            nonce: 1,
+            gas_price: 1,
+            gas_limit: 1,
+            to: TxKind::Call(Address::repeat_byte(1)),
+            value: U256::ZERO,
+            input: vec![0xab; data_len].into(),
+        };
+        let mut payload = Vec::new();
+        tx.encode_for_signing(&mut payload);
+        a.reset_stats();
+        a.sign_payload(&path(), &payload, VRule::Eip155 { chain_id: 1 }, MAX_DATA).unwrap();
+        assert_eq!(a.stats().apdus, (21 + payload.len()).div_ceil(255), "data {data_len}");
+        // The pre-1.13 legacy-safe size works too (the emulator, like 1.22.0, takes any chunking).
+        let total = 21 + payload.len();
+        let cs = crate::device::apdu::legacy_safe_chunk_size(total, crate::device::apdu::eip155_tail_len(1));
+        a.sign_payload(&path(), &payload, VRule::Eip155 { chain_id: 1 }, cs).unwrap();
+    }
+}
+
+#[test]
+fn refusals_map_to_device_errors() {
+    let payload = hex::decode("02f30180843b9aca008504a817c80082520894000000000000000000000000000000000000dead872386f26fc1000084deadbeefc0").unwrap();
+    assert_eq!(
+        app(false, Approve::Auto, None).sign_payload(&path(), &payload, VRule::Typed, MAX_DATA),
+        Err(DeviceError::IncorrectData),
+        "calldata with blind signing off"
+    );
+    assert_eq!(
+        app(true, Approve::Reject, None).sign_payload(&path(), &payload, VRule::Typed, MAX_DATA),
+        Err(DeviceError::Rejected)
+    );
+    assert_eq!(
+        app(true, Approve::Auto, Some(Fault::Locked)).app_configuration(),
+        Err(DeviceError::Locked(0x5515))
+    );
+    assert_eq!(
+        app(true, Approve::Auto, Some(Fault::WrongApp)).app_configuration(),
+        Err(DeviceError::WrongApp(0x6E00))
+    );
+    assert!(matches!(
+        app(true, Approve::Auto, Some(Fault::Garbage)).address(&path(), false),
+        Err(DeviceError::BadAnswer(_))
+    ));
+    assert!(matches!(
+        app(true, Approve::Auto, Some(Fault::DisconnectAfter(1))).sign_payload(
+            &path(),
+            &payload,
+            VRule::Typed,
+            30
+        ),
+        Err(DeviceError::Transport(TransportError::Disconnected(_)))
+    ));
+    // A wrong-key signature is well formed; it recovers to someone else.
+    let tx = DecodedTx::decode(&payload).unwrap();
+    let sig = app(true, Approve::Auto, Some(Fault::WrongSignature))
+        .sign_payload(&path(), &payload, VRule::Typed, MAX_DATA)
+        .unwrap();
+    assert_ne!(sig.recover_address_from_prehash(&tx.signing_hash()).unwrap().to_checksum(None), SPECULOS_0);
+}
+
+#[test]
+fn personal_message_and_eip712_match_the_fact_sheet() {
+    let mut a = app(true, Approve::Auto, None);
+    // §3.5: "hello" → v 0x1c, r 78102957…, s 59eefea2…
+    let sig = a.sign_personal_message(&path(), b"hello").unwrap();
+    assert!(sig.v(), "v = 28");
+    assert!(format!("{:x}", sig.r()).starts_with("78102957"));
+    assert!(format!("{:x}", sig.s()).starts_with("59eefea2"));
+    let domain = alloy_primitives::B256::repeat_byte(1);
+    let message = alloy_primitives::B256::repeat_byte(2);
+    let sig = a.sign_eip712_hashed(&path(), domain, message).unwrap();
+    let mut pre = vec![0x19, 0x01];
+    pre.extend_from_slice(domain.as_slice());
+    pre.extend_from_slice(message.as_slice());
+    let who = sig.recover_address_from_prehash(&keccak256(&pre)).unwrap();
+    assert_eq!(who.to_checksum(None), SPECULOS_0);
+    assert_eq!(
+        app(false, Approve::Auto, None).sign_eip712_hashed(&path(), domain, message),
+        Err(DeviceError::IncorrectData)
+    );
+}
