@@ -119,9 +119,56 @@ pub enum JournalError {
     },
 }
 
+/// Serializes into a buffer of the exact size (a counting pass first): serde_json's growing
+/// buffer would free copies of the payload hex unwiped.
+fn to_json_exact<T: Serialize>(value: &T) -> Result<zeroize::Zeroizing<Vec<u8>>, serde_json::Error> {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    serde_json::to_writer(&mut count, value)?;
+    let mut out = zeroize::Zeroizing::new(Vec::with_capacity(count.0 + 1));
+    serde_json::to_writer(&mut *out, value)?;
+    Ok(out)
+}
+
 fn body_hash(body: &Body) -> String {
-    let json = serde_json::to_vec(body).unwrap_or_default();
-    format!("{:#x}", keccak256(json))
+    let json = to_json_exact(body).unwrap_or_default();
+    format!("{:#x}", keccak256(&*json))
+}
+
+impl Body {
+    /// Overwrites the strings that carry policy bytes (payload, signature) and the rest.
+    fn wipe(&mut self) {
+        use zeroize::Zeroize;
+        for s in [
+            &mut self.manifest_hash,
+            &mut self.action_name,
+            &mut self.signing_hash,
+            &mut self.signing_payload,
+            &mut self.signature,
+            &mut self.from,
+            &mut self.detail,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            s.zeroize();
+        }
+    }
+}
+
+impl Drop for Record {
+    fn drop(&mut self) {
+        self.body.wipe();
+    }
 }
 
 /// What reading the file found.
@@ -241,20 +288,20 @@ impl Journal {
     }
 
     /// Appends one record with a single write and syncs it to disk before returning.
-    pub fn append(&mut self, mut body: Body) -> Result<Record, JournalError> {
+    pub fn append(&mut self, mut body: Body) -> Result<(), JournalError> {
         body.seq = self.records.len() as u64;
         body.prev = self.records.last().map_or_else(|| format!("{:#x}", B256::ZERO), |r| r.hash.clone());
         if body.time == 0 {
             body.time = crate::timefmt::now();
         }
         let record = Record { hash: body_hash(&body), body };
-        let mut line = serde_json::to_vec(&record)
+        let mut line = to_json_exact(&record)
             .map_err(|e| JournalError::Io { path: self.path.clone(), reason: e.to_string() })?;
         line.push(b'\n');
         self.file.write_all(&line).map_err(io(&self.path))?;
         self.file.sync_all().map_err(io(&self.path))?;
-        self.records.push(record.clone());
-        Ok(record)
+        self.records.push(record);
+        Ok(())
     }
 }
 

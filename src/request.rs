@@ -150,7 +150,7 @@ fn authorization_list(v: Option<&Value>) -> Result<Vec<SignedAuthorization>, Str
 }
 
 /// Overwrites every string in a parsed document (the hex calldata among them) before it is freed.
-fn wipe_json(value: &mut Value) {
+pub fn wipe_json(value: &mut Value) {
     match value {
         Value::String(s) => s.zeroize(),
         Value::Array(items) => items.iter_mut().for_each(wipe_json),

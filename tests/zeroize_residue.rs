@@ -17,6 +17,9 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use bounded_signer::commands::manifest::load;
+use bounded_signer::commands::sign::{SignOutcome, SignRequest, sign_with};
+use bounded_signer::device::{DerivationPath, DeviceSpec};
+use bounded_signer::emulator::{Approve, Emulator, EmulatorConfig, SPECULOS_MNEMONIC};
 use bounded_signer::input::read_tx;
 use firmware_policy::{Proposal, check};
 
@@ -60,6 +63,16 @@ unsafe impl GlobalAlloc for Measuring {
             }
             if contains(block, CANARY_HEX) {
                 HEX_COPIES.fetch_add(1, Ordering::Relaxed);
+                if std::env::var_os("ZR_TRACE").is_some() && !IN.with(|c| c.replace(true)) {
+                    ARMED.store(false, Ordering::SeqCst);
+                    eprintln!(
+                        "=== hex copy of {} bytes\n{}",
+                        layout.size(),
+                        std::backtrace::Backtrace::force_capture()
+                    );
+                    ARMED.store(true, Ordering::SeqCst);
+                    IN.with(|c| c.set(false));
+                }
             }
         }
         unsafe { System.dealloc(ptr, layout) }
@@ -133,6 +146,41 @@ fn residue_after_load_decode_check() {
     let raw = RAW_COPIES.swap(0, Ordering::SeqCst);
     let hex = HEX_COPIES.swap(0, Ordering::SeqCst);
     println!("JSON request: unwiped freed blocks holding the canary: raw {raw}, hex {hex}");
-    // The goal is 0; these bounds are the counts reached so far and may only go down.
     assert!(raw == 0 && hex == 0, "JSON request path: raw {raw}, hex {hex}");
+
+    // A whole `sign` against the in-process emulator (which wipes its own copies too), up to the
+    // result document; the document is what the tool prints, then wipes.
+    let emulator = Emulator::start(EmulatorConfig {
+        apdu_port: 0,
+        api_port: 0,
+        mnemonic: zeroize::Zeroizing::new(SPECULOS_MNEMONIC.to_string()),
+        approve: Approve::Auto,
+        blind_signing: true,
+        fault: None,
+    })
+    .unwrap();
+    let home = dir.path().join("home");
+    std::fs::create_dir(&home).unwrap();
+    ARMED.store(true, Ordering::SeqCst);
+    {
+        let request = SignRequest {
+            manifest: load(&manifest_path).unwrap(),
+            approved: load(&manifest_path).unwrap().hash(),
+            proposal: Proposal::new(read_tx(tx_path.to_str().unwrap()).unwrap().tx).unwrap(),
+            device: DeviceSpec::Speculos(emulator.apdu.to_string()),
+            path: DerivationPath::default_account(),
+        };
+        match sign_with(request, DeviceSpec::open, 1_795_262_400, &home).unwrap() {
+            SignOutcome::Signed(mut signed) => bounded_signer::request::wipe_json(&mut signed.document),
+            SignOutcome::Refused { .. } => panic!("refused"),
+        }
+    }
+    ARMED.store(false, Ordering::SeqCst);
+    let raw = RAW_COPIES.swap(0, Ordering::SeqCst);
+    let hex = HEX_COPIES.swap(0, Ordering::SeqCst);
+    println!(
+        "sign (client, journal, emulator): unwiped freed blocks holding the canary: raw {raw}, hex {hex}"
+    );
+    // The goal is 0; these bounds are the counts reached so far and may only go down.
+    assert!(raw == 0 && hex == 0, "sign path: raw {raw}, hex {hex}");
 }

@@ -218,7 +218,7 @@ impl DecodedTx {
         tx.encode_for_signing(&mut *payload);
         let reencoded: Zeroizing<Vec<u8>> = match (&signature, form) {
             (Some(sig), TxForm::Signed) => {
-                let mut out = Zeroizing::new(Vec::with_capacity(input.len()));
+                let mut out = Zeroizing::new(Vec::with_capacity(signed_len(&tx, sig)));
                 encode_signed(&tx, sig, &mut out);
                 out
             }
@@ -342,8 +342,9 @@ impl DecodedTx {
 
     /// The signed raw transaction (what `eth_sendRawTransaction` takes) for `signature` over
     /// this payload; legacy `v` is derived from the chain id (EIP-155).
-    pub fn signed_encoding(&self, signature: &Signature) -> Vec<u8> {
-        let mut out = Vec::new();
+    pub fn signed_encoding(&self, signature: &Signature) -> Zeroizing<Vec<u8>> {
+        // Sized up front: a growing vector would free copies of the payload unwiped.
+        let mut out = Zeroizing::new(Vec::with_capacity(signed_len(&self.tx, signature)));
         encode_signed(&self.tx, signature, &mut out);
         out
     }
@@ -483,6 +484,16 @@ fn decode_typed_signed(ty: TxType, list: &[u8]) -> Result<(UnsignedTx, Signature
         TxType::Legacy => Err(alloy_rlp::Error::Custom("legacy is not typed")),
     };
     decoded.map_err(|e| rlp_err(total, buf, 1, e))
+}
+
+fn signed_len(tx: &UnsignedTx, sig: &Signature) -> usize {
+    match tx {
+        EthereumTypedTransaction::Legacy(t) => t.rlp_encoded_length_with_signature(sig),
+        EthereumTypedTransaction::Eip2930(t) => t.eip2718_encoded_length(sig),
+        EthereumTypedTransaction::Eip1559(t) => t.eip2718_encoded_length(sig),
+        EthereumTypedTransaction::Eip4844(t) => t.eip2718_encoded_length(sig),
+        EthereumTypedTransaction::Eip7702(t) => t.eip2718_encoded_length(sig),
+    }
 }
 
 fn encode_signed(tx: &UnsignedTx, sig: &Signature, out: &mut Vec<u8>) {

@@ -235,17 +235,17 @@ fn result_json(
     from: Address,
 ) -> Value {
     let tx = proposal.tx();
-    json!({
-        "verdict": render::json::verdict(verdict, tx, proposal.calls()),
-        "manifest_hash": verdict.manifest_hash().to_string(),
-        "action": verdict.action(),
-        "signing_payload": hex::encode_prefixed(tx.signing_payload()),
-        "signing_hash": format!("{:#x}", tx.signing_hash()),
-        "signature": signature_json(signature, tx.tx_type(), tx.chain_id().unwrap_or(0)),
-        "signed_tx": hex::encode_prefixed(signed_tx),
-        "tx_hash": format!("{:#x}", alloy_primitives::keccak256(signed_tx)),
-        "from": from.to_checksum(None),
-    })
+    render::json::obj([
+        ("verdict", render::json::verdict(verdict, tx, proposal.calls())),
+        ("manifest_hash", verdict.manifest_hash().to_string().into()),
+        ("action", verdict.action().map_or(Value::Null, Value::from)),
+        ("signing_payload", render::json::bytes(tx.signing_payload())),
+        ("signing_hash", format!("{:#x}", tx.signing_hash()).into()),
+        ("signature", signature_json(signature, tx.tx_type(), tx.chain_id().unwrap_or(0))),
+        ("signed_tx", render::json::bytes(signed_tx)),
+        ("tx_hash", format!("{:#x}", alloy_primitives::keccak256(signed_tx)).into()),
+        ("from", from.to_checksum(None).into()),
+    ])
 }
 
 /// The journaled signature for the same signing hash, returned without touching the device.

@@ -82,6 +82,13 @@ impl Command {
     }
 }
 
+impl Drop for Command {
+    /// Chunks of a signing payload are policy bytes: wiped when the command is dropped.
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.data);
+    }
+}
+
 /// An answer: data, then the status word.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Answer {
@@ -118,7 +125,7 @@ pub fn sign_chunks(path: &[u8], payload: &[u8], chunk_size: usize) -> Vec<Comman
 
 fn chunked(ins: Ins, p2: u8, head: &[u8], body: &[u8], chunk_size: usize) -> Vec<Command> {
     let size = chunk_size.clamp(1, MAX_DATA);
-    let mut whole = Vec::with_capacity(head.len() + body.len());
+    let mut whole = zeroize::Zeroizing::new(Vec::with_capacity(head.len() + body.len()));
     whole.extend_from_slice(head);
     whole.extend_from_slice(body);
     whole

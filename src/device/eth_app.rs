@@ -79,7 +79,7 @@ impl<T: Exchange> EthApp<T> {
     }
 
     fn send(&mut self, cmd: &Command) -> Result<Vec<u8>, DeviceError> {
-        let bytes = cmd.to_bytes();
+        let bytes = zeroize::Zeroizing::new(cmd.to_bytes());
         let raw = self.transport.exchange(&bytes)?;
         self.stats.apdus += 1;
         self.stats.bytes_out += bytes.len();

@@ -78,12 +78,19 @@ impl HidTransport {
 
 impl Exchange for HidTransport {
     fn exchange(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
-        for report in frame(CHANNEL, apdu) {
+        let mut reports = frame(CHANNEL, apdu);
+        let mut written = Ok(());
+        for report in &reports {
             // hidapi wants a leading report id (0x00) before the 64 bytes.
-            let mut buf = [0u8; REPORT + 1];
-            buf[1..].copy_from_slice(&report);
-            self.device.write(&buf).map_err(|e| TransportError::Disconnected(e.to_string()))?;
+            let mut buf = zeroize::Zeroizing::new([0u8; REPORT + 1]);
+            buf[1..].copy_from_slice(report);
+            if let Err(e) = self.device.write(&*buf) {
+                written = Err(TransportError::Disconnected(e.to_string()));
+                break;
+            }
         }
+        zeroize::Zeroize::zeroize(&mut reports);
+        written?;
         let mut reassembler = Reassembler::new(CHANNEL);
         loop {
             let mut report = [0u8; REPORT];

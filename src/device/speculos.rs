@@ -57,7 +57,8 @@ pub fn frame_request(apdu: &[u8]) -> Vec<u8> {
 impl Exchange for SpeculosTransport {
     fn exchange(&mut self, apdu: &[u8]) -> Result<Vec<u8>, TransportError> {
         let gone = |e: std::io::Error| TransportError::Disconnected(e.to_string());
-        self.stream.write_all(&frame_request(apdu)).map_err(gone)?;
+        let request = zeroize::Zeroizing::new(frame_request(apdu));
+        self.stream.write_all(&request).map_err(gone)?;
         let mut len = [0u8; 4];
         self.stream.read_exact(&mut len).map_err(gone)?;
         let len = u32::from_be_bytes(len) as usize;

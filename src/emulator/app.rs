@@ -73,6 +73,17 @@ pub enum Outcome {
 }
 
 const VERSION: (u8, u8, u8) = (1, 22, 0);
+
+/// Appends without leaving the old block behind: a growing vector frees its previous buffer
+/// unwiped, so grow into a fresh zeroizing buffer instead.
+fn append_wiping(buf: &mut Zeroizing<Vec<u8>>, data: &[u8]) {
+    if buf.capacity() - buf.len() < data.len() {
+        let mut bigger = Zeroizing::new(Vec::with_capacity((buf.len() + data.len()).max(2 * buf.capacity())));
+        bigger.extend_from_slice(buf);
+        *buf = bigger;
+    }
+    buf.extend_from_slice(data);
+}
 const FLAG_BLIND_SIGNING: u8 = 0x01;
 const FLAG_ERC20_EXTERNAL: u8 = 0x02;
 
@@ -235,7 +246,7 @@ impl EmulatorApp {
                 self.pending = Some(Pending::Transaction { path, payload: Zeroizing::new(tx.to_vec()) });
             }
             0x80 => match &mut self.pending {
-                Some(Pending::Transaction { payload, .. }) => payload.extend_from_slice(data),
+                Some(Pending::Transaction { payload, .. }) => append_wiping(payload, data),
                 _ => return sw(0x6980),
             },
             _ => return sw(0x6B00),
@@ -338,7 +349,7 @@ impl EmulatorApp {
                     Some(Pending::Message { path, total, message: Zeroizing::new(message.to_vec()) });
             }
             0x80 => match &mut self.pending {
-                Some(Pending::Message { message, .. }) => message.extend_from_slice(data),
+                Some(Pending::Message { message, .. }) => append_wiping(message, data),
                 _ => return sw(0x6980),
             },
             _ => return sw(0x6B00),

@@ -123,7 +123,7 @@ fn serve_apdu(mut stream: TcpStream, app: &Mutex<EmulatorApp>) {
         if len > 4096 {
             return;
         }
-        let mut apdu = vec![0u8; len];
+        let mut apdu = zeroize::Zeroizing::new(vec![0u8; len]);
         if stream.read_exact(&mut apdu).is_err() {
             return;
         }
@@ -131,7 +131,8 @@ fn serve_apdu(mut stream: TcpStream, app: &Mutex<EmulatorApp>) {
             Outcome::Disconnect => return,
             Outcome::Answer(answer) => {
                 let data_len = answer.len().saturating_sub(2) as u32;
-                let mut out = data_len.to_be_bytes().to_vec();
+                let mut out = zeroize::Zeroizing::new(Vec::with_capacity(4 + answer.len()));
+                out.extend_from_slice(&data_len.to_be_bytes());
                 out.extend_from_slice(&answer);
                 if stream.write_all(&out).is_err() {
                     return;

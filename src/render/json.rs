@@ -7,6 +7,12 @@ use serde_json::{Value, json};
 
 use crate::timefmt::format_instant;
 
+/// Builds an object by moving the values in. `serde_json::json!` serializes each interpolated
+/// value into a new copy and drops the original unwiped; output holds payload bytes.
+pub fn obj<const N: usize>(pairs: [(&str, Value); N]) -> Value {
+    Value::Object(pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+}
+
 /// An address, checksummed.
 pub fn address(a: &Address) -> Value {
     Value::String(a.to_checksum(None))
@@ -44,19 +50,27 @@ pub fn arg_value(v: &ArgValue) -> Value {
 pub fn call_node(n: &CallNode) -> Value {
     let details: serde_json::Map<String, Value> =
         n.details.iter().map(|d| (d.key.to_string(), arg_value(&d.value))).collect();
-    json!({
-        "to": n.to.as_ref().map(address),
-        "value": quantity(n.value),
-        "operation": n.operation.as_str(),
-        "selector": n.selector.as_ref().map(|s| bytes(s)),
-        "function": n.function,
-        "known_as": n.known_as,
-        "args": n.args.iter().map(|a| json!({"name": a.name, "type": a.ty, "value": arg_value(&a.value)})).collect::<Vec<_>>(),
-        "canonical": n.canonical,
-        "calldata_len": n.calldata_len,
-        "details": details,
-        "children": n.children.iter().map(call_node).collect::<Vec<_>>(),
-    })
+    obj([
+        ("to", n.to.as_ref().map_or(Value::Null, address)),
+        ("value", quantity(n.value)),
+        ("operation", n.operation.as_str().into()),
+        ("selector", n.selector.as_ref().map_or(Value::Null, |s| bytes(s))),
+        ("function", n.function.map_or(Value::Null, Value::from)),
+        ("known_as", n.known_as.iter().map(|k| Value::from(*k)).collect()),
+        (
+            "args",
+            n.args
+                .iter()
+                .map(|a| {
+                    obj([("name", a.name.into()), ("type", a.ty.into()), ("value", arg_value(&a.value))])
+                })
+                .collect(),
+        ),
+        ("canonical", n.canonical.into()),
+        ("calldata_len", n.calldata_len.into()),
+        ("details", Value::Object(details)),
+        ("children", n.children.iter().map(call_node).collect()),
+    ])
 }
 
 /// The transaction's fields.
@@ -110,24 +124,29 @@ pub fn tx(t: &DecodedTx, sender: Option<Address>, claimed_from: Option<Address>)
 
 /// The verdict document.
 pub fn verdict(v: &Verdict, proposal_tx: &DecodedTx, calls: &CallNode) -> Value {
-    json!({
-        "verdict": if v.approved() { "approved" } else { "refused" },
-        "manifest_hash": word(&v.manifest_hash().0),
-        "action": v.action(),
-        "reasons": v.reasons().iter().map(|r| r.code()).collect::<Vec<_>>(),
-        "checks": v.checks().iter().map(|c| {
+    let checks = v
+        .checks()
+        .iter()
+        .map(|c| {
             let mut o = json!({"check": c.check, "ok": c.ok, "detail": c.detail});
             if let (Some(r), Some(obj)) = (c.reason, o.as_object_mut()) {
                 obj.insert("reason".into(), Value::String(r.code().into()));
             }
             o
-        }).collect::<Vec<_>>(),
-        "evaluated_at": format_instant(v.evaluated_at()),
-        "tool_version": crate::TOOL_VERSION,
-        "signing_payload": bytes(proposal_tx.signing_payload()),
-        "signing_hash": word(&proposal_tx.signing_hash()),
-        "calls": call_node(calls),
-    })
+        })
+        .collect();
+    obj([
+        ("verdict", (if v.approved() { "approved" } else { "refused" }).into()),
+        ("manifest_hash", word(&v.manifest_hash().0)),
+        ("action", v.action().map_or(Value::Null, Value::from)),
+        ("reasons", v.reasons().iter().map(|r| Value::from(r.code())).collect()),
+        ("checks", checks),
+        ("evaluated_at", format_instant(v.evaluated_at()).into()),
+        ("tool_version", crate::TOOL_VERSION.into()),
+        ("signing_payload", bytes(proposal_tx.signing_payload())),
+        ("signing_hash", word(&proposal_tx.signing_hash())),
+        ("calls", call_node(calls)),
+    ])
 }
 
 /// The manifest as JSON (for `manifest show --json`).

@@ -1,0 +1,261 @@
+//! `sign`, `address` and `journal` driving the built binary against `bounded-signer emulator`
+//! running as its own process, over the Speculos APDU port: the same transport as real Speculos.
+
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use common::*;
+use serde_json::Value;
+
+const SPECULOS_0: &str = "0xDad77910DbDFdE764fC21FCD4E74D71bBACA6D8D";
+
+fn sign(home: &Path, manifest: &Path, hash: &str, tx: &str, device: &str) -> std::process::Output {
+    bin()
+        .env("BOUNDED_SIGNER_HOME", home)
+        .args([
+            "--json",
+            "sign",
+            "--manifest",
+            manifest.to_str().unwrap(),
+            "--approved-hash",
+            hash,
+            "--device",
+            device,
+            tx,
+        ])
+        .output()
+        .unwrap()
+}
+
+fn proposal(name: &str) -> String {
+    root().join("examples").join(name).to_str().unwrap().to_string()
+}
+
+/// The schedule proposal with other fees: the same action, another signing hash.
+fn refeed(dir: &Path) -> String {
+    let mut v: Value =
+        serde_json::from_str(&std::fs::read_to_string(proposal("proposal-schedule.json")).unwrap()).unwrap();
+    v["maxFeePerGas"] = Value::String("31000000000".into());
+    let p = dir.join("refeed.json");
+    std::fs::write(&p, v.to_string()).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+fn journal_kinds(home: &Path) -> Vec<String> {
+    let out = bin().env("BOUNDED_SIGNER_HOME", home).args(["--json", "journal", "show"]).output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    json(&out)["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn address_over_the_speculos_port() {
+    let emu = Emu::start(&[]);
+    let out = run(&["--json", "address", "--device", &emu.device()]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let v = json(&out);
+    assert_eq!(v["address"], SPECULOS_0);
+    assert_eq!(v["path"], "m/44'/60'/0'/0/0");
+    assert!(v["public_key"].as_str().unwrap().starts_with("0x04ef5b152e3f15eb"));
+    let out = run(&["--json", "address", "--device", &emu.device(), "--path", "44h/60h/0h/0/1"]);
+    assert_eq!(json(&out)["address"], "0xd692Cb1346262F584D17B4B470954501f6715a82");
+    let out = run(&["address", "--device", &emu.device(), "--path", "m/44'/60'/0'/0/0/1/2/3/4/5/6"]);
+    assert_eq!(code(&out), 2, "more than 10 levels is input");
+}
+
+#[test]
+fn sign_journal_and_one_signature_per_action() {
+    let emu = Emu::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    let (manifest, hash) = release_now(dir.path());
+    let out = sign(&home, &manifest, &hash, &proposal("proposal-schedule.json"), &emu.device());
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let first = json(&out);
+    assert_eq!(first["verdict"]["verdict"], "approved");
+    assert_eq!(first["from"], SPECULOS_0);
+    assert_eq!(first["action"], 0);
+    assert_eq!(first["signature"]["v"], first["signature"]["y_parity"].to_string());
+    assert!(
+        stderr(&out).contains(first["signing_hash"].as_str().unwrap()),
+        "the hash the device shows is printed"
+    );
+    assert_eq!(journal_kinds(&home), ["intent", "signed"]);
+    // The same payload again: the journaled result, the device untouched (the emulator is gone).
+    drop(emu);
+    let out = sign(&home, &manifest, &hash, &proposal("proposal-schedule.json"), "speculos:127.0.0.1:9");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(json(&out)["signed_tx"], first["signed_tx"]);
+    // The same action with another signing hash: exit 5, before any device.
+    let out = sign(&home, &manifest, &hash, &refeed(dir.path()), "speculos:127.0.0.1:9");
+    assert_eq!(code(&out), 5, "{}", stderr(&out));
+    assert_eq!(json(&out)["error"]["kind"], "already_signed");
+    // The tampered proposal: refused, exit 3, nothing journaled.
+    let out = sign(&home, &manifest, &hash, &proposal("proposal-tampered.json"), "speculos:127.0.0.1:9");
+    assert_eq!(code(&out), 3);
+    assert_eq!(
+        json(&out)["reasons"],
+        serde_json::json!(["nested_target_not_allowed", "payload_not_approved"])
+    );
+    assert_eq!(journal_kinds(&home), ["intent", "signed"]);
+    let out = bin().env("BOUNDED_SIGNER_HOME", &home).args(["journal", "verify"]).output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    // A signed transaction is refused by sign (exit 2).
+    let signed = first["signed_tx"].as_str().unwrap();
+    let out = sign(&home, &manifest, &hash, signed, "speculos:127.0.0.1:9");
+    assert_eq!(code(&out), 2);
+}
+
+#[test]
+fn signer_mismatch_is_a_policy_refusal() {
+    let emu = Emu::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let (manifest, hash) = release_now(dir.path());
+    let out = bin()
+        .env("BOUNDED_SIGNER_HOME", dir.path().join("home"))
+        .args(["--json", "sign", "--manifest", manifest.to_str().unwrap(), "--approved-hash", &hash])
+        .args(["--device", &emu.device(), "--path", "m/44'/60'/0'/0/1", &proposal("proposal-schedule.json")])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 3, "{}", stderr(&out));
+    assert_eq!(json(&out)["reasons"], serde_json::json!(["signer_mismatch"]));
+}
+
+/// Each fault: exit 4, a message a person can act on, and nothing journaled as signed.
+#[test]
+fn fault_matrix() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["--fault", "locked"], "Unlock"),
+        (&["--fault", "wrong-app"], "Open the Ethereum app"),
+        (&["--fault", "garbage"], "malformed answer"),
+        (&["--fault", "wrong-signature"], "does not recover"),
+        (&["--fault", "disconnect-after=3"], "disconnected"),
+        (&["--approve", "reject"], "Rejected on the device"),
+        (&["--blind-signing", "off"], "Enable blind signing"),
+    ];
+    for (flags, needle) in cases {
+        let emu = Emu::start(flags);
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("home");
+        let (manifest, hash) = release_now(dir.path());
+        let out = sign(&home, &manifest, &hash, &proposal("proposal-schedule.json"), &emu.device());
+        assert_eq!(code(&out), 4, "{flags:?}: {}", stderr(&out));
+        let doc = json(&out);
+        assert_eq!(doc["error"]["kind"], "device", "{flags:?}");
+        let text = format!("{} {}", doc["error"]["message"], doc["error"]["hint"]);
+        assert!(text.contains(needle), "{flags:?}: {text}");
+        let kinds = journal_kinds(&home);
+        assert!(!kinds.iter().any(|k| k == "signed"), "{flags:?}: {kinds:?}");
+        // A failure after the intent is journaled as failed, so the action stays free.
+        if kinds.iter().any(|k| k == "intent") {
+            assert_eq!(kinds.last().map(String::as_str), Some("failed"), "{flags:?}");
+        }
+    }
+}
+
+#[test]
+fn no_device_is_exit_4_with_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let (manifest, hash) = release_now(dir.path());
+    let out = sign(
+        &dir.path().join("home"),
+        &manifest,
+        &hash,
+        &proposal("proposal-schedule.json"),
+        "speculos:127.0.0.1:9",
+    );
+    assert_eq!(code(&out), 4, "{}", stderr(&out));
+    assert!(json(&out)["error"]["message"].as_str().unwrap().contains("cannot reach the device"));
+}
+
+#[test]
+fn emulator_refuses_a_busy_port() {
+    let emu = Emu::start(&[]);
+    let port = emu.apdu.rsplit_once(':').unwrap().1.to_string();
+    let out = run(&["emulator", "--apdu-port", &port, "--api-port", "0"]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+}
+
+#[test]
+fn rehearse_runs_the_whole_ceremony() {
+    let out = run(&["--json", "rehearse"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let v = json(&out);
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["device_tx_hash_matches"], true);
+    assert_eq!(v["signed"]["from"], SPECULOS_0);
+    assert_eq!(v["tampered"]["verdict"], "refused");
+}
+
+/// One HTTP request to the emulator's REST API.
+fn http(api: &str, method: &str, path: &str) -> Value {
+    use std::io::{Read, Write};
+    let addr = api.strip_prefix("http://").unwrap();
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(s, "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut response = String::new();
+    s.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    serde_json::from_str(response.split_once("\r\n\r\n").unwrap().1).unwrap()
+}
+
+fn screen_texts(api: &str) -> Vec<String> {
+    http(api, "GET", "/events")["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["text"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// A person at the device: wait for the review to reach "Accept risk", read the Tx hash, press.
+fn press_after_review(api: &str, button: &str) -> String {
+    for _ in 0..500 {
+        let texts = screen_texts(api);
+        if texts.iter().any(|t| t.starts_with("Accept risk")) {
+            let hash: String =
+                texts.windows(2).filter(|w| w[0].starts_with("Tx hash")).map(|w| w[1].clone()).collect();
+            http(api, "POST", &format!("/button/{button}"));
+            return hash;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    panic!("the review never reached its last screen");
+}
+
+#[test]
+fn manual_approval_through_the_rest_api() {
+    for (button, want) in [("both", 0), ("left", 4)] {
+        let emu = Emu::start(&["--approve", "manual"]);
+        http(&emu.api, "DELETE", "/events");
+        let dir = tempfile::tempdir().unwrap();
+        let (manifest, hash) = release_now(dir.path());
+        let child = Command::new(assert_cmd::cargo::cargo_bin("bounded-signer"))
+            .env("BOUNDED_SIGNER_HOME", dir.path().join("home"))
+            .args(["--json", "sign", "--manifest", manifest.to_str().unwrap(), "--approved-hash", &hash])
+            .args(["--device", &emu.device(), &proposal("proposal-schedule.json")])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let shown = press_after_review(&emu.api, button);
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(code(&out), want, "{button}: {}", stderr(&out));
+        // The hash the device showed is the signing hash the tool printed.
+        let printed =
+            stderr(&out).lines().find_map(|l| l.strip_prefix("Signing hash: ").map(str::to_string)).unwrap();
+        assert_eq!(format!("0x{shown}"), printed, "{button}");
+        let current = http(&emu.api, "GET", "/events?currentscreenonly=true");
+        assert_eq!(current["events"][0]["text"], "Ethereum");
+    }
+}
