@@ -16,6 +16,7 @@ pub mod input;
 pub mod journal;
 pub mod render;
 pub mod request;
+pub mod signer;
 pub mod text;
 pub mod timefmt;
 

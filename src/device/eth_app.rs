@@ -68,6 +68,11 @@ impl<T: Exchange> EthApp<T> {
         EthApp { transport, stats: ExchangeStats::default() }
     }
 
+    /// The transport (to read its own counters).
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+
     /// What crossed the transport so far.
     pub fn stats(&self) -> ExchangeStats {
         self.stats
