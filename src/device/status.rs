@@ -119,6 +119,8 @@ impl DeviceError {
     pub fn into_cli(self) -> CliError {
         let kind = match self {
             DeviceError::ClientBug(_) => ErrorKind::Internal,
+            // Several Ledgers and no --device naming one: a usage question (spec: exit 2).
+            DeviceError::Transport(TransportError::SeveralDevices(_)) => ErrorKind::Input,
             _ => ErrorKind::Device,
         };
         let hint = self.hint().to_string();
