@@ -12,7 +12,7 @@ use alloy_primitives::keccak256;
 use bounded_signer::device::speculos::SpeculosTransport;
 use bounded_signer::device::transport::{Exchange, TransportError};
 use bounded_signer::device::{DerivationPath, EthApp};
-use bounded_signer::emulator::{Approve, Emulator, EmulatorConfig, SPECULOS_MNEMONIC};
+use bounded_signer::emulator::{Emulator, EmulatorConfig};
 use firmware_policy::{DecodedTx, LoadedManifest, Proposal, check};
 
 /// Times every exchange, so transport and device time can be taken out of the total.
@@ -45,15 +45,7 @@ fn main() {
 }
 
 fn run(rounds: usize) {
-    let emulator = Emulator::start(EmulatorConfig {
-        apdu_port: 0,
-        api_port: 0,
-        mnemonic: zeroize::Zeroizing::new(SPECULOS_MNEMONIC.to_string()),
-        approve: Approve::Auto,
-        blind_signing: true,
-        fault: None,
-    })
-    .unwrap();
+    let emulator = Emulator::start(EmulatorConfig::rehearsal()).unwrap();
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let now = 1_795_262_400;
     let toml = std::fs::read_to_string(root.join("examples/box-v2-upgrade.toml")).unwrap();

@@ -13,7 +13,7 @@ use std::task::{Context, Poll, Waker};
 use alloy_signer::{Error, Signer, UnsupportedSignerOperation};
 use bounded_signer::device::DerivationPath;
 use bounded_signer::device::speculos::SpeculosTransport;
-use bounded_signer::emulator::{Approve, Emulator, EmulatorConfig, SPECULOS_MNEMONIC};
+use bounded_signer::emulator::{Emulator, EmulatorConfig};
 use bounded_signer::signer::{PolicySigner, PolicySignerError};
 use common::*;
 use firmware_policy::{DecodedTx, LoadedManifest, ManifestHash};
@@ -34,15 +34,7 @@ fn request_tx(name: &str) -> DecodedTx {
 
 #[test]
 fn signs_what_check_approves_and_nothing_else() {
-    let emulator = Emulator::start(EmulatorConfig {
-        apdu_port: 0,
-        api_port: 0,
-        mnemonic: zeroize::Zeroizing::new(SPECULOS_MNEMONIC.to_string()),
-        approve: Approve::Auto,
-        blind_signing: true,
-        fault: None,
-    })
-    .unwrap();
+    let emulator = Emulator::start(EmulatorConfig::rehearsal()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let (manifest_path, _) = release_now(dir.path());
     let manifest = LoadedManifest::from_canonical_bytes(&std::fs::read(manifest_path).unwrap()).unwrap();

@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use bounded_signer::commands::manifest::load;
 use bounded_signer::commands::sign::{SignOutcome, SignRequest, sign_with};
 use bounded_signer::device::{DerivationPath, DeviceSpec};
-use bounded_signer::emulator::{Approve, Emulator, EmulatorConfig, SPECULOS_MNEMONIC};
+use bounded_signer::emulator::{Emulator, EmulatorConfig};
 use bounded_signer::input::read_tx;
 use firmware_policy::{Proposal, check};
 
@@ -150,15 +150,7 @@ fn residue_after_load_decode_check() {
 
     // A whole `sign` against the in-process emulator (which wipes its own copies too), up to the
     // result document; the document is what the tool prints, then wipes.
-    let emulator = Emulator::start(EmulatorConfig {
-        apdu_port: 0,
-        api_port: 0,
-        mnemonic: zeroize::Zeroizing::new(SPECULOS_MNEMONIC.to_string()),
-        approve: Approve::Auto,
-        blind_signing: true,
-        fault: None,
-    })
-    .unwrap();
+    let emulator = Emulator::start(EmulatorConfig::rehearsal()).unwrap();
     let home = dir.path().join("home");
     std::fs::create_dir(&home).unwrap();
     ARMED.store(true, Ordering::SeqCst);

@@ -8,13 +8,12 @@ use std::fmt::Write as _;
 
 use firmware_policy::{DecodedTx, LoadedManifest, Proposal, check};
 use serde_json::json;
-use zeroize::Zeroizing;
 
 use super::sign::{SignOutcome, SignRequest, sign_with, signed_text};
 use crate::authoring::parse_release;
 use crate::cli::{print_json, print_text};
 use crate::device::{DerivationPath, DeviceSpec};
-use crate::emulator::{Approve, Emulator, EmulatorConfig, SPECULOS_MNEMONIC};
+use crate::emulator::{Emulator, EmulatorConfig};
 use crate::error::CliError;
 use crate::render;
 use crate::request::payload_from_json;
@@ -65,15 +64,8 @@ pub fn run(json_out: bool) -> Result<u8, CliError> {
 
     // The device: the built-in emulator, blind signing on, approving like a person who compared
     // the hash.
-    let emulator = Emulator::start(EmulatorConfig {
-        apdu_port: 0,
-        api_port: 0,
-        mnemonic: Zeroizing::new(SPECULOS_MNEMONIC.to_string()),
-        approve: Approve::Auto,
-        blind_signing: true,
-        fault: None,
-    })
-    .map_err(|e| internal("emulator")(e.to_string()))?;
+    let emulator =
+        Emulator::start(EmulatorConfig::rehearsal()).map_err(|e| internal("emulator")(e.to_string()))?;
     let _ = writeln!(say, "== Rehearsal: a Ledger emulator is listening ({})", emulator.ready_line());
     let _ = writeln!(
         say,

@@ -30,6 +30,21 @@ pub struct EmulatorConfig {
     pub fault: Option<Fault>,
 }
 
+impl EmulatorConfig {
+    /// Free loopback ports, the Speculos test seed, automatic approval, blind signing on: the
+    /// device of rehearsals, benchmarks and tests.
+    pub fn rehearsal() -> Self {
+        EmulatorConfig {
+            apdu_port: 0,
+            api_port: 0,
+            mnemonic: zeroize::Zeroizing::new(super::SPECULOS_MNEMONIC.to_string()),
+            approve: Approve::Auto,
+            blind_signing: true,
+            fault: None,
+        }
+    }
+}
+
 /// A running emulator; it serves until the process ends.
 pub struct Emulator {
     /// The APDU listener's address.
