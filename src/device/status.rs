@@ -127,3 +127,40 @@ impl DeviceError {
         CliError { kind, message: self.to_string(), hint: Some(hint) }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every status word of the fact sheet's table: its error, exit code and what to do.
+    #[test]
+    fn status_words_map_to_exit_codes_and_actions() {
+        let table: &[(u16, u8, &str)] = &[
+            (0x5515, 4, "Unlock"),
+            (0x6804, 4, "Unlock"),
+            (0x6982, 4, "Unlock"),
+            (0x6D00, 4, "Open the Ethereum app"),
+            (0x6E00, 4, "Open the Ethereum app"),
+            (0x6E01, 4, "Open the Ethereum app"),
+            (0x6511, 4, "Open the Ethereum app"),
+            (0x6985, 4, "Rejected on the device"),
+            (0x6A80, 4, "Enable blind signing"),
+            (0x6501, 4, "cannot sign this transaction type"),
+            (0x6A15, 4, "m/44'/60'"),
+            (0x6A84, 4, "cannot hold"),
+            (0x6901, 4, "Close the menu"),
+            (0x6A87, 1, "bug"),
+            (0x6B00, 1, "bug"),
+            (0x6980, 1, "bug"),
+            (0x6F00, 4, "replug"),
+        ];
+        for (sw, exit, hint) in table {
+            let e = DeviceError::from_status(*sw).into_cli();
+            assert_eq!(e.kind.exit_code(), *exit, "{sw:04x}");
+            assert!(e.hint.as_deref().unwrap_or_default().contains(hint), "{sw:04x}: {:?}", e.hint);
+            assert!(e.message.contains(&format!("{sw:04x}")) || *sw == 0x6985, "{sw:04x}: {}", e.message);
+        }
+        assert_eq!(DeviceError::Transport(TransportError::SeveralDevices(2)).into_cli().kind.exit_code(), 2);
+        assert_eq!(DeviceError::Transport(TransportError::NoDevice).into_cli().kind.exit_code(), 4);
+    }
+}
