@@ -201,10 +201,11 @@ impl DecodedTx {
             byte @ 0x00..=0x7f => return Err(err(TxErrorKind::UnknownType { byte }, 0)),
             _ => return Err(err(TxErrorKind::NotATransaction, 0)),
         };
-        let items = count_items(list).map_err(|(kind, at)| err(kind, base.saturating_add(at)))?;
+        let shape = list_shape(list).map_err(|(kind, at)| err(kind, base.saturating_add(at)))?;
+        let items = shape.items;
         let unsigned_items = ty.unsigned_items();
         let (tx, signature, form) = if ty == TxType::Legacy {
-            decode_legacy(list, items)?
+            decode_legacy(list, &shape)?
         } else if items == unsigned_items {
             (decode_typed_unsigned(ty, list)?, None, TxForm::Unsigned)
         } else if items == unsigned_items.saturating_add(3) {
@@ -388,8 +389,16 @@ impl fmt::Debug for DecodedTx {
     }
 }
 
-/// Counts the items of the RLP list at the start of `buf`, which must be exactly that list.
-fn count_items(buf: &[u8]) -> Result<usize, (TxErrorKind, usize)> {
+/// What walking an RLP list's item headers tells the decoder.
+struct ListShape {
+    /// Number of items.
+    items: usize,
+    /// Whether the last two items are empty strings (a legacy unsigned `…, 0, 0` tail).
+    last_two_empty: bool,
+}
+
+/// Walks the items of the RLP list at the start of `buf`, which must be exactly that list.
+fn list_shape(buf: &[u8]) -> Result<ListShape, (TxErrorKind, usize)> {
     let total = buf.len();
     let mut rest = buf;
     let header = Header::decode(&mut rest).map_err(|e| (TxErrorKind::Rlp(e), 0))?;
@@ -404,14 +413,17 @@ fn count_items(buf: &[u8]) -> Result<usize, (TxErrorKind, usize)> {
         return Err((TxErrorKind::TrailingBytes, header_len.saturating_add(header.payload_length)));
     }
     let mut items = 0usize;
+    // Emptiness of the last two items seen, most recent last.
+    let mut recent = [false; 2];
     while !body.is_empty() {
         let at = header_len.saturating_add(header.payload_length.saturating_sub(body.len()));
         let item = Header::decode(&mut body).map_err(|e| (TxErrorKind::Rlp(e), at))?;
         body =
             body.get(item.payload_length..).ok_or((TxErrorKind::Rlp(alloy_rlp::Error::InputTooShort), at))?;
+        recent = [recent[1], !item.list && item.payload_length == 0];
         items = items.saturating_add(1);
     }
-    Ok(items)
+    Ok(ListShape { items, last_two_empty: items >= 2 && recent == [true, true] })
 }
 
 /// Maps an alloy decoding failure to the offset where the cursor stopped.
@@ -421,16 +433,16 @@ fn rlp_err(total: usize, rest: &[u8], base: usize, e: alloy_rlp::Error) -> TxDec
 
 fn decode_legacy(
     list: &[u8],
-    items: usize,
+    shape: &ListShape,
 ) -> Result<(UnsignedTx, Option<Signature>, TxForm), TxDecodeError> {
     let total = list.len();
     let mut buf = list;
-    match items {
+    match shape.items {
         6 => {
             let tx = TxLegacy::rlp_decode(&mut buf).map_err(|e| rlp_err(total, buf, 0, e))?;
             Ok((tx.into(), None, TxForm::Unsigned))
         }
-        9 if legacy_tail_is_empty(list) => {
+        9 if shape.last_two_empty => {
             let header = Header::decode(&mut buf).map_err(|e| rlp_err(total, buf, 0, e))?;
             debug_assert!(header.list);
             let mut tx = TxLegacy::rlp_decode_fields(&mut buf).map_err(|e| rlp_err(total, buf, 0, e))?;
@@ -446,13 +458,8 @@ fn decode_legacy(
             let (tx, sig, _) = signed.into_parts();
             Ok((tx.into(), Some(sig), TxForm::Signed))
         }
-        _ => Err(err(TxErrorKind::ItemCount { ty: TxType::Legacy, items }, 0)),
+        _ => Err(err(TxErrorKind::ItemCount { ty: TxType::Legacy, items: shape.items }, 0)),
     }
-}
-
-/// Whether the last two items of a 9-item legacy list are empty strings (the EIP-155 `0, 0`).
-fn legacy_tail_is_empty(list: &[u8]) -> bool {
-    list.len() >= 2 && list.ends_with(&[0x80, 0x80])
 }
 
 fn decode_typed_unsigned(ty: TxType, list: &[u8]) -> Result<UnsignedTx, TxDecodeError> {

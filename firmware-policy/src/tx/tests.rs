@@ -159,3 +159,27 @@ proptest! {
         }
     }
 }
+
+/// A signed legacy transaction whose `s` happens to end in `80 80` is still a signed
+/// transaction: the unsigned form is told apart by its last two *items*, not its last bytes.
+#[test]
+fn signed_legacy_with_s_ending_in_80_80_is_signed() {
+    let tx = TxLegacy {
+        chain_id: Some(1),
+        nonce: 3,
+        gas_price: 7,
+        gas_limit: 21_000,
+        to: TxKind::Call(address!("0x000000000000000000000000000000000000dEaD")),
+        value: U256::from(1),
+        input: Bytes::new(),
+    };
+    let s = U256::from_be_slice(&hex!("1111111111111111111111111111111111111111111111111111111111118080"));
+    let sig = Signature::new(U256::from(5), s, true);
+    let mut raw = Vec::new();
+    RlpEcdsaEncodableTx::rlp_encode_signed(&tx, &sig, &mut raw);
+    assert!(raw.ends_with(&[0x80, 0x80]));
+    let decoded = DecodedTx::decode(&raw).expect("decodes as a signed transaction");
+    assert_eq!(decoded.form(), TxForm::Signed);
+    assert_eq!(decoded.signature(), Some(&sig));
+    assert_eq!(decoded.signing_payload(), payload(&tx));
+}
