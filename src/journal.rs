@@ -344,7 +344,6 @@ pub fn action_state<'a>(
     action: usize,
     signing_hash: &str,
 ) -> ActionState<'a> {
-    let mut state = ActionState::Free;
     let mut pending: Option<&Record> = None;
     for r in records {
         if r.body.manifest_hash.as_deref() != Some(manifest_hash) || r.body.action != Some(action) {
@@ -362,14 +361,11 @@ pub fn action_state<'a>(
             Kind::Torn => {}
         }
     }
-    if let Some(p) = pending {
-        state = if p.body.signing_hash.as_deref() == Some(signing_hash) {
-            ActionState::Same(None)
-        } else {
-            ActionState::Other(p)
-        };
+    match pending {
+        None => ActionState::Free,
+        Some(p) if p.body.signing_hash.as_deref() == Some(signing_hash) => ActionState::Same(None),
+        Some(p) => ActionState::Other(p),
     }
-    state
 }
 
 #[cfg(test)]

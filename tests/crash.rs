@@ -14,21 +14,8 @@ use bounded_signer::journal::{self, Kind};
 use common::*;
 
 fn sign_cmd(home: &std::path::Path, manifest: &std::path::Path, hash: &str, tx: &str, dev: &str) -> Command {
-    let mut c = Command::new(assert_cmd::cargo::cargo_bin("bounded-signer"));
-    c.env("BOUNDED_SIGNER_HOME", home)
-        .args([
-            "--json",
-            "sign",
-            "--manifest",
-            manifest.to_str().unwrap(),
-            "--approved-hash",
-            hash,
-            "--device",
-            dev,
-            tx,
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
+    let mut c = sign_command(home, manifest, hash, tx, dev);
+    c.stdout(Stdio::null()).stderr(Stdio::null());
     c
 }
 

@@ -7,7 +7,7 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use common::*;
 use serde_json::Value;
@@ -15,21 +15,7 @@ use serde_json::Value;
 const SPECULOS_0: &str = "0xDad77910DbDFdE764fC21FCD4E74D71bBACA6D8D";
 
 fn sign(home: &Path, manifest: &Path, hash: &str, tx: &str, device: &str) -> std::process::Output {
-    bin()
-        .env("BOUNDED_SIGNER_HOME", home)
-        .args([
-            "--json",
-            "sign",
-            "--manifest",
-            manifest.to_str().unwrap(),
-            "--approved-hash",
-            hash,
-            "--device",
-            device,
-            tx,
-        ])
-        .output()
-        .unwrap()
+    sign_command(home, manifest, hash, tx, device).output().unwrap()
 }
 
 fn proposal(name: &str) -> String {
@@ -240,10 +226,8 @@ fn manual_approval_through_the_rest_api() {
         http(&emu.api, "DELETE", "/events");
         let dir = tempfile::tempdir().unwrap();
         let (manifest, hash) = release_now(dir.path());
-        let child = Command::new(assert_cmd::cargo::cargo_bin("bounded-signer"))
-            .env("BOUNDED_SIGNER_HOME", dir.path().join("home"))
-            .args(["--json", "sign", "--manifest", manifest.to_str().unwrap(), "--approved-hash", &hash])
-            .args(["--device", &emu.device(), &proposal("proposal-schedule.json")])
+        let schedule = proposal("proposal-schedule.json");
+        let child = sign_command(&dir.path().join("home"), &manifest, &hash, &schedule, &emu.device())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()

@@ -61,10 +61,7 @@ fn every_tx_type_signs_byte_identical_to_eth_account() {
             run(&["--json", "manifest", "build", toml.to_str().unwrap(), "-o", manifest.to_str().unwrap()]);
         assert_eq!(code(&out), 0, "{name}: {}", stderr(&out));
         let hash = json(&out)["manifest_hash"].as_str().unwrap().to_string();
-        let out = bin()
-            .env("BOUNDED_SIGNER_HOME", dir.path().join("home"))
-            .args(["--json", "sign", "--manifest", manifest.to_str().unwrap(), "--approved-hash", &hash])
-            .args(["--device", &emu.device(), payload])
+        let out = sign_command(&dir.path().join("home"), &manifest, &hash, payload, &emu.device())
             .output()
             .unwrap();
         assert_eq!(code(&out), 0, "{name}: {}", stderr(&out));

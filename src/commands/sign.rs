@@ -265,23 +265,20 @@ fn journaled_result(
 /// The result as a signer reads it.
 pub fn signed_text(result: &Signed) -> String {
     let doc = &result.document;
-    {
-        let source =
-            if result.from_journal { " (from the journal; the device was not asked again)" } else { "" };
-        let s = &doc["signature"];
-        format!(
-            "Signed{source}\n  action        {}\n  signing hash  {}\n  from          {}\n  r             {}\n  s             {}\n  v             {} (y_parity {})\n  tx hash       {}\n  signed tx     {}\n",
-            doc["action"],
-            doc["signing_hash"].as_str().unwrap_or_default(),
-            doc["from"].as_str().unwrap_or_default(),
-            s["r"].as_str().unwrap_or_default(),
-            s["s"].as_str().unwrap_or_default(),
-            s["v"].as_str().unwrap_or_default(),
-            s["y_parity"],
-            doc["tx_hash"].as_str().unwrap_or_default(),
-            doc["signed_tx"].as_str().unwrap_or_default(),
-        )
-    }
+    let source = if result.from_journal { " (from the journal; the device was not asked again)" } else { "" };
+    let s = &doc["signature"];
+    format!(
+        "Signed{source}\n  action        {}\n  signing hash  {}\n  from          {}\n  r             {}\n  s             {}\n  v             {} (y_parity {})\n  tx hash       {}\n  signed tx     {}\n",
+        doc["action"],
+        doc["signing_hash"].as_str().unwrap_or_default(),
+        doc["from"].as_str().unwrap_or_default(),
+        s["r"].as_str().unwrap_or_default(),
+        s["s"].as_str().unwrap_or_default(),
+        s["v"].as_str().unwrap_or_default(),
+        s["y_parity"],
+        doc["tx_hash"].as_str().unwrap_or_default(),
+        doc["signed_tx"].as_str().unwrap_or_default(),
+    )
 }
 
 /// `sign` from the command line.

@@ -18,7 +18,6 @@ const MAX_ANSWER: usize = 64 * 1024;
 /// whichever client is connected, so the transport never reconnects mid-flow).
 pub struct SpeculosTransport {
     stream: TcpStream,
-    address: String,
 }
 
 impl SpeculosTransport {
@@ -31,17 +30,12 @@ impl SpeculosTransport {
             match TcpStream::connect_timeout(&addr, Duration::from_secs(5)) {
                 Ok(stream) => {
                     let _ = stream.set_nodelay(true);
-                    return Ok(SpeculosTransport { stream, address: address.to_string() });
+                    return Ok(SpeculosTransport { stream });
                 }
                 Err(e) => last = e.to_string(),
             }
         }
         Err(err(last))
-    }
-
-    /// Where it is connected.
-    pub fn address(&self) -> &str {
-        &self.address
     }
 }
 

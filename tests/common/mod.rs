@@ -113,3 +113,20 @@ pub(crate) fn release_now(dir: &Path) -> (PathBuf, String) {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     (out, json(&o)["manifest_hash"].as_str().unwrap().to_string())
 }
+
+/// `bounded-signer --json sign` of `tx` with the state home at `home` (stdio left to the caller).
+pub(crate) fn sign_command(home: &Path, manifest: &Path, hash: &str, tx: &str, device: &str) -> Process {
+    let mut command = Process::new(assert_cmd::cargo::cargo_bin("bounded-signer"));
+    command.env("BOUNDED_SIGNER_HOME", home).args([
+        "--json",
+        "sign",
+        "--manifest",
+        manifest.to_str().unwrap(),
+        "--approved-hash",
+        hash,
+        "--device",
+        device,
+        tx,
+    ]);
+    command
+}
