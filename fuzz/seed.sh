@@ -20,6 +20,18 @@ for v in json.load(open("tests/vectors/transactions.json"))["vectors"]:
             put("tx_decode", bytes.fromhex(v[k][2:])); put("tx_differential", bytes.fromhex(v[k][2:]))
 for v in json.load(open("tests/vectors/calldata.json"))["vectors"]:
     put("calldata_tree", bytes.fromhex(v["calldata"][2:]))
+# An executeBatch whose payload offsets all share one tail, nested: the N^depth blow-up shape.
+def w(v): return v.to_bytes(32, "big")
+def aliased(n, inner):
+    out = bytes.fromhex("e38335e5")
+    t = 5 * 32; v = t + 32 + 32 * n; p = v + 32 + 32 * n
+    out += w(t) + w(v) + w(p) + w(0) + w(0)
+    out += w(n) + w(0xa1) * n + w(n) + w(0) * n + w(n) + w(32 * n) * n + w(len(inner)) + inner
+    return out + bytes((-(len(out) - 4)) % 32)
+inner = bytes.fromhex("3659cfe6") + w(0xb2)
+for _ in range(3):
+    inner = aliased(8, inner)
+put("calldata_tree", inner)
 for f in ("ex.cbor", "small.cbor"):
     put("manifest_decode", open(os.path.join(sys.argv[1], f), "rb").read())
 PY

@@ -14,6 +14,7 @@ use thiserror::Error;
 use zeroize::Zeroize;
 
 use crate::request::parse_quantity_str;
+use crate::text::escape;
 use crate::timefmt::parse_instant;
 
 /// Why an authoring file was refused.
@@ -254,12 +255,19 @@ pub fn warnings(m: &Manifest) -> Vec<String> {
     let mut out = Vec::new();
     for (i, a) in m.actions.iter().enumerate() {
         if a.max_fee_per_gas_max.is_none() && a.max_priority_fee_per_gas_max.is_none() {
-            out.push(format!("actions[{i}] ({}): no fee caps: any fee will be accepted", a.name));
+            out.push(format!("actions[{i}] ({}): no fee caps: any fee will be accepted", escape(&a.name)));
+        }
+        if a.max_fee_per_gas_max.is_none() && a.max_priority_fee_per_gas_max.is_some() {
+            out.push(format!(
+                "actions[{i}] ({}): a priority-fee cap without max_fee_per_gas_max: maxFeePerGas is \
+                 uncapped, and a legacy or EIP-2930 transaction for it is always refused",
+                escape(&a.name)
+            ));
         }
         if a.nonce.is_none() {
             out.push(format!(
                 "actions[{i}] ({}): no nonce bound: the action may be signed at any nonce",
-                a.name
+                escape(&a.name)
             ));
         }
     }

@@ -156,7 +156,7 @@ fn residue_after_load_decode_check() {
     ARMED.store(true, Ordering::SeqCst);
     {
         let request = SignRequest {
-            manifest: load(&manifest_path).unwrap(),
+            manifest: firmware_policy::OpenedManifest::Approved(Box::new(load(&manifest_path).unwrap())),
             approved: load(&manifest_path).unwrap().hash(),
             proposal: Proposal::new(read_tx(tx_path.to_str().unwrap()).unwrap().tx).unwrap(),
             device: DeviceSpec::Speculos(emulator.apdu.to_string()),

@@ -11,12 +11,14 @@
 //! rejected, so the verdict can say so.
 
 pub(crate) mod abi;
+mod layout;
 mod multisend;
 
 use alloc::format;
 use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
+use core::cell::Cell;
 use core::fmt;
 
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
@@ -24,7 +26,7 @@ use alloy_sol_types::abi::{Encoder, TokenSeq};
 use alloy_sol_types::{SolCall, SolValue};
 use zeroize::Zeroize;
 
-use crate::limits::MAX_CALL_DEPTH;
+use crate::limits::{MAX_CALL_DEPTH, MAX_TREE_BYTES, MAX_TREE_NODES};
 
 /// How a call is made.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -153,6 +155,10 @@ impl Drop for CallNode {
 pub enum CallTreeError {
     /// Wrappers nest deeper than [`MAX_CALL_DEPTH`].
     TooDeep,
+    /// The tree has more than [`MAX_TREE_NODES`] calls.
+    TooManyNodes,
+    /// The calls of the tree carry more than [`MAX_TREE_BYTES`] of calldata in all.
+    TooManyBytes,
 }
 
 impl fmt::Display for CallTreeError {
@@ -161,6 +167,13 @@ impl fmt::Display for CallTreeError {
             CallTreeError::TooDeep => {
                 write!(f, "calls nest deeper than {MAX_CALL_DEPTH} levels")
             }
+            CallTreeError::TooManyNodes => {
+                write!(f, "the call tree has more than {MAX_TREE_NODES} calls (size limit)")
+            }
+            CallTreeError::TooManyBytes => write!(
+                f,
+                "the calls of the tree carry more than {MAX_TREE_BYTES} bytes of calldata in all (size limit)"
+            ),
         }
     }
 }
@@ -223,13 +236,18 @@ impl CallNode {
 }
 
 /// Decodes `data` sent to `to` into a call tree.
+///
+/// Work and memory are linear in `data`: every known call's argument layout is checked before it
+/// is decoded (so no two children share bytes), and the whole tree is capped at
+/// [`MAX_TREE_NODES`] calls and [`MAX_TREE_BYTES`] of calldata.
 pub fn decode_call(
     to: Option<Address>,
     value: U256,
     operation: Operation,
     data: &[u8],
 ) -> Result<CallNode, CallTreeError> {
-    decode_at(to, value, operation, data, 0)
+    let budget = Budget { nodes: Cell::new(0), bytes: Cell::new(0) };
+    decode_at(to, value, operation, data, &Ctx { depth: 0, budget: &budget })
 }
 
 fn addr(name: &'static str, a: Address) -> Arg {
@@ -275,11 +293,34 @@ fn decode_known<C: SolCall>(data: &[u8]) -> Result<(C, bool), String> {
     }
 }
 
-struct Ctx {
-    depth: usize,
+/// What one tree has used of its limits so far.
+struct Budget {
+    nodes: Cell<usize>,
+    bytes: Cell<usize>,
 }
 
-impl Ctx {
+impl Budget {
+    fn spend(&self, calldata_len: usize) -> Result<(), CallTreeError> {
+        let nodes = self.nodes.get().saturating_add(1);
+        if nodes > MAX_TREE_NODES {
+            return Err(CallTreeError::TooManyNodes);
+        }
+        let bytes = self.bytes.get().saturating_add(calldata_len);
+        if bytes > MAX_TREE_BYTES {
+            return Err(CallTreeError::TooManyBytes);
+        }
+        self.nodes.set(nodes);
+        self.bytes.set(bytes);
+        Ok(())
+    }
+}
+
+struct Ctx<'b> {
+    depth: usize,
+    budget: &'b Budget,
+}
+
+impl Ctx<'_> {
     fn child(
         &self,
         to: Option<Address>,
@@ -291,7 +332,7 @@ impl Ctx {
         if depth > MAX_CALL_DEPTH {
             return Err(CallTreeError::TooDeep);
         }
-        decode_at(to, value, operation, data, depth)
+        decode_at(to, value, operation, data, &Ctx { depth, budget: self.budget })
     }
 }
 
@@ -300,8 +341,9 @@ fn decode_at(
     value: U256,
     operation: Operation,
     data: &[u8],
-    depth: usize,
+    ctx: &Ctx<'_>,
 ) -> Result<CallNode, CallTreeError> {
+    ctx.budget.spend(data.len())?;
     let mut node = CallNode::leaf(to, value, operation, data);
     let Some(selector) = node.selector else {
         return Ok(node);
@@ -311,8 +353,13 @@ fn decode_at(
     };
     node.function = Some(known.signature);
     node.known_as = known.known_as;
-    let ctx = Ctx { depth };
-    let result = (known.decode)(&mut node, data, &ctx);
+    // The layout first: a decoder must never see shared or overlapping tails (see `layout`).
+    if let Err(e) = layout::check(known.params, data.get(4..).unwrap_or_default()) {
+        node.canonical = false;
+        node.details = vec![detail("decode_error", ArgValue::String(format!("{e}")))];
+        return Ok(node);
+    }
+    let result = (known.decode)(&mut node, data, ctx);
     match result {
         Ok(()) => Ok(node),
         Err(Fail::Tree(e)) => Err(e),
@@ -347,7 +394,7 @@ impl From<String> for Fail {
 
 type Decoded = Result<(), Fail>;
 
-fn upgrade_to(node: &mut CallNode, data: &[u8], _: &Ctx) -> Decoded {
+fn upgrade_to(node: &mut CallNode, data: &[u8], _: &Ctx<'_>) -> Decoded {
     let (call, canonical) = decode_known::<abi::upgradeToCall>(data)?;
     node.canonical = canonical;
     node.args = vec![addr("newImplementation", call.newImplementation)];
@@ -355,7 +402,7 @@ fn upgrade_to(node: &mut CallNode, data: &[u8], _: &Ctx) -> Decoded {
     Ok(())
 }
 
-fn upgrade_to_and_call(node: &mut CallNode, data: &[u8], ctx: &Ctx) -> Decoded {
+fn upgrade_to_and_call(node: &mut CallNode, data: &[u8], ctx: &Ctx<'_>) -> Decoded {
     let (mut call, canonical) = decode_known::<abi::upgradeToAndCallCall>(data)?;
     node.canonical = canonical;
     node.args = vec![addr("newImplementation", call.newImplementation), bytes("data", &call.data)];
@@ -369,7 +416,7 @@ fn upgrade_to_and_call(node: &mut CallNode, data: &[u8], ctx: &Ctx) -> Decoded {
     Ok(())
 }
 
-fn proxy_admin_upgrade(node: &mut CallNode, data: &[u8], ctx: &Ctx) -> Decoded {
+fn proxy_admin_upgrade(node: &mut CallNode, data: &[u8], ctx: &Ctx<'_>) -> Decoded {
     let (call, canonical) = decode_known::<abi::upgradeCall>(data)?;
     node.canonical = canonical;
     node.args = vec![addr("proxy", call.proxy), addr("implementation", call.implementation)];
@@ -378,7 +425,7 @@ fn proxy_admin_upgrade(node: &mut CallNode, data: &[u8], ctx: &Ctx) -> Decoded {
     Ok(())
 }
 
-fn proxy_admin_upgrade_and_call(node: &mut CallNode, data: &[u8], ctx: &Ctx) -> Decoded {
+fn proxy_admin_upgrade_and_call(node: &mut CallNode, data: &[u8], ctx: &Ctx<'_>) -> Decoded {
     let (mut call, canonical) = decode_known::<abi::upgradeAndCallCall>(data)?;
     node.canonical = canonical;
     node.args = vec![
@@ -399,7 +446,7 @@ fn proxy_admin_upgrade_and_call(node: &mut CallNode, data: &[u8], ctx: &Ctx) -> 
     Ok(())
 }
 
-fn change_proxy_admin(node: &mut CallNode, data: &[u8], ctx: &Ctx) -> Decoded {
+fn change_proxy_admin(node: &mut CallNode, data: &[u8], ctx: &Ctx<'_>) -> Decoded {
     let (call, canonical) = decode_known::<abi::changeProxyAdminCall>(data)?;
     node.canonical = canonical;
     node.args = vec![addr("proxy", call.proxy), addr("newAdmin", call.newAdmin)];
@@ -408,7 +455,7 @@ fn change_proxy_admin(node: &mut CallNode, data: &[u8], ctx: &Ctx) -> Decoded {
     Ok(())
 }
 
-fn change_admin(node: &mut CallNode, data: &[u8], _: &Ctx) -> Decoded {
+fn change_admin(node: &mut CallNode, data: &[u8], _: &Ctx<'_>) -> Decoded {
     let (call, canonical) = decode_known::<abi::changeAdminCall>(data)?;
     node.canonical = canonical;
     node.args = vec![addr("newAdmin", call.newAdmin)];
@@ -416,7 +463,7 @@ fn change_admin(node: &mut CallNode, data: &[u8], _: &Ctx) -> Decoded {
     Ok(())
 }
 
-fn transfer_ownership(node: &mut CallNode, data: &[u8], _: &Ctx) -> Decoded {
+fn transfer_ownership(node: &mut CallNode, data: &[u8], _: &Ctx<'_>) -> Decoded {
     let (call, canonical) = decode_known::<abi::transferOwnershipCall>(data)?;
     node.canonical = canonical;
     node.args = vec![addr("newOwner", call.newOwner)];
@@ -444,7 +491,7 @@ pub fn hash_operation_batch(
 
 fn timelock_single(
     node: &mut CallNode,
-    ctx: &Ctx,
+    ctx: &Ctx<'_>,
     (target, value, payload, predecessor, salt): (Address, U256, &Bytes, B256, B256),
     payload_name: &'static str,
     delay: Option<U256>,
@@ -465,7 +512,7 @@ fn timelock_single(
     Ok(())
 }
 
-fn schedule(node: &mut CallNode, data: &[u8], ctx: &Ctx) -> Decoded {
+fn schedule(node: &mut CallNode, data: &[u8], ctx: &Ctx<'_>) -> Decoded {
     let (mut call, canonical) = decode_known::<abi::scheduleCall>(data)?;
     node.canonical = canonical;
     let fields = (call.target, call.value, &call.data, call.predecessor, call.salt);
@@ -474,7 +521,7 @@ fn schedule(node: &mut CallNode, data: &[u8], ctx: &Ctx) -> Decoded {
     Ok(())
 }
 
-fn execute(node: &mut CallNode, data: &[u8], ctx: &Ctx) -> Decoded {
+fn execute(node: &mut CallNode, data: &[u8], ctx: &Ctx<'_>) -> Decoded {
     let (mut call, canonical) = decode_known::<abi::executeCall>(data)?;
     node.canonical = canonical;
     let fields = (call.target, call.value, &call.payload, call.predecessor, call.salt);
@@ -485,7 +532,7 @@ fn execute(node: &mut CallNode, data: &[u8], ctx: &Ctx) -> Decoded {
 
 fn timelock_batch(
     node: &mut CallNode,
-    ctx: &Ctx,
+    ctx: &Ctx<'_>,
     (targets, values, payloads, predecessor, salt): (&[Address], &[U256], &[Bytes], B256, B256),
     delay: Option<U256>,
 ) -> Decoded {
@@ -530,7 +577,7 @@ fn wipe_all(list: &mut [Bytes]) {
     }
 }
 
-fn schedule_batch(node: &mut CallNode, data: &[u8], ctx: &Ctx) -> Decoded {
+fn schedule_batch(node: &mut CallNode, data: &[u8], ctx: &Ctx<'_>) -> Decoded {
     let (mut call, canonical) = decode_known::<abi::scheduleBatchCall>(data)?;
     node.canonical = canonical;
     let fields = (&call.targets[..], &call.values[..], &call.payloads[..], call.predecessor, call.salt);
@@ -539,7 +586,7 @@ fn schedule_batch(node: &mut CallNode, data: &[u8], ctx: &Ctx) -> Decoded {
     result
 }
 
-fn execute_batch(node: &mut CallNode, data: &[u8], ctx: &Ctx) -> Decoded {
+fn execute_batch(node: &mut CallNode, data: &[u8], ctx: &Ctx<'_>) -> Decoded {
     let (mut call, canonical) = decode_known::<abi::executeBatchCall>(data)?;
     node.canonical = canonical;
     let fields = (&call.targets[..], &call.values[..], &call.payloads[..], call.predecessor, call.salt);
@@ -548,7 +595,7 @@ fn execute_batch(node: &mut CallNode, data: &[u8], ctx: &Ctx) -> Decoded {
     result
 }
 
-fn cancel(node: &mut CallNode, data: &[u8], _: &Ctx) -> Decoded {
+fn cancel(node: &mut CallNode, data: &[u8], _: &Ctx<'_>) -> Decoded {
     let (call, canonical) = decode_known::<abi::cancelCall>(data)?;
     node.canonical = canonical;
     node.args = vec![word("id", call.id)];
@@ -556,7 +603,7 @@ fn cancel(node: &mut CallNode, data: &[u8], _: &Ctx) -> Decoded {
     Ok(())
 }
 
-fn exec_transaction(node: &mut CallNode, data: &[u8], ctx: &Ctx) -> Decoded {
+fn exec_transaction(node: &mut CallNode, data: &[u8], ctx: &Ctx<'_>) -> Decoded {
     let (mut call, canonical) = decode_known::<abi::execTransactionCall>(data)?;
     node.canonical = canonical;
     node.args = vec![
@@ -593,7 +640,7 @@ fn exec_transaction(node: &mut CallNode, data: &[u8], ctx: &Ctx) -> Decoded {
     Ok(())
 }
 
-fn multi_send(node: &mut CallNode, data: &[u8], ctx: &Ctx) -> Decoded {
+fn multi_send(node: &mut CallNode, data: &[u8], ctx: &Ctx<'_>) -> Decoded {
     let (mut call, canonical) = decode_known::<abi::multiSendCall>(data)?;
     node.canonical = canonical;
     node.args = vec![bytes("transactions", &call.transactions)];
@@ -618,7 +665,7 @@ fn multi_send(node: &mut CallNode, data: &[u8], ctx: &Ctx) -> Decoded {
     result
 }
 
-fn approve_hash(node: &mut CallNode, data: &[u8], _: &Ctx) -> Decoded {
+fn approve_hash(node: &mut CallNode, data: &[u8], _: &Ctx<'_>) -> Decoded {
     let (call, canonical) = decode_known::<abi::approveHashCall>(data)?;
     node.canonical = canonical;
     node.args = vec![word("hashToApprove", call.hashToApprove)];

@@ -16,7 +16,7 @@ use zeroize::Zeroizing;
 
 use crate::calls::{CallNode, CallTreeError, Operation, decode_call};
 use crate::instant::Utc;
-use crate::manifest::{Action, AuthorizationBound, LoadedManifest, ManifestHash};
+use crate::manifest::{Action, AuthorizationBound, LoadedManifest, ManifestHash, OpenedManifest};
 use crate::tx::{DecodedTx, TxType};
 
 /// Why a proposal was refused. The codes are a public contract: add, never rename.
@@ -285,6 +285,36 @@ impl Outcomes {
     }
 }
 
+/// Evaluates `proposal` against a manifest file opened with [`OpenedManifest::open`]: an
+/// unapproved file is refused with `manifest_hash_mismatch` alone, without being decoded.
+pub fn check_opened(
+    manifest: &OpenedManifest,
+    approved_hash: ManifestHash,
+    proposal: &Proposal,
+    now: u64,
+) -> Verdict {
+    match manifest {
+        OpenedManifest::Approved(loaded) => check(loaded, approved_hash, proposal, now),
+        OpenedManifest::NotApproved { hash } => not_approved(*hash, approved_hash, now),
+    }
+}
+
+fn not_approved(hash: ManifestHash, approved_hash: ManifestHash, now: u64) -> Verdict {
+    let mut out = Outcomes { checks: Vec::new(), reasons: Vec::new() };
+    out.fail(
+        Reason::ManifestHashMismatch,
+        format!("manifest hash {hash} is not the approved hash {approved_hash}"),
+    );
+    Verdict {
+        manifest_hash: hash,
+        action: None,
+        reasons: out.reasons,
+        checks: out.checks,
+        evaluated_at: now,
+        approval: None,
+    }
+}
+
 /// Evaluates `proposal` against `manifest` at `now` (unix seconds), given the hash governance
 /// approved.
 pub fn check(
@@ -297,11 +327,7 @@ pub fn check(
     let mut out = Outcomes { checks: Vec::new(), reasons: Vec::new() };
     let hash = manifest.hash();
     if hash != approved_hash {
-        out.fail(
-            Reason::ManifestHashMismatch,
-            format!("manifest hash {hash} is not the approved hash {approved_hash}"),
-        );
-        return finish(out, manifest, None, proposal, now);
+        return not_approved(hash, approved_hash, now);
     }
     out.pass("manifest_hash", format!("manifest hash {hash} is the approved hash"));
     let m = manifest.manifest();
@@ -361,6 +387,23 @@ pub fn check(
         out.pass("window", format!("now {} is in [{}, {})", Utc(now), Utc(m.not_before), Utc(m.expires_at)));
     }
 
+    if let Some(signature) = tx.signature() {
+        // A signed transaction was signed by someone: only the executor may have done it.
+        match signature.recover_address_from_prehash(&tx.signing_hash()) {
+            Ok(sender) if sender == m.executor => {
+                out.pass("signer", format!("signed by {sender}, the manifest executor"))
+            }
+            Ok(sender) => out.fail(
+                Reason::SignerMismatch,
+                format!("signed by {sender}, manifest executor {}", m.executor),
+            ),
+            Err(_) => out.fail(
+                Reason::SignerMismatch,
+                format!("the signature recovers no sender; manifest executor {}", m.executor),
+            ),
+        }
+    }
+
     finish(out, manifest, matched, proposal, now)
 }
 
@@ -378,7 +421,11 @@ fn check_tx_type(out: &mut Outcomes, tx: &DecodedTx, action: Option<&Action>) {
             .iter()
             .map(|a| AuthorizationBound { chain_id: a.chain_id, address: a.address, nonce: a.nonce })
             .collect();
-        if tx.tx_type() == TxType::Eip7702 && carried != action.authorizations {
+        if tx.tx_type() == TxType::Eip7702 && action.authorizations.is_empty() {
+            // Even an empty list: a type-4 transaction matches only an action that names its
+            // authorizations (docs/decisions.md).
+            problems.push("EIP-7702 transaction, and the action names no authorizations");
+        } else if tx.tx_type() == TxType::Eip7702 && carried != action.authorizations {
             problems.push("EIP-7702 authorization list is not the one the action names");
         } else if tx.tx_type() != TxType::Eip7702 && !action.authorizations.is_empty() {
             problems.push("the action names EIP-7702 authorizations; this is not a 7702 transaction");
@@ -445,6 +492,17 @@ fn check_bounds(out: &mut Outcomes, tx: &DecodedTx, action: &Action) {
         && fee > cap
     {
         over.push(format!("{max_fee_name} {fee} above the cap {cap}"));
+    }
+    // A legacy or EIP-2930 gasPrice is the whole price per gas, tip included: a priority cap
+    // alone cannot bound it, so an action that caps any fee must cap it through the max fee.
+    if let (Some(price), None, Some(_)) =
+        (tx.gas_price(), action.max_fee_per_gas_max, action.max_priority_fee_per_gas_max)
+    {
+        over.push(format!(
+            "gasPrice {price} is unbounded: the action caps only maxPriorityFeePerGas, which does not \
+             bound a {} gasPrice (it needs max_fee_per_gas_max)",
+            tx.tx_type().name()
+        ));
     }
     if let (Some(fee), Some(cap)) = (tx.max_priority_fee_per_gas(), action.max_priority_fee_per_gas_max)
         && fee > cap

@@ -26,8 +26,9 @@ pub mod tx;
 
 pub use alloy_primitives::{Address, B256, U256, keccak256};
 pub use calls::{ArgValue, CallNode, CallTreeError, Operation};
-pub use check::{Approval, CheckOutcome, Proposal, Reason, Verdict, check};
+pub use check::{Approval, CheckOutcome, Proposal, Reason, Verdict, check, check_opened};
 pub use manifest::{
-    Action, ActionKind, AuthorizationBound, LoadedManifest, Manifest, ManifestError, ManifestHash, Rollback,
+    Action, ActionKind, AuthorizationBound, LoadedManifest, Manifest, ManifestError, ManifestHash,
+    OpenedManifest, Rollback,
 };
 pub use tx::{DecodedTx, TxDecodeError, TxForm, TxType};

@@ -19,3 +19,7 @@ pub const MAX_LABELS: usize = 4096;
 pub const MAX_TARGETS: usize = 4096;
 /// Most EIP-7702 authorizations one action may name.
 pub const MAX_AUTHORIZATIONS: usize = 64;
+/// Most calls one call tree may hold: a bound on work and memory whatever the calldata.
+pub const MAX_TREE_NODES: usize = 65_536;
+/// Most calldata (bytes, summed over every call of one tree) a call tree may carry.
+pub const MAX_TREE_BYTES: usize = 8 << 20;

@@ -569,6 +569,59 @@ impl Manifest {
     }
 }
 
+/// A manifest file opened against the hash governance approved.
+///
+/// An unapproved file is trusted for nothing, so it is not decoded at all: only a linear
+/// well-formedness pass runs over it (malformed bytes are still an input error), and `check`
+/// refuses it with `manifest_hash_mismatch` alone. Whatever an unapproved file holds therefore
+/// costs one hash and one walk, never a call-tree decode.
+#[derive(Debug)]
+pub enum OpenedManifest {
+    /// The file's hash is the approved one, and it decoded and validated.
+    Approved(alloc::boxed::Box<LoadedManifest>),
+    /// The file is well-formed CBOR whose hash is not the approved one.
+    NotApproved {
+        /// keccak256 of the file.
+        hash: ManifestHash,
+    },
+}
+
+impl OpenedManifest {
+    /// Hashes `bytes` first; decodes and validates them only when the hash is `approved`.
+    pub fn open(bytes: &[u8], approved: ManifestHash) -> Result<Self, ManifestError> {
+        if bytes.len() > limits::MAX_MANIFEST_BYTES {
+            return Err(ManifestError {
+                kind: ManifestErrorKind::TooLarge { len: bytes.len() },
+                field: None,
+                offset: None,
+            });
+        }
+        let hash = ManifestHash(keccak256(bytes));
+        if hash != approved {
+            canonical::well_formed(bytes)?;
+            return Ok(OpenedManifest::NotApproved { hash });
+        }
+        LoadedManifest::from_canonical_bytes(bytes)
+            .map(|m| OpenedManifest::Approved(alloc::boxed::Box::new(m)))
+    }
+
+    /// keccak256 of the file's bytes.
+    pub fn hash(&self) -> ManifestHash {
+        match self {
+            OpenedManifest::Approved(m) => m.hash(),
+            OpenedManifest::NotApproved { hash } => *hash,
+        }
+    }
+
+    /// The manifest, when its hash is the approved one.
+    pub fn approved(&self) -> Option<&LoadedManifest> {
+        match self {
+            OpenedManifest::Approved(m) => Some(m),
+            OpenedManifest::NotApproved { .. } => None,
+        }
+    }
+}
+
 /// A manifest read from its canonical bytes and found valid: the only form `check` accepts.
 pub struct LoadedManifest {
     manifest: Manifest,

@@ -1,7 +1,7 @@
 //! `check --manifest M --approved-hash H TX [--now T]`.
 
 use alloy_primitives::{Address, B256};
-use firmware_policy::{ManifestHash, Proposal, check};
+use firmware_policy::{ManifestHash, Proposal, check_opened};
 
 use crate::cli::{CheckArgs, print_json, print_text};
 use crate::error::CliError;
@@ -26,8 +26,8 @@ pub(crate) fn recover_sender(input: &TxInput) -> Result<Option<Address>, CliErro
 }
 
 pub(crate) fn run(args: &CheckArgs, json: bool) -> Result<u8, CliError> {
-    let manifest = super::manifest::load(&args.manifest)?;
     let approved = parse_approved_hash(&args.approved_hash)?;
+    let manifest = super::manifest::open(&args.manifest, approved)?;
     let now = match &args.now {
         Some(t) => parse_instant(t).map_err(|e| CliError::input(format!("--now: {e}")))?,
         None => now(),
@@ -38,19 +38,19 @@ pub(crate) fn run(args: &CheckArgs, json: bool) -> Result<u8, CliError> {
     let source = input.source.clone();
     let proposal =
         Proposal::new(input.tx).map_err(|e| CliError::input(format!("{source}: calldata: {e}")))?;
-    let verdict = check(&manifest, approved, &proposal, now);
-    let m = manifest.manifest();
+    let verdict = check_opened(&manifest, approved, &proposal, now);
+    // Labels and action names come from the manifest: only an approved one is trusted for them.
+    let trusted = manifest.approved().map(|m| m.manifest());
     if json {
         print_json(&render::json::verdict(&verdict, proposal.tx(), proposal.calls()));
     } else {
-        let trusted = verdict.reasons().first() != Some(&firmware_policy::Reason::ManifestHashMismatch);
-        let lookup = |a: &Address| if trusted { m.label(a).map(str::to_string) } else { None };
-        let action_name = verdict.action().and_then(|i| m.actions.get(i)).map(|a| a.name.as_str());
+        let lookup = |a: &Address| trusted.and_then(|m| m.label(a)).map(str::to_string);
+        let action_name = verdict.action().and_then(|i| trusted?.actions.get(i)).map(|a| a.name.as_str());
         print_text(&render::human::tx(proposal.tx(), sender, claimed, &lookup));
         print_text("\n");
         print_text(&render::human::calls(proposal.calls(), &lookup));
         print_text("\n");
-        print_text(&render::human::verdict(&verdict, if trusted { action_name } else { None }));
+        print_text(&render::human::verdict(&verdict, action_name));
     }
     Ok(if verdict.approved() { 0 } else { 3 })
 }

@@ -3,8 +3,8 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use firmware_policy::LoadedManifest;
 use firmware_policy::limits::MAX_MANIFEST_BYTES;
+use firmware_policy::{LoadedManifest, ManifestHash, OpenedManifest};
 use serde_json::json;
 
 use crate::authoring;
@@ -20,6 +20,16 @@ const MAX_TOML_BYTES: usize = 4 << 20;
 pub fn load(path: &Path) -> Result<LoadedManifest, CliError> {
     let bytes = read_file_limited(path, MAX_MANIFEST_BYTES)?;
     LoadedManifest::from_canonical_bytes(&bytes).map_err(|e| {
+        CliError::input(format!("{}: {e}", path.display()))
+            .hint("A manifest must be the exact bytes `bounded-signer manifest build` wrote.")
+    })
+}
+
+/// Reads a manifest file for `check` and `sign`: its hash is compared with the approved hash
+/// before anything else, and an unapproved file is only walked for well-formedness, never decoded.
+pub fn open(path: &Path, approved: ManifestHash) -> Result<OpenedManifest, CliError> {
+    let bytes = read_file_limited(path, MAX_MANIFEST_BYTES)?;
+    OpenedManifest::open(&bytes, approved).map_err(|e| {
         CliError::input(format!("{}: {e}", path.display()))
             .hint("A manifest must be the exact bytes `bounded-signer manifest build` wrote.")
     })

@@ -94,7 +94,7 @@ pub fn run(json_out: bool) -> Result<u8, CliError> {
     say.push_str(&render::human::calls(schedule.calls(), &labels));
     let signing_hash = format!("{:#x}", schedule.tx().signing_hash());
     let request = SignRequest {
-        manifest: release_around(now)?,
+        manifest: firmware_policy::OpenedManifest::Approved(Box::new(release_around(now)?)),
         approved: hash,
         proposal: schedule,
         device: DeviceSpec::Speculos(emulator.apdu.to_string()),

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use alloy_primitives::{Address, Signature, hex};
-use firmware_policy::{LoadedManifest, Proposal, TxForm, TxType, Verdict, check};
+use firmware_policy::{OpenedManifest, Proposal, TxForm, TxType, Verdict, check_opened};
 use serde_json::{Value, json};
 
 use crate::cli::{SignArgs, print_json, print_text};
@@ -18,12 +18,12 @@ use crate::journal::{self, ActionState, Body, Journal, Kind};
 use crate::render;
 
 use super::check::parse_approved_hash;
-use super::manifest::{load, write_output};
+use super::manifest::{open, write_output};
 
 /// Everything `sign` needs, read and validated before anything is decided.
 pub struct SignRequest {
-    /// The manifest.
-    pub manifest: LoadedManifest,
+    /// The manifest file, opened against the approved hash.
+    pub manifest: OpenedManifest,
     /// The approved hash.
     pub approved: firmware_policy::ManifestHash,
     /// The proposal.
@@ -36,8 +36,8 @@ pub struct SignRequest {
 
 /// Reads every input (exit 2 on any problem).
 pub fn read_request(args: &SignArgs) -> Result<SignRequest, CliError> {
-    let manifest = load(&args.manifest)?;
     let approved = parse_approved_hash(&args.approved_hash)?;
+    let manifest = open(&args.manifest, approved)?;
     let input = read_tx(&args.tx)?;
     if input.tx.form() == TxForm::Signed {
         return Err(CliError::input(format!("{}: this is a signed transaction", input.source)).hint(
@@ -117,7 +117,7 @@ pub fn sign_with(
 ) -> Result<SignOutcome, CliError> {
     let SignRequest { manifest, approved, proposal, device, path } = req;
     // 1. The policy, with the clock.
-    let verdict = check(&manifest, approved, &proposal, now);
+    let verdict = check_opened(&manifest, approved, &proposal, now);
     let Some(approval) = verdict.approval() else {
         return Ok(refused(&verdict, &proposal));
     };

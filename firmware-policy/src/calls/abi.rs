@@ -4,6 +4,7 @@
 
 use alloy_sol_types::sol;
 
+use super::layout::Param::{self, BytesList, Word, Words};
 use super::{CallNode, Ctx, Decoded};
 
 sol! {
@@ -35,7 +36,9 @@ sol! {
 pub(super) struct Known {
     pub(super) signature: &'static str,
     pub(super) known_as: &'static [&'static str],
-    pub(super) decode: fn(&mut CallNode, &[u8], &Ctx) -> Decoded,
+    /// The head/tail shape of the arguments, checked before alloy decodes anything.
+    pub(super) params: &'static [Param],
+    pub(super) decode: fn(&mut CallNode, &[u8], &Ctx<'_>) -> Decoded,
 }
 
 const TIMELOCK: &[&str] = &["TimelockController"];
@@ -54,6 +57,7 @@ fn table() -> [([u8; 4], Known); 15] {
                     "TransparentUpgradeableProxy (OZ v4)",
                     "UpgradeableBeacon",
                 ],
+                params: &[Word],
                 decode: upgrade_to,
             },
         ),
@@ -62,6 +66,7 @@ fn table() -> [([u8; 4], Known); 15] {
             Known {
                 signature: upgradeToAndCallCall::SIGNATURE,
                 known_as: &["UUPS proxy (ERC-1967)", "TransparentUpgradeableProxy"],
+                params: &[Word, Param::Bytes],
                 decode: upgrade_to_and_call,
             },
         ),
@@ -70,6 +75,7 @@ fn table() -> [([u8; 4], Known); 15] {
             Known {
                 signature: changeAdminCall::SIGNATURE,
                 known_as: &["TransparentUpgradeableProxy (OZ v4)"],
+                params: &[Word],
                 decode: change_admin,
             },
         ),
@@ -78,6 +84,7 @@ fn table() -> [([u8; 4], Known); 15] {
             Known {
                 signature: upgradeCall::SIGNATURE,
                 known_as: &["ProxyAdmin (OZ v4)"],
+                params: &[Word, Word],
                 decode: proxy_admin_upgrade,
             },
         ),
@@ -86,6 +93,7 @@ fn table() -> [([u8; 4], Known); 15] {
             Known {
                 signature: upgradeAndCallCall::SIGNATURE,
                 known_as: &["ProxyAdmin (OZ v4)", "ProxyAdmin (OZ v5)"],
+                params: &[Word, Word, Param::Bytes],
                 decode: proxy_admin_upgrade_and_call,
             },
         ),
@@ -94,6 +102,7 @@ fn table() -> [([u8; 4], Known); 15] {
             Known {
                 signature: changeProxyAdminCall::SIGNATURE,
                 known_as: &["ProxyAdmin (OZ v4)"],
+                params: &[Word, Word],
                 decode: change_proxy_admin,
             },
         ),
@@ -102,42 +111,74 @@ fn table() -> [([u8; 4], Known); 15] {
             Known {
                 signature: transferOwnershipCall::SIGNATURE,
                 known_as: &["Ownable", "ProxyAdmin", "UpgradeableBeacon"],
+                params: &[Word],
                 decode: transfer_ownership,
             },
         ),
         (
             scheduleCall::SELECTOR,
-            Known { signature: scheduleCall::SIGNATURE, known_as: TIMELOCK, decode: schedule },
+            Known {
+                signature: scheduleCall::SIGNATURE,
+                known_as: TIMELOCK,
+                params: &[Word, Word, Param::Bytes, Word, Word, Word],
+                decode: schedule,
+            },
         ),
         (
             scheduleBatchCall::SELECTOR,
-            Known { signature: scheduleBatchCall::SIGNATURE, known_as: TIMELOCK, decode: schedule_batch },
+            Known {
+                signature: scheduleBatchCall::SIGNATURE,
+                known_as: TIMELOCK,
+                params: &[Words, Words, BytesList, Word, Word, Word],
+                decode: schedule_batch,
+            },
         ),
         (
             executeCall::SELECTOR,
-            Known { signature: executeCall::SIGNATURE, known_as: TIMELOCK, decode: execute },
+            Known {
+                signature: executeCall::SIGNATURE,
+                known_as: TIMELOCK,
+                params: &[Word, Word, Param::Bytes, Word, Word],
+                decode: execute,
+            },
         ),
         (
             executeBatchCall::SELECTOR,
-            Known { signature: executeBatchCall::SIGNATURE, known_as: TIMELOCK, decode: execute_batch },
+            Known {
+                signature: executeBatchCall::SIGNATURE,
+                known_as: TIMELOCK,
+                params: &[Words, Words, BytesList, Word, Word],
+                decode: execute_batch,
+            },
         ),
         (
             cancelCall::SELECTOR,
-            Known { signature: cancelCall::SIGNATURE, known_as: TIMELOCK, decode: cancel },
+            Known { signature: cancelCall::SIGNATURE, known_as: TIMELOCK, params: &[Word], decode: cancel },
         ),
         (
             execTransactionCall::SELECTOR,
-            Known { signature: execTransactionCall::SIGNATURE, known_as: SAFE, decode: exec_transaction },
+            Known {
+                signature: execTransactionCall::SIGNATURE,
+                known_as: SAFE,
+                params: &[Word, Word, Param::Bytes, Word, Word, Word, Word, Word, Word, Param::Bytes],
+                decode: exec_transaction,
+            },
         ),
         (
             approveHashCall::SELECTOR,
-            Known { signature: approveHashCall::SIGNATURE, known_as: SAFE, decode: approve_hash },
+            Known {
+                signature: approveHashCall::SIGNATURE,
+                known_as: SAFE,
+                params: &[Word],
+                decode: approve_hash,
+            },
         ),
         (
             multiSendCall::SELECTOR,
             Known {
                 signature: multiSendCall::SIGNATURE,
                 known_as: &["MultiSend", "MultiSendCallOnly"],
+                params: &[Param::Bytes],
                 decode: multi_send,
             },
         ),
@@ -147,4 +188,10 @@ fn table() -> [([u8; 4], Known); 15] {
 /// The decoder for `selector`, if it is one of the known wrappers.
 pub(super) fn lookup(selector: [u8; 4]) -> Option<Known> {
     table().into_iter().find(|(s, _)| *s == selector).map(|(_, known)| known)
+}
+
+/// Every selector in the table (for tests that walk it).
+#[cfg(test)]
+pub(super) fn all_selectors() -> impl Iterator<Item = [u8; 4]> {
+    table().into_iter().map(|(s, _)| s)
 }

@@ -1,5 +1,6 @@
 extern crate std;
 
+use alloc::string::ToString;
 use alloc::vec;
 
 use alloy_primitives::{address, hex};
@@ -157,4 +158,140 @@ fn safe_operation_other_than_0_or_1_is_non_canonical() {
     let n = decode_call(Some(PROXY), U256::ZERO, Operation::Call, &data).expect("decodes");
     assert!(!n.canonical);
     assert!(n.children.is_empty());
+}
+
+/// The layout shape of each table entry must be the one its signature names: a wrong entry
+/// would refuse canonical calldata (or accept aliasing).
+#[test]
+fn every_layout_matches_its_signature() {
+    use layout::Param;
+    for selector in abi::all_selectors() {
+        let known = abi::lookup(selector).expect("listed");
+        let inner =
+            known.signature.split_once('(').and_then(|(_, rest)| rest.strip_suffix(')')).expect("sig");
+        let expected: Vec<Param> = inner
+            .split(',')
+            .filter(|t| !t.is_empty())
+            .map(|t| match t {
+                "bytes" | "string" => Param::Bytes,
+                "bytes[]" => Param::BytesList,
+                t if t.ends_with("[]") => Param::Words,
+                _ => Param::Word,
+            })
+            .collect();
+        assert_eq!(known.params, expected.as_slice(), "{}", known.signature);
+    }
+}
+
+/// `executeBatch` whose `n` payload offsets all point at one shared `inner`: the construction
+/// that made a 7 KB transaction cost 14 GB.
+fn aliased_batch(n: usize, inner: &[u8]) -> Vec<u8> {
+    let word = |v: usize| U256::from(v).to_be_bytes::<32>();
+    let mut out = abi::executeBatchCall::SELECTOR.to_vec();
+    // Head: targets, values, payloads offsets; predecessor; salt.
+    let targets_at = 5 * 32;
+    let values_at = targets_at + 32 + 32 * n;
+    let payloads_at = values_at + 32 + 32 * n;
+    for v in [targets_at, values_at, payloads_at, 0, 0] {
+        out.extend_from_slice(&word(v));
+    }
+    out.extend_from_slice(&word(n));
+    for _ in 0..n {
+        out.extend_from_slice(&word(0xa1));
+    }
+    out.extend_from_slice(&word(n));
+    for _ in 0..n {
+        out.extend_from_slice(&word(0));
+    }
+    out.extend_from_slice(&word(n));
+    // Every element offset is the same: one shared tail right after the offsets.
+    for _ in 0..n {
+        out.extend_from_slice(&word(32 * n));
+    }
+    out.extend_from_slice(&word(inner.len()));
+    out.extend_from_slice(inner);
+    while (out.len() - 4) % 32 != 0 {
+        out.push(0);
+    }
+    out
+}
+
+fn count_nodes(node: &CallNode) -> usize {
+    1 + node.children.iter().map(count_nodes).sum::<usize>()
+}
+
+#[test]
+fn aliased_timelock_payloads_are_not_canonical_and_not_recursed() {
+    let mut data = abi::upgradeToCall { newImplementation: IMPL }.abi_encode();
+    for _ in 0..4 {
+        data = aliased_batch(16, &data);
+    }
+    assert!(data.len() < 8 * 1024, "a small transaction: {} bytes", data.len());
+    // Before the layout check this tree had 16^4 leaves and the manifest path aborted.
+    let n = decode_call(Some(PROXY), U256::ZERO, Operation::Call, &data).expect("decodes");
+    assert!(!n.canonical);
+    assert!(n.children.is_empty() && n.args.is_empty());
+    let ArgValue::String(msg) = &n.details[0].value else { panic!("a decode error detail") };
+    assert!(msg.contains("shared, overlapping or out-of-order"), "{msg}");
+}
+
+#[test]
+fn trees_are_capped_in_nodes_and_bytes() {
+    // A MultiSend of 70,000 empty calls: canonical, but more calls than one tree may hold.
+    let mut packed = Vec::new();
+    for _ in 0..(MAX_TREE_NODES + 10) {
+        packed.push(0u8);
+        packed.extend_from_slice(PROXY.as_slice());
+        packed.extend_from_slice(&[0u8; 64]);
+    }
+    let data = abi::multiSendCall { transactions: packed.into() }.abi_encode();
+    let e = decode_call(Some(PROXY), U256::ZERO, Operation::Call, &data).expect_err("too many");
+    assert_eq!(e, CallTreeError::TooManyNodes);
+    assert!(e.to_string().contains("65536"));
+    // Five nested upgradeToAndCall levels of 2 MiB each: each level repeats its child's bytes.
+    let mut data = vec![0xde, 0xad, 0xbe, 0xef];
+    data.resize(2 << 20, 7);
+    for _ in 0..4 {
+        data = abi::upgradeToAndCallCall { newImplementation: IMPL, data: data.into() }.abi_encode();
+    }
+    let e = decode_call(Some(PROXY), U256::ZERO, Operation::Call, &data).expect_err("too many bytes");
+    assert_eq!(e, CallTreeError::TooManyBytes);
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 256, ..Default::default() })]
+
+    /// Whatever an attacker does to the offsets and lengths of nested batches, the tree holds at
+    /// most one node per 32 input bytes per level, and no more calldata than the input per level.
+    #[test]
+    fn decoding_is_linear_in_the_input(
+        n in 1usize..6,
+        levels in 1usize..4,
+        flips in proptest::collection::vec((0usize..4096, proptest::prelude::any::<u8>()), 0..8),
+    ) {
+        let mut data = abi::upgradeToCall { newImplementation: IMPL }.abi_encode();
+        for _ in 0..levels {
+            let payloads: Vec<Bytes> = (0..n).map(|_| Bytes::from(data.clone())).collect();
+            data = abi::executeBatchCall {
+                targets: vec![PROXY; n],
+                values: vec![U256::ZERO; n],
+                payloads,
+                predecessor: B256::ZERO,
+                salt: B256::ZERO,
+            }
+            .abi_encode();
+        }
+        for (at, byte) in flips {
+            let len = data.len();
+            data[at % len] = byte;
+        }
+        if let Ok(tree) = decode_call(Some(PROXY), U256::ZERO, Operation::Call, &data) {
+            let depth = tree.depth() + 1;
+            fn bytes(node: &CallNode) -> usize {
+                node.calldata_len + node.children.iter().map(bytes).sum::<usize>()
+            }
+            proptest::prop_assert!(bytes(&tree) <= depth * data.len());
+            proptest::prop_assert!(count_nodes(&tree) <= depth * (data.len() / 32 + 1));
+        }
+    }
 }

@@ -95,6 +95,10 @@ fn upgrade_to() -> Vec<u8> {
 }
 
 fn manifest() -> LoadedManifest {
+    LoadedManifest::from_manifest(manifest_model()).expect("valid manifest")
+}
+
+fn manifest_model() -> Manifest {
     let base = Action {
         name: "safe-schedule".to_string(),
         kind: ActionKind::Call,
@@ -117,7 +121,7 @@ fn manifest() -> LoadedManifest {
     delegated.to = PROXY;
     delegated.data = abi::transferOwnershipCall { newOwner: TIMELOCK }.abi_encode();
     delegated.authorizations = vec![AuthorizationBound { chain_id: U256::from(1), address: IMPL, nonce: 9 }];
-    let m = Manifest {
+    Manifest {
         release: "adversarial".to_string(),
         chain_id: 1,
         executor: EXECUTOR,
@@ -130,8 +134,7 @@ fn manifest() -> LoadedManifest {
             note: String::new(),
         },
         actions: vec![base, bound, delegated],
-    };
-    LoadedManifest::from_manifest(m).expect("valid manifest")
+    }
 }
 
 fn tx1559(to: Option<Address>, data: Vec<u8>) -> TxEip1559 {
@@ -436,4 +439,101 @@ proptest! {
             prop_assert!(v.approval().is_none());
         }
     }
+}
+
+fn codes_against(m: Manifest, p: &Proposal) -> Vec<&'static str> {
+    let m = LoadedManifest::from_manifest(m).expect("valid manifest");
+    codes(&check(&m, m.hash(), p, NOW))
+}
+
+#[test]
+fn a_priority_cap_alone_never_leaves_a_legacy_gas_price_uncapped() {
+    let legacy = |gas_price: u128| TxLegacy {
+        chain_id: Some(1),
+        nonce: 4,
+        gas_price,
+        gas_limit: 100_000,
+        to: TxKind::Call(PROXY),
+        value: U256::ZERO,
+        input: upgrade_to().into(),
+    };
+    let only_priority = || {
+        let mut m = manifest_model();
+        m.actions[1].max_fee_per_gas_max = None;
+        m
+    };
+    // 1,000,000 gwei: the review's case, approved before.
+    let p = proposal_of(&legacy(1_000_000_000_000_000));
+    assert_eq!(codes_against(only_priority(), &p), ["fee_above_cap"]);
+    let v = {
+        let m = LoadedManifest::from_manifest(only_priority()).expect("valid");
+        check(&m, m.hash(), &p, NOW)
+    };
+    let fees = v.checks().iter().find(|c| c.check == "fees").expect("fees check");
+    assert!(
+        fees.detail.contains("unbounded") && fees.detail.contains("max_fee_per_gas_max"),
+        "{}",
+        fees.detail
+    );
+    // Even a tiny gasPrice: with only a priority cap nothing bounds it.
+    assert_eq!(codes_against(only_priority(), &proposal_of(&legacy(1))), ["fee_above_cap"]);
+    // With a max-fee cap the gasPrice is held against it.
+    assert_eq!(codes(&verdict_at(&proposal_of(&legacy(100_000_000_000)), NOW)), Vec::<&str>::new());
+    assert_eq!(codes(&verdict_at(&proposal_of(&legacy(100_000_000_001)), NOW)), ["fee_above_cap"]);
+    // No caps at all: nothing to bound, as before.
+    let mut uncapped = only_priority();
+    uncapped.actions[1].max_priority_fee_per_gas_max = None;
+    assert_eq!(codes_against(uncapped, &p), Vec::<&str>::new());
+    // EIP-2930 has a gasPrice too.
+    let tx2930 = alloy_consensus::TxEip2930 {
+        chain_id: 1,
+        nonce: 4,
+        gas_price: 5,
+        gas_limit: 100_000,
+        to: TxKind::Call(PROXY),
+        value: U256::ZERO,
+        access_list: Default::default(),
+        input: upgrade_to().into(),
+    };
+    assert_eq!(codes_against(only_priority(), &proposal_of(&tx2930)), ["fee_above_cap"]);
+}
+
+#[test]
+fn a_type_4_transaction_never_matches_an_action_without_authorizations() {
+    // The direct-upgrade action names no authorizations; an empty list is still a 7702 tx.
+    let empty = proposal_of(&TxEip7702 { nonce: 4, ..tx7702(PROXY, upgrade_to(), vec![]) });
+    let v = verdict_at(&empty, NOW);
+    assert_eq!(codes(&v), ["tx_type_not_allowed"]);
+    assert!(v.approval().is_none());
+}
+
+#[test]
+fn a_signed_transaction_must_be_the_executors() {
+    use k256::ecdsa::SigningKey;
+    let sign = |key: &SigningKey, tx: TxEip1559| {
+        let (sig, recid) = key.sign_prehash_recoverable(tx.signature_hash().as_slice()).expect("signs");
+        let signature = Signature::from_signature_and_parity(sig, recid.is_y_odd());
+        let mut raw = Vec::new();
+        tx.into_signed(signature).eip2718_encode(&mut raw);
+        Proposal::new(DecodedTx::decode(&raw).expect("decodes")).expect("tree")
+    };
+    let executor_key = SigningKey::from_slice(&[0x11; 32]).expect("key");
+    let other_key = SigningKey::from_slice(&[0x22; 32]).expect("key");
+    let executor = Address::from_public_key(executor_key.verifying_key());
+    let other = Address::from_public_key(other_key.verifying_key());
+    let mut model = manifest_model();
+    model.executor = executor;
+    let m = LoadedManifest::from_manifest(model).expect("valid");
+
+    let by_other = sign(&other_key, with_inner(Inner::default()));
+    let v = check(&m, m.hash(), &by_other, NOW);
+    assert_eq!(codes(&v), ["signer_mismatch"]);
+    assert!(v.approval().is_none());
+    let signer = v.checks().iter().find(|c| c.check == "signer").expect("signer check");
+    assert!(signer.detail.contains(&other.to_string()) && signer.detail.contains(&executor.to_string()));
+
+    let by_executor = sign(&executor_key, with_inner(Inner::default()));
+    let v = check(&m, m.hash(), &by_executor, NOW);
+    assert_eq!(codes(&v), Vec::<&str>::new());
+    assert_eq!(v.checks().last().map(|c| c.check), Some("signer"));
 }

@@ -23,7 +23,7 @@ use alloc::vec::Vec;
 
 use alloy_primitives::{Address, B256, U256};
 use ciborium_ll::{Decoder, Encoder, Header, simple, tag};
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use super::{
     Action, ActionKind, AuthorizationBound, FORMAT_V1, Field, Manifest, ManifestError,
@@ -288,6 +288,29 @@ impl<'a> Reader<'a> {
         Ok(buf)
     }
 
+    /// Passes over `len` payload bytes without keeping them.
+    fn skip(&mut self, len: usize, at: usize) -> Res<()> {
+        if len > self.remaining() {
+            return Err(self.err(K::Truncated, at));
+        }
+        let mut scratch = [0u8; 64];
+        let mut left = len;
+        while left > 0 {
+            let n = left.min(scratch.len());
+            let chunk = scratch.get_mut(..n).ok_or(ManifestError {
+                kind: K::Truncated,
+                field: None,
+                offset: Some(at),
+            })?;
+            if ciborium_io::Read::read_exact(&mut self.dec, chunk).is_err() {
+                return Err(self.err(K::Truncated, at));
+            }
+            left = left.saturating_sub(n);
+        }
+        scratch.zeroize();
+        Ok(())
+    }
+
     fn bytes(&mut self) -> Res<Zeroizing<Vec<u8>>> {
         match self.pull()? {
             (Header::Bytes(Some(len)), at) => self.payload(len, at),
@@ -442,6 +465,80 @@ impl<'a> Reader<'a> {
 }
 
 /// Decodes a manifest, checking the schema. Canonical byte form is the caller's check.
+/// Deepest nesting the well-formedness walk follows (the schema itself nests four levels).
+const MAX_WALK_DEPTH: usize = 32;
+
+/// Walks `input` as one CBOR item without interpreting it, in one pass and without allocating
+/// for what it reads: the check a manifest gets when its hash is not the approved one, so an
+/// unapproved file is never decoded (RFC 8949 §5.3.1 well-formedness; trailing bytes refused).
+pub(super) fn well_formed(input: &[u8]) -> Res<()> {
+    enum Frame {
+        /// Items left in a definite array, map (counted as key + value) or tag.
+        Items(u64),
+        /// An indefinite array or map: items until a break.
+        Open,
+        /// An indefinite byte (false) or text (true) string: definite chunks until a break.
+        Chunks(bool),
+    }
+    let mut r =
+        Reader { dec: Decoder::from(Slice(input)), total: input.len(), field: Field::top("manifest") };
+    let mut stack = alloc::vec![Frame::Items(1)];
+    while let Some(top) = stack.last_mut() {
+        let breakable = match top {
+            Frame::Items(0) => {
+                stack.pop();
+                continue;
+            }
+            Frame::Items(n) => {
+                *n = n.saturating_sub(1);
+                false
+            }
+            Frame::Open | Frame::Chunks(_) => true,
+        };
+        let chunks = match stack.last() {
+            Some(Frame::Chunks(text)) => Some(*text),
+            _ => None,
+        };
+        let (header, at) = r.pull()?;
+        let nested = match (header, chunks) {
+            (Header::Break, _) if breakable => {
+                stack.pop();
+                None
+            }
+            (Header::Break, _) => return Err(r.err(K::MalformedCbor, at)),
+            (Header::Bytes(Some(len)), Some(false)) | (Header::Text(Some(len)), Some(true)) => {
+                r.skip(len, at)?;
+                None
+            }
+            (_, Some(_)) => return Err(r.err(K::MalformedCbor, at)),
+            (Header::Positive(_) | Header::Negative(_) | Header::Float(_) | Header::Simple(_), None) => None,
+            (Header::Bytes(Some(len)) | Header::Text(Some(len)), None) => {
+                r.skip(len, at)?;
+                None
+            }
+            (Header::Bytes(None), None) => Some(Frame::Chunks(false)),
+            (Header::Text(None), None) => Some(Frame::Chunks(true)),
+            (Header::Tag(_), None) => Some(Frame::Items(1)),
+            (Header::Array(Some(n)), None) => Some(Frame::Items(u64::try_from(n).unwrap_or(u64::MAX))),
+            (Header::Map(Some(n)), None) => {
+                Some(Frame::Items(u64::try_from(n).unwrap_or(u64::MAX).saturating_mul(2)))
+            }
+            (Header::Array(None) | Header::Map(None), None) => Some(Frame::Open),
+        };
+        if let Some(frame) = nested {
+            if stack.len() >= MAX_WALK_DEPTH {
+                return Err(r.err(K::MalformedCbor, at));
+            }
+            stack.push(frame);
+        }
+    }
+    if r.remaining() != 0 {
+        let at = r.offset();
+        return Err(r.err(K::TrailingBytes, at));
+    }
+    Ok(())
+}
+
 pub(super) fn decode(input: &[u8]) -> Res<Manifest> {
     let mut r =
         Reader { dec: Decoder::from(Slice(input)), total: input.len(), field: Field::top("manifest") };

@@ -290,3 +290,60 @@ proptest! {
         let _ = LoadedManifest::from_canonical_bytes(&bytes);
     }
 }
+
+#[test]
+fn an_unapproved_manifest_is_hashed_and_walked_never_decoded() {
+    let loaded = LoadedManifest::from_manifest(sample()).expect("valid");
+    let bytes = loaded.bytes().to_vec();
+    let hash = loaded.hash();
+    let other = ManifestHash(B256::with_last_byte(9));
+    assert!(matches!(OpenedManifest::open(&bytes, hash), Ok(OpenedManifest::Approved(_))));
+    assert!(
+        matches!(OpenedManifest::open(&bytes, other), Ok(OpenedManifest::NotApproved { hash: h }) if h == hash)
+    );
+    // Well-formed CBOR that is no manifest at all is a hash mismatch, not a decode error.
+    assert!(matches!(OpenedManifest::open(&[0x83, 1, 2, 3], other), Ok(OpenedManifest::NotApproved { .. })));
+    let indefinite = [0x9f, 0x5f, 0x41, 0xaa, 0xff, 0xbf, 0x01, 0x02, 0xff, 0xff];
+    assert!(matches!(OpenedManifest::open(&indefinite, other), Ok(OpenedManifest::NotApproved { .. })));
+    // Malformed or trailing bytes are still an input error, with the offset.
+    let e = OpenedManifest::open(&[0x83, 1, 2], other).expect_err("truncated");
+    assert_eq!((e.kind, e.offset), (ManifestErrorKind::Truncated, Some(3)));
+    let e = OpenedManifest::open(&[0x01, 0x02], other).expect_err("trailing");
+    assert_eq!((e.kind, e.offset), (ManifestErrorKind::TrailingBytes, Some(1)));
+    let e = OpenedManifest::open(&[0xff], other).expect_err("stray break");
+    assert_eq!(e.kind, ManifestErrorKind::MalformedCbor);
+    let e = OpenedManifest::open(&[0x5f, 0x61, 0x61, 0xff], other).expect_err("text chunk in bytes");
+    assert_eq!(e.kind, ManifestErrorKind::MalformedCbor);
+    let deep = [0x81u8; 40];
+    assert_eq!(OpenedManifest::open(&deep, other).expect_err("deep").kind, ManifestErrorKind::MalformedCbor);
+    // A claimed length far beyond the input is truncation, found without allocating.
+    let e = OpenedManifest::open(&[0x5b, 0, 0, 0, 0, 0, 0x10, 0, 0], other).expect_err("lying length");
+    assert_eq!(e.kind, ManifestErrorKind::Truncated);
+}
+
+#[test]
+fn a_manifest_whose_action_aliases_abi_tails_is_refused_in_linear_time() {
+    // An action whose calldata is a Timelock batch with every payload offset on one tail.
+    let mut m = sample();
+    let inner = alloy_sol_types::SolCall::abi_encode(&crate::calls::abi::upgradeToCall {
+        newImplementation: m.allowed_targets[0],
+    });
+    let n = 64usize;
+    let call = crate::calls::abi::executeBatchCall {
+        targets: vec![m.allowed_targets[0]; n],
+        values: vec![U256::ZERO; n],
+        payloads: vec![inner.into(); n],
+        predecessor: B256::ZERO,
+        salt: B256::ZERO,
+    };
+    let mut data = alloy_sol_types::SolCall::abi_encode(&call);
+    // Point every payload at the first payload's tail.
+    let list = 4 + usize::try_from(U256::from_be_slice(&data[4 + 64..4 + 96])).expect("small");
+    let first = data[list + 32..list + 64].to_vec();
+    for i in 1..n {
+        data[list + 32 + 32 * i..list + 64 + 32 * i].copy_from_slice(&first);
+    }
+    m.actions[0].data = data;
+    let e = LoadedManifest::from_manifest(m).expect_err("aliased");
+    assert_eq!(e.kind, ManifestErrorKind::CalldataNotCanonical);
+}
