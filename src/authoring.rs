@@ -6,16 +6,16 @@
 
 use std::collections::BTreeMap;
 
-use alloy_primitives::{Address, B256, U256, hex};
+use alloy_primitives::{Address, B256, U256};
 use firmware_policy::manifest::FORMAT_V1;
 use firmware_policy::{Action, ActionKind, AuthorizationBound, Manifest, Rollback};
 use serde::Deserialize;
 use thiserror::Error;
 use zeroize::Zeroize;
 
-use crate::request::parse_quantity_str;
 use crate::text::escape;
 use crate::timefmt::parse_instant;
+use crate::values::{parse_address, parse_prefixed_hex, parse_quantity_str};
 
 /// Why an authoring file was refused.
 #[derive(Debug, Error)]
@@ -95,23 +95,6 @@ struct AuthorizationToml {
     nonce: toml::Value,
 }
 
-/// Parses an address: any case, but a mixed-case address must carry a valid EIP-55 checksum.
-pub fn parse_address(s: &str) -> Result<Address, String> {
-    let digits = s.strip_prefix("0x").ok_or_else(|| format!("{s:?} is not a 0x address"))?;
-    if digits.len() != 40 || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(format!("{s:?} is not a 20-byte hex address"));
-    }
-    let has_upper = digits.bytes().any(|b| b.is_ascii_uppercase());
-    let has_lower = digits.bytes().any(|b| b.is_ascii_lowercase());
-    let mut raw = [0u8; 20];
-    hex::decode_to_slice(digits, &mut raw).map_err(|e| format!("{s:?}: {e}"))?;
-    let address = Address::from(raw);
-    if has_upper && has_lower && address.to_checksum(None) != s {
-        return Err(format!("{s:?} has a wrong EIP-55 checksum (expected {})", address.to_checksum(None)));
-    }
-    Ok(address)
-}
-
 fn uint(v: &toml::Value, field: &str) -> Result<U256, AuthoringError> {
     match v {
         toml::Value::Integer(i) => {
@@ -168,10 +151,8 @@ pub fn parse_release(text: &str) -> Result<Manifest, AuthoringError> {
         .rollback
         .as_ref()
         .ok_or_else(|| field_err("rollback", "required: plan the reverse path before the release"))?;
-    let hash_bytes = rollback
-        .manifest_hash
-        .strip_prefix("0x")
-        .and_then(|d| hex::decode(d).ok())
+    let hash_bytes = parse_prefixed_hex(&rollback.manifest_hash)
+        .ok()
         .and_then(|b| B256::try_from(b.as_slice()).ok())
         .ok_or_else(|| field_err("rollback.manifest_hash", "expected 0x + 64 hex digits"))?;
     let mut allowed_targets = Vec::with_capacity(release.allowed_targets.len());
@@ -212,11 +193,7 @@ fn action(a: &ActionToml, i: usize) -> Result<Action, AuthoringError> {
     };
     let data = match a.data.as_deref() {
         None => Vec::new(),
-        Some(s) => {
-            let digits =
-                s.strip_prefix("0x").ok_or_else(|| field_err(f("data"), "expected 0x-prefixed hex"))?;
-            hex::decode(digits).map_err(|e| field_err(f("data"), e.to_string()))?
-        }
+        Some(s) => parse_prefixed_hex(s).map_err(|e| field_err(f("data"), e))?,
     };
     let opt = |v: &Option<toml::Value>, name: &str| -> Result<Option<U256>, AuthoringError> {
         v.as_ref().map(|v| uint(v, &f(name))).transpose()

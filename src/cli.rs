@@ -190,7 +190,8 @@ pub fn main() -> ExitCode {
                     .hint("Run bounded-signer --help for usage.");
                 print_json(&error_json(&err));
             } else {
-                let _ = e.print();
+                // clap quotes the offending argument: it goes through the terminal escaping too.
+                print_diagnostic(e.to_string().trim_end());
             }
             return ExitCode::from(2);
         }
@@ -202,9 +203,9 @@ pub fn main() -> ExitCode {
             if json {
                 print_json(&error_json(&e));
             }
-            eprintln!("error: {}", e.message);
+            print_diagnostic(&format!("error: {}", e.message));
             if let Some(hint) = &e.hint {
-                eprintln!("hint: {hint}");
+                print_diagnostic(&format!("hint: {hint}"));
             }
             ExitCode::from(e.kind.exit_code())
         }
@@ -234,12 +235,18 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
 /// Prints one JSON document on stdout. A closed pipe is not an error worth a panic.
 pub fn print_json(v: &serde_json::Value) {
     let mut out = std::io::stdout().lock();
-    let text = serde_json::to_string_pretty(v).unwrap_or_else(|_| "{}".into());
-    let _ = writeln!(out, "{text}");
+    let text = crate::render::json::to_text(v);
+    let _ = writeln!(out, "{}", &*text);
 }
 
 /// Prints human text on stdout.
 pub fn print_text(s: &str) {
     let mut out = std::io::stdout().lock();
-    let _ = out.write_all(s.as_bytes());
+    let _ = out.write_all(crate::text::for_terminal(s).as_bytes());
+}
+
+/// Prints a diagnostic line on stderr, through the same terminal escaping as [`print_text`].
+pub fn print_diagnostic(s: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{}", crate::text::for_terminal(s));
 }

@@ -34,8 +34,34 @@ impl fmt::Display for Source {
     }
 }
 
-/// Reads at most `limit` bytes of a file; a larger file is an input error naming the limit.
+/// What kind of file system object a path names, when it is not one the tool reads.
+fn unreadable_kind(file_type: std::fs::FileType) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt;
+    if file_type.is_file() || file_type.is_fifo() {
+        None
+    } else if file_type.is_dir() {
+        Some("a directory")
+    } else if file_type.is_char_device() {
+        Some("a character device")
+    } else if file_type.is_block_device() {
+        Some("a block device")
+    } else if file_type.is_socket() {
+        Some("a socket")
+    } else {
+        Some("not a regular file")
+    }
+}
+
+/// Reads at most `limit` bytes of a file or a pipe (FIFO); a larger input is an input error naming
+/// the limit. Directories, devices and sockets are refused by name before anything is read: a
+/// device such as /dev/zero or a tape would otherwise be read until the limit, or forever.
 pub fn read_file_limited(path: &Path, limit: usize) -> Result<Zeroizing<Vec<u8>>, CliError> {
+    let metadata = std::fs::metadata(path)
+        .map_err(|e| CliError::input(format!("{}: cannot open: {e}", path.display())))?;
+    if let Some(kind) = unreadable_kind(metadata.file_type()) {
+        return Err(CliError::input(format!("{}: is {kind}, not a file", path.display()))
+            .hint("Name a regular file (or a pipe), or give - to read standard input."));
+    }
     let file = std::fs::File::open(path)
         .map_err(|e| CliError::input(format!("{}: cannot open: {e}", path.display())))?;
     read_limited(file, limit, &Source::File(path.to_path_buf()))
@@ -113,7 +139,9 @@ pub fn read_tx(arg: &str) -> Result<TxInput, CliError> {
         (Source::Stdin, read_limited(std::io::stdin().lock(), MAX_TX_TEXT, &Source::Stdin)?)
     } else if arg.trim_start().starts_with('{') {
         (Source::Inline, Zeroizing::new(arg.as_bytes().to_vec()))
-    } else if Path::new(arg).is_file() {
+    } else if std::fs::metadata(arg).is_ok() {
+        // Anything that exists at this path is meant as the path (read_file_limited refuses
+        // what it cannot read by name), so `/dev/null` or a directory is never taken for hex.
         let path = PathBuf::from(arg);
         (Source::File(path.clone()), read_file_limited(&path, MAX_TX_TEXT)?)
     } else if looks_like_hex(arg) || arg.starts_with("0x") || arg.starts_with("0X") {

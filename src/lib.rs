@@ -19,6 +19,7 @@ pub mod request;
 pub mod signer;
 pub mod text;
 pub mod timefmt;
+pub mod values;
 
 /// The tool version written into every verdict.
 pub const TOOL_VERSION: &str = concat!("bounded-signer ", env!("CARGO_PKG_VERSION"));

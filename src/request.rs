@@ -7,11 +7,11 @@
 use alloy_consensus::{SignableTransaction, TxEip1559, TxEip2930, TxEip7702, TxLegacy};
 use alloy_eips::eip2930::{AccessList, AccessListItem};
 use alloy_eips::eip7702::{Authorization, SignedAuthorization};
-use alloy_primitives::{Address, B256, Bytes, TxKind, U256, hex};
+use alloy_primitives::{Address, B256, Bytes, TxKind, U256};
 use serde_json::{Map, Value};
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::authoring::parse_address;
+use crate::values::{parse_address, parse_prefixed_hex, parse_quantity_str};
 
 const KEYS: &[&str] = &[
     "type",
@@ -50,21 +50,6 @@ pub fn quantity(v: &Value, key: &str) -> Result<U256, String> {
     }
 }
 
-/// `"123"` or `"0x7b"` → 123.
-pub fn parse_quantity_str(s: &str) -> Result<U256, String> {
-    if let Some(digits) = s.strip_prefix("0x") {
-        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(format!("{s:?} is not a 0x quantity"));
-        }
-        U256::from_str_radix(digits, 16).map_err(|_| format!("{s:?} does not fit 256 bits"))
-    } else {
-        if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(format!("{s:?} is not a decimal number"));
-        }
-        U256::from_str_radix(s, 10).map_err(|_| format!("{s:?} does not fit 256 bits"))
-    }
-}
-
 fn narrow<T: TryFrom<U256>>(v: U256, key: &str, bits: u32) -> Result<T, String> {
     T::try_from(v).map_err(|_| format!("{key}: {v} does not fit {bits} bits"))
 }
@@ -85,8 +70,7 @@ fn req_u128(obj: &Map<String, Value>, key: &str) -> Result<u128, String> {
 
 fn hex_bytes(v: &Value, key: &str) -> Result<Vec<u8>, String> {
     let s = v.as_str().ok_or_else(|| format!("{key}: expected a 0x hex string"))?;
-    let digits = s.strip_prefix("0x").ok_or_else(|| format!("{key}: expected a 0x hex string"))?;
-    hex::decode(digits).map_err(|e| format!("{key}: {e}"))
+    parse_prefixed_hex(s).map_err(|e| format!("{key}: {e}"))
 }
 
 fn address(v: &Value, key: &str) -> Result<Address, String> {
@@ -171,9 +155,111 @@ fn encode<T: SignableTransaction<alloy_primitives::Signature>>(
     payload
 }
 
+/// Parses JSON strictly: a repeated key is an error (two parsers that read first-wins and
+/// last-wins are a classic way to show one thing and sign another), and so is any float (no
+/// field of a request is fractional, and serde_json reads integers beyond 2^64−1 as floats, so
+/// their digits would be lost). Errors name the key path, then serde_json adds line and column.
+pub fn parse_strict_json(text: &str) -> Result<Value, String> {
+    use serde::de::DeserializeSeed;
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value =
+        Strict { path: String::new() }.deserialize(&mut de).map_err(|e| format!("malformed JSON: {e}"))?;
+    de.end().map_err(|e| format!("malformed JSON: {e}"))?;
+    Ok(value)
+}
+
+/// The strict reader: a serde visitor that builds a `Value`, knowing the key path it is at.
+struct Strict {
+    path: String,
+}
+
+impl Strict {
+    fn at(&self, key: &str) -> Strict {
+        Strict { path: if self.path.is_empty() { key.to_string() } else { format!("{}.{key}", self.path) } }
+    }
+
+    fn index(&self, i: usize) -> Strict {
+        Strict { path: format!("{}[{i}]", self.path) }
+    }
+
+    fn named(&self) -> String {
+        if self.path.is_empty() { "the document".to_string() } else { self.path.clone() }
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Strict {
+    type Value = Value;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Strict {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Value, E> {
+        // 2^64 and 2^256 as floats; serde_json hands integers that overflow u64 here.
+        const TWO_64: f64 = 18_446_744_073_709_551_616.0;
+        const TWO_256: f64 = 1.157_920_892_373_162e77;
+        let what = if v.fract() != 0.0 || v < TWO_64 {
+            "a float is not a quantity: write an integer, a decimal string or a 0x quantity".to_string()
+        } else if v >= TWO_256 {
+            "an integer above 2^256-1, the largest quantity".to_string()
+        } else {
+            "an integer above 2^64-1 cannot be read exactly as a JSON number: write it as a decimal \
+             string or a 0x quantity"
+                .to_string()
+        };
+        Err(E::custom(format!("{}: {what}", self.named())))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element_seed(self.index(items.len()))? {
+            items.push(item);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if out.contains_key(&key) {
+                let at = self.at(&key).named();
+                return Err(serde::de::Error::custom(format!("{at}: duplicate key {key:?}")));
+            }
+            let value = map.next_value_seed(self.at(&key))?;
+            out.insert(key, value);
+        }
+        Ok(Value::Object(out))
+    }
+}
+
 /// Compiles a JSON request into its unsigned signing payload.
 pub fn payload_from_json(text: &str) -> Result<BuiltRequest, String> {
-    let mut value: Value = serde_json::from_str(text).map_err(|e| format!("malformed JSON: {e}"))?;
+    let mut value = parse_strict_json(text)?;
     let built = build(&value);
     wipe_json(&mut value);
     built
@@ -305,4 +391,38 @@ fn build(value: &Value) -> Result<BuiltRequest, String> {
         other => return Err(format!("type: unknown transaction type {other}")),
     };
     Ok(BuiltRequest { payload, from })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_repeated_key_is_refused_at_any_depth() {
+        let e = parse_strict_json(r#"{"to": "0x01", "to": "0x02"}"#).unwrap_err();
+        assert!(e.contains("to: duplicate key \"to\"") && e.contains("line 1"), "{e}");
+        let e = parse_strict_json(r#"{"accessList": [{"address": "0x", "address": "0x"}]}"#).unwrap_err();
+        assert!(e.contains("accessList[0].address: duplicate key"), "{e}");
+    }
+
+    #[test]
+    fn floats_and_oversized_integers_say_what_they_are() {
+        let e = parse_strict_json(r#"{"value": 1.5}"#).unwrap_err();
+        assert!(e.contains("value: a float is not a quantity"), "{e}");
+        let e = parse_strict_json(r#"{"nonce": 1e3}"#).unwrap_err();
+        assert!(e.contains("nonce: a float"), "{e}");
+        let e = parse_strict_json(r#"{"value": 18446744073709551616}"#).unwrap_err();
+        assert!(e.contains("value: an integer above 2^64-1"), "{e}");
+        let above = format!(r#"{{"value": 1{}}}"#, "0".repeat(78));
+        let e = parse_strict_json(&above).unwrap_err();
+        assert!(e.contains("value: an integer above 2^256-1"), "{e}");
+        let v = parse_strict_json(r#"{"value": 18446744073709551615, "n": [-1, null, true]}"#).unwrap();
+        assert_eq!(v["value"].as_u64(), Some(u64::MAX));
+    }
+
+    #[test]
+    fn a_doubled_0x_prefix_in_a_request_is_refused() {
+        let e = payload_from_json(r#"{"chainId": 1, "nonce": 0, "gas": 1, "gasPrice": 1, "to": "0x00000000000000000000000000000000000000a1", "data": "0x0x12"}"#).err().unwrap();
+        assert!(e.contains("data: not a hex digit at character 3"), "{e}");
+    }
 }

@@ -186,3 +186,158 @@ fn an_unapproved_manifest_is_never_decoded() {
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     assert!(stderr(&out).contains("byte 2"), "{}", stderr(&out));
 }
+
+fn check_args<'a>(manifest: &'a str, hash: &'a str, tx: &'a str) -> Vec<&'a str> {
+    vec!["check", "--manifest", manifest, "--approved-hash", hash, "--now", NOW, tx]
+}
+
+fn assert_exit_2(out: &std::process::Output, needle: &str) {
+    assert_eq!(code(out), 2, "{}", stderr(out));
+    assert!(stderr(out).contains(needle), "stderr lacks {needle:?}: {}", stderr(out));
+    assert!(!stderr(out).contains("panicked"));
+}
+
+#[test]
+fn json_requests_with_duplicate_keys_floats_or_huge_integers_are_input_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let (manifest, hash) = example_manifest(dir.path());
+    let m = manifest.to_str().unwrap();
+    let schedule = std::fs::read_to_string(root().join("examples/proposal-schedule.json")).unwrap();
+    // The approved proposal with a second "to": first-wins and last-wins readers would differ.
+    let duplicated = schedule.replacen('{', r#"{"to": "0x00000000000000000000000000000000000000ee","#, 1);
+    let out = run(&check_args(m, &hash, &duplicated));
+    assert_exit_2(&out, "duplicate key \"to\"");
+    let float = schedule.replacen('{', r#"{"value": 0.5,"#, 1).replace(r#""value": "0","#, "");
+    assert_exit_2(&run(&check_args(m, &hash, &float)), "value: a float is not a quantity");
+    let huge = schedule
+        .replacen('{', &format!(r#"{{"value": 2{},"#, "0".repeat(77)), 1)
+        .replace(r#""value": "0","#, "");
+    assert_exit_2(&run(&check_args(m, &hash, &huge)), "value: an integer above 2^256-1");
+}
+
+#[test]
+fn a_doubled_0x_prefix_is_refused_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let (manifest, hash) = example_manifest(dir.path());
+    let m = manifest.to_str().unwrap();
+    let schedule = std::fs::read_to_string(root().join("examples/proposal-schedule.json")).unwrap();
+    let data_0x0x = schedule.replacen(r#""data": "0x"#, r#""data": "0x0x"#, 1);
+    assert!(data_0x0x != schedule, "the example has a data field");
+    assert_exit_2(&run(&check_args(m, &hash, &data_0x0x)), "data: not a hex digit at character 3");
+    let hash_0x0x = format!("0x{hash}");
+    let p = root().join("examples/proposal-schedule.json");
+    assert_exit_2(&run(&check_args(m, &hash_0x0x, p.to_str().unwrap())), "--approved-hash");
+    assert_exit_2(&run(&["decode", "--calldata", "0x0x3659cfe6"]), "not a hex digit");
+    assert_exit_2(&run(&["decode", "0x0x02c0"]), "not a hex digit");
+    let toml = std::fs::read_to_string(root().join("examples/box-v2-upgrade.toml")).unwrap().replacen(
+        "data = \"0x",
+        "data = \"0x0x",
+        1,
+    );
+    let t = dir.path().join("r.toml");
+    std::fs::write(&t, toml).unwrap();
+    let out = dir.path().join("r.cbor");
+    assert_exit_2(
+        &run(&["manifest", "build", t.to_str().unwrap(), "-o", out.to_str().unwrap()]),
+        "actions[0].data",
+    );
+}
+
+#[test]
+fn tx_paths_that_are_not_files_are_named_or_read_as_pipes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (manifest, hash) = example_manifest(dir.path());
+    let m = manifest.to_str().unwrap();
+    assert_exit_2(&run(&check_args(m, &hash, "/dev/zero")), "is a character device");
+    let d = dir.path().to_str().unwrap();
+    assert_exit_2(&run(&check_args(m, &hash, d)), "is a directory");
+    let sock_path = dir.path().join("s.sock");
+    let _listener = std::os::unix::net::UnixListener::bind(&sock_path).unwrap();
+    assert_exit_2(&run(&check_args(m, &hash, sock_path.to_str().unwrap())), "is a socket");
+    assert_exit_2(&run(&["manifest", "show", d]), "is a directory");
+
+    // A FIFO is read like a file, within the size limit.
+    let fifo = dir.path().join("tx.fifo");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let proposal = std::fs::read(root().join("examples/proposal-schedule.json")).unwrap();
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::write(fifo, proposal).unwrap())
+    };
+    let out = run(&check_args(m, &hash, fifo.to_str().unwrap()));
+    writer.join().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
+fn assert_nothing_raw(out: &std::process::Output) {
+    for (name, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+        let text = String::from_utf8_lossy(bytes);
+        let raw: Vec<char> =
+            text.chars().filter(|c| firmware_policy::text::is_deceptive_char(*c) && *c != '\n').collect();
+        assert!(raw.is_empty(), "{name} carries raw {raw:?}: {text}");
+    }
+}
+
+#[test]
+fn journal_strings_and_toml_lines_reach_the_terminal_escaped() {
+    use bounded_signer::journal::{Body, FILE_NAME, Kind, Record};
+    let home = tempfile::tempdir().unwrap();
+    let body = Body {
+        seq: 0,
+        prev: format!("{:#x}", B256::ZERO),
+        kind: Kind::Failed,
+        time: 1_800_000_000,
+        manifest_hash: Some("0x\u{1b}]0;pwned\u{7}".into()),
+        action: Some(0),
+        action_name: Some("evil\u{1b}[2J\u{202e}\u{200b}name".into()),
+        signing_hash: Some("0x\u{1b}[31mred\u{9b}".into()),
+        signing_payload: None,
+        signature: None,
+        from: None,
+        detail: Some("detail\u{2066}\r".into()),
+    };
+    let hash = format!("{:#x}", alloy_primitives::keccak256(serde_json::to_vec(&body).unwrap()));
+    let line = serde_json::to_string(&Record { body, hash }).unwrap() + "\n";
+    std::fs::write(home.path().join(FILE_NAME), line).unwrap();
+    for args in [&["journal", "show"][..], &["journal", "verify"], &["--json", "journal", "show"]] {
+        let out = bin().env("BOUNDED_SIGNER_HOME", home.path()).args(args).output().unwrap();
+        assert_nothing_raw(&out);
+    }
+    let out = bin().env("BOUNDED_SIGNER_HOME", home.path()).args(["journal", "show"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("evil\\u{1b}[2J\\u{202e}\\u{200b}name"));
+
+    let toml = home.path().join("r.toml");
+    std::fs::write(&toml, "format = \"bounded-signer/manifest/v1\"\nrelease = \"a\u{1b}[31mb\u{202e}\n")
+        .unwrap();
+    let out = run(&[
+        "manifest",
+        "build",
+        toml.to_str().unwrap(),
+        "-o",
+        home.path().join("o.cbor").to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 2);
+    assert_nothing_raw(&out);
+    // Arguments clap quotes back are escaped too.
+    assert_nothing_raw(&run(&["check", "--bogus\u{1b}[2J"]));
+}
+
+#[test]
+fn manifest_text_refuses_invisible_format_characters() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = std::fs::read_to_string(root().join("examples/box-v2-upgrade.toml")).unwrap();
+    for sneaky in ["\u{200b}", "\u{ad}", "\u{2028}", "\u{3164}", "\u{e0041}", "\u{feff}", "\u{2060}"] {
+        let toml = base.replacen("release = \"box-v2-upgrade\"", &format!("release = \"box{sneaky}-v2\""), 1);
+        let t = dir.path().join("r.toml");
+        std::fs::write(&t, toml).unwrap();
+        let out = run(&[
+            "manifest",
+            "build",
+            t.to_str().unwrap(),
+            "-o",
+            dir.path().join("o.cbor").to_str().unwrap(),
+        ]);
+        assert_exit_2(&out, "invisible format character");
+        assert_nothing_raw(&out);
+    }
+}

@@ -22,6 +22,7 @@ pub mod check;
 pub mod instant;
 pub mod limits;
 pub mod manifest;
+pub mod text;
 pub mod tx;
 
 pub use alloy_primitives::{Address, B256, U256, keccak256};

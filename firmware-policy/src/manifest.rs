@@ -17,6 +17,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::calls::{self, CallNode, CallTreeError, Operation};
 use crate::limits;
+pub use crate::text::is_deceptive_char;
 
 /// The format string every v1 manifest carries; any other value is refused, never guessed.
 pub const FORMAT_V1: &str = "bounded-signer/manifest/v1";
@@ -356,7 +357,7 @@ pub enum ManifestErrorKind {
     CallTree(CallTreeError),
     /// Two labels name the same address.
     DuplicateLabel,
-    /// A text field holds a control or bidirectional-override character.
+    /// A text field holds a control, bidirectional or invisible format character.
     ControlCharacter,
 }
 
@@ -406,7 +407,9 @@ impl fmt::Display for ManifestErrorKind {
             K::CalldataNotCanonical => f.write_str("calldata is not the exact ABI encoding of its arguments"),
             K::CallTree(e) => write!(f, "calldata: {e}"),
             K::DuplicateLabel => f.write_str("another label names the same address"),
-            K::ControlCharacter => f.write_str("text holds a control or bidirectional formatting character"),
+            K::ControlCharacter => {
+                f.write_str("text holds a control, bidirectional or invisible format character")
+            }
         }
     }
 }
@@ -423,15 +426,6 @@ impl fmt::Display for ManifestError {
 }
 
 impl core::error::Error for ManifestError {}
-
-/// True for characters a terminal could use to hide or reorder text: C0/C1 controls and the
-/// Unicode bidirectional formatting characters (the "Trojan Source" set).
-pub fn is_deceptive_char(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}')
-        || ('\u{202A}'..='\u{202E}').contains(&c)
-        || ('\u{2066}'..='\u{2069}').contains(&c)
-}
 
 fn check_text(text: &str, max: usize, field: Field) -> Result<(), ManifestError> {
     if text.len() > max {

@@ -27,7 +27,7 @@ pub fn run(args: &AddressArgs, json_out: bool) -> Result<u8, CliError> {
     let mut app = EthApp::new(spec.open().map_err(DeviceError::into_cli)?);
     app.app_configuration().map_err(DeviceError::into_cli)?;
     if args.confirm && !json_out {
-        eprintln!("Confirm the address on the Ledger.");
+        crate::cli::print_diagnostic("Confirm the address on the Ledger.");
     }
     let got = app.address(&path, args.confirm).map_err(DeviceError::into_cli)?;
     if json_out {

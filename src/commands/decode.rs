@@ -4,11 +4,11 @@ use firmware_policy::calls::decode_call;
 use firmware_policy::{Operation, Proposal, U256};
 use serde_json::json;
 
-use crate::authoring::parse_address;
 use crate::cli::{DecodeArgs, print_json, print_text};
 use crate::error::CliError;
 use crate::input::{Source, parse_hex, read_tx};
 use crate::render::{self, human::no_labels};
+use crate::values::parse_address;
 
 pub(crate) fn run(args: &DecodeArgs, json: bool) -> Result<u8, CliError> {
     if let Some(calldata) = &args.calldata {

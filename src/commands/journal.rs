@@ -37,7 +37,7 @@ pub fn show(json_out: bool) -> Result<u8, CliError> {
                 format!("{:?}", b.kind).to_lowercase(),
                 b.action.map_or("-".into(), |a| a.to_string()),
                 crate::text::escape(b.action_name.as_deref().unwrap_or("-")),
-                b.signing_hash.as_deref().unwrap_or("-"),
+                crate::text::escape(b.signing_hash.as_deref().unwrap_or("-")),
                 b.detail.as_deref().map(|d| format!(": {}", crate::text::escape(d))).unwrap_or_default(),
             ));
         }

@@ -63,7 +63,7 @@ pub(crate) fn build(release: &Path, out: Option<&Path>, force: bool, json: bool)
         }));
     } else {
         for w in &warnings {
-            eprintln!("warning: {w}");
+            crate::cli::print_diagnostic(&format!("warning: {w}"));
         }
         print_text(&format!(
             "Wrote {} ({} bytes, {actions} action{})\nManifest hash: {hash}\n",

@@ -128,7 +128,7 @@ pub fn sign_with(
     // 2. The journal: one signing hash per action.
     let (mut journal, warning) = Journal::open(&home.join(journal::FILE_NAME)).map_err(journal_cli)?;
     if let Some(w) = warning {
-        eprintln!("warning: {w}");
+        crate::cli::print_diagnostic(&format!("warning: {w}"));
     }
     match journal::action_state(journal.records(), &manifest_hash, action, &signing_hash) {
         ActionState::Other(record) => {
@@ -176,8 +176,10 @@ pub fn sign_with(
             ..Body::empty()
         })
         .map_err(journal_cli)?;
-    eprintln!("Signing hash: {signing_hash}");
-    eprintln!("The Ledger shows it as \"Tx hash\": compare every digit, then approve on the device.");
+    crate::cli::print_diagnostic(&format!("Signing hash: {signing_hash}"));
+    crate::cli::print_diagnostic(
+        "The Ledger shows it as \"Tx hash\": compare every digit, then approve on the device.",
+    );
     let failed = |journal: &mut Journal, detail: String| {
         journal.append(Body {
             kind: Kind::Failed,
@@ -296,7 +298,8 @@ pub fn run(args: &SignArgs, json_out: bool) -> Result<u8, CliError> {
         }
         SignOutcome::Signed(result) => {
             if let Some(path) = &args.out {
-                let text = serde_json::to_string_pretty(&result.document).unwrap_or_default() + "\n";
+                let mut text = render::json::to_text(&result.document);
+                text.push('\n');
                 write_output(path, text.as_bytes(), args.force)?;
             }
             if json_out {

@@ -191,3 +191,94 @@ pub fn manifest(loaded: &LoadedManifest) -> Value {
         "manifest_hash": word(&loaded.hash().0),
     })
 }
+
+/// serde_json's pretty printer, except that every string it writes has its control, bidi and
+/// invisible format characters as `\uXXXX` escapes (serde_json escapes only C0 controls and
+/// passes U+202E and friends through raw). A JSON reader sees the same string; a person who
+/// `cat`s the document cannot be shown a reordered one.
+struct Escaping(serde_json::ser::PrettyFormatter<'static>);
+
+impl serde_json::ser::Formatter for Escaping {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut start = 0;
+        for (at, c) in fragment.char_indices() {
+            if firmware_policy::manifest::is_deceptive_char(c) {
+                w.write_all(&fragment.as_bytes()[start..at])?;
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    write!(w, "\\u{unit:04x}")?;
+                }
+                start = at + c.len_utf8();
+            }
+        }
+        w.write_all(&fragment.as_bytes()[start..])
+    }
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object_value(w)
+    }
+}
+
+/// The one way a JSON document becomes text: pretty, with input text escaped (see [`Escaping`]).
+pub fn to_text(v: &Value) -> zeroize::Zeroizing<String> {
+    use serde::Serialize as _;
+    let mut out = zeroize::Zeroizing::new(Vec::with_capacity(4096));
+    let mut ser =
+        serde_json::Serializer::with_formatter(&mut *out, Escaping(serde_json::ser::PrettyFormatter::new()));
+    // Writing a `Value` into a Vec cannot fail: no I/O, and every key is a string.
+    let _ = v.serialize(&mut ser);
+    let bytes = std::mem::take(&mut *out);
+    // Only valid UTF-8 was written (serde_json's own output plus ASCII escapes).
+    zeroize::Zeroizing::new(String::from_utf8(bytes).unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_text_escapes_bidi_c1_and_format_characters_and_reads_back_the_same() {
+        let v = json!({"release": "box\u{202e}v2\u{9b}\u{200b}\u{e0041}", "n": 1, "list": ["a\u{2028}"]});
+        let text = to_text(&v);
+        assert!(text.contains(r#""box\u202ev2\u009b\u200b\udb40\udc41""#), "{}", &*text);
+        assert!(text.contains(r#""a\u2028""#), "{}", &*text);
+        assert!(text.is_ascii());
+        let back: Value = serde_json::from_str(&text).expect("valid JSON");
+        assert_eq!(back, v);
+    }
+}
