@@ -5,10 +5,15 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use alloy_primitives::Address;
 use clap::{Args, Parser, Subcommand};
+use firmware_policy::ManifestHash;
 
 use crate::commands;
+use crate::device::{DerivationPath, DeviceSpec};
+use crate::emulator::{Approve, Fault};
 use crate::error::{CliError, error_json};
+use crate::values::{parse_address, parse_manifest_hash};
 
 /// Signs exactly the approved upgrade transaction, and nothing else, on a Ledger.
 #[derive(Parser, Debug)]
@@ -51,16 +56,16 @@ pub struct SignArgs {
     #[arg(long)]
     pub manifest: PathBuf,
     /// The manifest hash governance approved (32 bytes hex).
-    #[arg(long = "approved-hash")]
-    pub approved_hash: String,
+    #[arg(long = "approved-hash", value_parser = parse_manifest_hash)]
+    pub approved_hash: ManifestHash,
     /// The proposed transaction: a path, - for stdin, hex, or a JSON request (unsigned).
     pub tx: String,
     /// ledger, ledger:PATH, speculos or speculos:HOST:PORT.
-    #[arg(long, default_value = "ledger")]
-    pub device: String,
+    #[arg(long, default_value = "ledger", value_parser = DeviceSpec::parse)]
+    pub device: DeviceSpec,
     /// Derivation path of the executor account.
-    #[arg(long, default_value = "m/44'/60'/0'/0/0")]
-    pub path: String,
+    #[arg(long, default_value = "m/44'/60'/0'/0/0", value_parser = DerivationPath::parse)]
+    pub path: DerivationPath,
     /// Also write the result document to this file.
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -73,11 +78,11 @@ pub struct SignArgs {
 #[derive(Args, Debug)]
 pub struct AddressArgs {
     /// ledger, ledger:PATH, speculos or speculos:HOST:PORT.
-    #[arg(long, default_value = "ledger")]
-    pub device: String,
+    #[arg(long, default_value = "ledger", value_parser = DeviceSpec::parse)]
+    pub device: DeviceSpec,
     /// Derivation path.
-    #[arg(long, default_value = "m/44'/60'/0'/0/0")]
-    pub path: String,
+    #[arg(long, default_value = "m/44'/60'/0'/0/0", value_parser = DerivationPath::parse)]
+    pub path: DerivationPath,
     /// Show the address on the device and wait for the person to confirm it.
     #[arg(long)]
     pub confirm: bool,
@@ -108,14 +113,31 @@ pub struct EmulatorArgs {
     #[arg(long)]
     pub mnemonic_file: Option<PathBuf>,
     /// auto, reject or manual (POST /button/both approves, /button/left rejects).
-    #[arg(long, default_value = "auto")]
-    pub approve: String,
+    #[arg(long, default_value = "auto", value_parser = parse_approve)]
+    pub approve: Approve,
     /// on or off.
-    #[arg(long, default_value = "on")]
-    pub blind_signing: String,
+    #[arg(long, default_value = "on", value_parser = parse_on_off, action = clap::ArgAction::Set)]
+    pub blind_signing: bool,
     /// disconnect-after=N, garbage, wrong-signature, locked or wrong-app.
-    #[arg(long)]
-    pub fault: Option<String>,
+    #[arg(long, value_parser = Fault::parse)]
+    pub fault: Option<Fault>,
+}
+
+fn parse_approve(s: &str) -> Result<Approve, String> {
+    match s {
+        "auto" => Ok(Approve::Auto),
+        "reject" => Ok(Approve::Reject),
+        "manual" => Ok(Approve::Manual),
+        _ => Err("expected auto, reject or manual".into()),
+    }
+}
+
+fn parse_on_off(s: &str) -> Result<bool, String> {
+    match s {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        _ => Err("expected on or off".into()),
+    }
 }
 
 /// `manifest …`
@@ -154,8 +176,8 @@ pub struct DecodeArgs {
     #[arg(long)]
     pub calldata: Option<String>,
     /// The address the calldata is sent to (with --calldata).
-    #[arg(long, requires = "calldata")]
-    pub to: Option<String>,
+    #[arg(long, requires = "calldata", value_parser = parse_address)]
+    pub to: Option<Address>,
 }
 
 /// `check …`
@@ -165,13 +187,13 @@ pub struct CheckArgs {
     #[arg(long)]
     pub manifest: PathBuf,
     /// The manifest hash governance approved (32 bytes hex).
-    #[arg(long = "approved-hash")]
-    pub approved_hash: String,
+    #[arg(long = "approved-hash", value_parser = parse_manifest_hash)]
+    pub approved_hash: ManifestHash,
     /// The proposed transaction: a path, - for stdin, hex, or a JSON request.
     pub tx: String,
     /// Evaluate at this instant (RFC 3339 or unix seconds) instead of the system clock.
-    #[arg(long)]
-    pub now: Option<String>,
+    #[arg(long, value_parser = crate::timefmt::parse_instant)]
+    pub now: Option<u64>,
 }
 
 /// Runs the CLI and returns the process exit code.

@@ -18,8 +18,6 @@ pub use path::DerivationPath;
 pub use status::DeviceError;
 pub use transport::{Exchange, TransportError};
 
-use crate::error::CliError;
-
 /// Where the device is, as `--device` names it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DeviceSpec {
@@ -31,7 +29,7 @@ pub enum DeviceSpec {
 
 impl DeviceSpec {
     /// Parses `ledger`, `ledger:PATH`, `speculos`, `speculos:HOST:PORT`.
-    pub fn parse(s: &str) -> Result<Self, CliError> {
+    pub fn parse(s: &str) -> Result<Self, String> {
         match s {
             "ledger" => Ok(DeviceSpec::Ledger(None)),
             "speculos" => Ok(DeviceSpec::Speculos(speculos::DEFAULT_ADDRESS.to_string())),
@@ -43,13 +41,11 @@ impl DeviceSpec {
                         .rsplit_once(':')
                         .is_none_or(|(host, port)| host.is_empty() || port.parse::<u16>().is_err())
                     {
-                        return Err(CliError::input(format!("--device {s}: expected speculos:HOST:PORT")));
+                        return Err("expected speculos:HOST:PORT".into());
                     }
                     Ok(DeviceSpec::Speculos(addr.to_string()))
                 } else {
-                    Err(CliError::input(format!(
-                        "--device {s:?}: expected ledger, ledger:PATH, speculos or speculos:HOST:PORT"
-                    )))
+                    Err("expected ledger, ledger:PATH, speculos or speculos:HOST:PORT".into())
                 }
             }
         }

@@ -2,7 +2,8 @@
 //! authoring TOML, JSON requests and flags alike. One parser per value means one set of rules a
 //! reviewer has to read (and no `0x0x…` slipping through one of several).
 
-use alloy_primitives::{Address, U256, hex};
+use alloy_primitives::{Address, B256, U256, hex};
+use firmware_policy::ManifestHash;
 
 /// Parses an address: any case, but a mixed-case address must carry a valid EIP-55 checksum.
 pub fn parse_address(s: &str) -> Result<Address, String> {
@@ -48,6 +49,20 @@ pub fn parse_prefixed_hex(s: &str) -> Result<Vec<u8>, String> {
         return Err(format!("odd number of hex digits ({})", digits.len()));
     }
     hex::decode(digits).map_err(|e| e.to_string())
+}
+
+/// A manifest hash as governance publishes it: 32 bytes hex, with or without `0x`, any case.
+pub fn parse_manifest_hash(s: &str) -> Result<ManifestHash, String> {
+    let digits = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")).unwrap_or(s);
+    if let Some(at) = digits.bytes().position(|b| !b.is_ascii_hexdigit()) {
+        return Err(format!("not a hex digit at character {}", at.saturating_add(s.len() - digits.len())));
+    }
+    if digits.len() != 64 {
+        return Err(format!("expected 32 bytes (64 hex digits), got {} digits", digits.len()));
+    }
+    let mut word = [0u8; 32];
+    hex::decode_to_slice(digits, &mut word).map_err(|e| e.to_string())?;
+    Ok(ManifestHash(B256::from(word)))
 }
 
 #[cfg(test)]

@@ -10,9 +10,14 @@
 //! ABI encoding of its arguments (trailing bytes, odd offsets) is marked non-canonical rather than
 //! rejected, so the verdict can say so.
 
-pub(crate) mod abi;
 mod layout;
-mod multisend;
+pub(crate) mod multisend;
+pub(crate) mod proxy;
+pub(crate) mod safe;
+mod table;
+pub(crate) mod timelock;
+
+pub use timelock::{hash_operation, hash_operation_batch};
 
 use alloc::format;
 use alloc::string::String;
@@ -21,9 +26,9 @@ use alloc::vec::Vec;
 use core::cell::Cell;
 use core::fmt;
 
-use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
+use alloy_primitives::{Address, B256, Bytes, U256};
+use alloy_sol_types::SolCall;
 use alloy_sol_types::abi::{Encoder, TokenSeq};
-use alloy_sol_types::{SolCall, SolValue};
 use zeroize::Zeroize;
 
 use crate::limits::{MAX_CALL_DEPTH, MAX_TREE_BYTES, MAX_TREE_NODES};
@@ -348,7 +353,7 @@ fn decode_at(
     let Some(selector) = node.selector else {
         return Ok(node);
     };
-    let Some(known) = abi::lookup(selector) else {
+    let Some(known) = table::lookup(selector) else {
         return Ok(node);
     };
     node.function = Some(known.signature);
@@ -393,285 +398,6 @@ impl From<String> for Fail {
 }
 
 type Decoded = Result<(), Fail>;
-
-fn upgrade_to(node: &mut CallNode, data: &[u8], _: &Ctx<'_>) -> Decoded {
-    let (call, canonical) = decode_known::<abi::upgradeToCall>(data)?;
-    node.canonical = canonical;
-    node.args = vec![addr("newImplementation", call.newImplementation)];
-    node.details = vec![detail(NEW_IMPLEMENTATION, ArgValue::Address(call.newImplementation))];
-    Ok(())
-}
-
-fn upgrade_to_and_call(node: &mut CallNode, data: &[u8], ctx: &Ctx<'_>) -> Decoded {
-    let (mut call, canonical) = decode_known::<abi::upgradeToAndCallCall>(data)?;
-    node.canonical = canonical;
-    node.args = vec![addr("newImplementation", call.newImplementation), bytes("data", &call.data)];
-    node.details = vec![detail(NEW_IMPLEMENTATION, ArgValue::Address(call.newImplementation))];
-    if !call.data.is_empty() {
-        let implementation = Some(call.newImplementation);
-        let init = ctx.child(implementation, U256::ZERO, Operation::DelegateCall, &call.data)?;
-        node.children.push(init);
-    }
-    crate::tx::wipe_bytes(&mut call.data);
-    Ok(())
-}
-
-fn proxy_admin_upgrade(node: &mut CallNode, data: &[u8], ctx: &Ctx<'_>) -> Decoded {
-    let (call, canonical) = decode_known::<abi::upgradeCall>(data)?;
-    node.canonical = canonical;
-    node.args = vec![addr("proxy", call.proxy), addr("implementation", call.implementation)];
-    let inner = abi::upgradeToCall { newImplementation: call.implementation }.abi_encode();
-    node.children.push(ctx.child(Some(call.proxy), U256::ZERO, Operation::Call, &inner)?);
-    Ok(())
-}
-
-fn proxy_admin_upgrade_and_call(node: &mut CallNode, data: &[u8], ctx: &Ctx<'_>) -> Decoded {
-    let (mut call, canonical) = decode_known::<abi::upgradeAndCallCall>(data)?;
-    node.canonical = canonical;
-    node.args = vec![
-        addr("proxy", call.proxy),
-        addr("implementation", call.implementation),
-        bytes("data", &call.data),
-    ];
-    // Both OpenZeppelin v4 and v5 forward msg.value to the proxy.
-    let mut inner = abi::upgradeToAndCallCall {
-        newImplementation: call.implementation,
-        data: core::mem::take(&mut call.data),
-    };
-    let mut encoded = inner.abi_encode();
-    let child = ctx.child(Some(call.proxy), node.value, Operation::Call, &encoded);
-    encoded.zeroize();
-    crate::tx::wipe_bytes(&mut inner.data);
-    node.children.push(child?);
-    Ok(())
-}
-
-fn change_proxy_admin(node: &mut CallNode, data: &[u8], ctx: &Ctx<'_>) -> Decoded {
-    let (call, canonical) = decode_known::<abi::changeProxyAdminCall>(data)?;
-    node.canonical = canonical;
-    node.args = vec![addr("proxy", call.proxy), addr("newAdmin", call.newAdmin)];
-    let inner = abi::changeAdminCall { newAdmin: call.newAdmin }.abi_encode();
-    node.children.push(ctx.child(Some(call.proxy), U256::ZERO, Operation::Call, &inner)?);
-    Ok(())
-}
-
-fn change_admin(node: &mut CallNode, data: &[u8], _: &Ctx<'_>) -> Decoded {
-    let (call, canonical) = decode_known::<abi::changeAdminCall>(data)?;
-    node.canonical = canonical;
-    node.args = vec![addr("newAdmin", call.newAdmin)];
-    node.details = vec![detail("new_admin", ArgValue::Address(call.newAdmin))];
-    Ok(())
-}
-
-fn transfer_ownership(node: &mut CallNode, data: &[u8], _: &Ctx<'_>) -> Decoded {
-    let (call, canonical) = decode_known::<abi::transferOwnershipCall>(data)?;
-    node.canonical = canonical;
-    node.args = vec![addr("newOwner", call.newOwner)];
-    node.details = vec![detail("new_owner", ArgValue::Address(call.newOwner))];
-    Ok(())
-}
-
-/// OpenZeppelin TimelockController `hashOperation`.
-pub fn hash_operation(target: Address, value: U256, data: &Bytes, predecessor: B256, salt: B256) -> B256 {
-    let fields = (target, value, data.clone(), predecessor, salt);
-    with_encoded(&fields.tokenize(), |encoded| keccak256(encoded))
-}
-
-/// OpenZeppelin TimelockController `hashOperationBatch`.
-pub fn hash_operation_batch(
-    targets: &[Address],
-    values: &[U256],
-    payloads: &[Bytes],
-    predecessor: B256,
-    salt: B256,
-) -> B256 {
-    let fields = (targets.to_vec(), values.to_vec(), payloads.to_vec(), predecessor, salt);
-    with_encoded(&fields.tokenize(), |encoded| keccak256(encoded))
-}
-
-fn timelock_single(
-    node: &mut CallNode,
-    ctx: &Ctx<'_>,
-    (target, value, payload, predecessor, salt): (Address, U256, &Bytes, B256, B256),
-    payload_name: &'static str,
-    delay: Option<U256>,
-) -> Decoded {
-    // Built at its final size: a vector that grows frees its old block unwiped.
-    node.args = Vec::with_capacity(6);
-    node.args.extend([
-        addr("target", target),
-        uint("value", "uint256", value),
-        bytes(payload_name, payload),
-        word("predecessor", predecessor),
-        word("salt", salt),
-    ]);
-    node.args.extend(delay.map(|d| uint("delay", "uint256", d)));
-    let id = hash_operation(target, value, payload, predecessor, salt);
-    node.details = vec![detail("operation_id", ArgValue::Word(id))];
-    node.children.push(ctx.child(Some(target), value, Operation::Call, payload)?);
-    Ok(())
-}
-
-fn schedule(node: &mut CallNode, data: &[u8], ctx: &Ctx<'_>) -> Decoded {
-    let (mut call, canonical) = decode_known::<abi::scheduleCall>(data)?;
-    node.canonical = canonical;
-    let fields = (call.target, call.value, &call.data, call.predecessor, call.salt);
-    timelock_single(node, ctx, fields, "data", Some(call.delay))?;
-    crate::tx::wipe_bytes(&mut call.data);
-    Ok(())
-}
-
-fn execute(node: &mut CallNode, data: &[u8], ctx: &Ctx<'_>) -> Decoded {
-    let (mut call, canonical) = decode_known::<abi::executeCall>(data)?;
-    node.canonical = canonical;
-    let fields = (call.target, call.value, &call.payload, call.predecessor, call.salt);
-    timelock_single(node, ctx, fields, "payload", None)?;
-    crate::tx::wipe_bytes(&mut call.payload);
-    Ok(())
-}
-
-fn timelock_batch(
-    node: &mut CallNode,
-    ctx: &Ctx<'_>,
-    (targets, values, payloads, predecessor, salt): (&[Address], &[U256], &[Bytes], B256, B256),
-    delay: Option<U256>,
-) -> Decoded {
-    node.args = Vec::with_capacity(6);
-    node.args.extend([
-        Arg {
-            name: "targets",
-            ty: "address[]",
-            value: ArgValue::List(targets.iter().map(|a| ArgValue::Address(*a)).collect()),
-        },
-        Arg {
-            name: "values",
-            ty: "uint256[]",
-            value: ArgValue::List(values.iter().map(|v| ArgValue::Uint(*v)).collect()),
-        },
-        Arg {
-            name: "payloads",
-            ty: "bytes[]",
-            value: ArgValue::List(payloads.iter().map(|p| ArgValue::Bytes(p.to_vec())).collect()),
-        },
-        word("predecessor", predecessor),
-        word("salt", salt),
-    ]);
-    node.args.extend(delay.map(|d| uint("delay", "uint256", d)));
-    let id = hash_operation_batch(targets, values, payloads, predecessor, salt);
-    node.details = vec![detail("operation_id", ArgValue::Word(id))];
-    if targets.len() != values.len() || targets.len() != payloads.len() {
-        // The contract reverts with TimelockInvalidOperationLength; no call would be made.
-        node.canonical = false;
-        node.details.push(detail("error", ArgValue::Text("targets, values and payloads differ in length")));
-        return Ok(());
-    }
-    for ((target, value), payload) in targets.iter().zip(values).zip(payloads) {
-        node.children.push(ctx.child(Some(*target), *value, Operation::Call, payload)?);
-    }
-    Ok(())
-}
-
-fn wipe_all(list: &mut [Bytes]) {
-    for b in list {
-        crate::tx::wipe_bytes(b);
-    }
-}
-
-fn schedule_batch(node: &mut CallNode, data: &[u8], ctx: &Ctx<'_>) -> Decoded {
-    let (mut call, canonical) = decode_known::<abi::scheduleBatchCall>(data)?;
-    node.canonical = canonical;
-    let fields = (&call.targets[..], &call.values[..], &call.payloads[..], call.predecessor, call.salt);
-    let result = timelock_batch(node, ctx, fields, Some(call.delay));
-    wipe_all(&mut call.payloads);
-    result
-}
-
-fn execute_batch(node: &mut CallNode, data: &[u8], ctx: &Ctx<'_>) -> Decoded {
-    let (mut call, canonical) = decode_known::<abi::executeBatchCall>(data)?;
-    node.canonical = canonical;
-    let fields = (&call.targets[..], &call.values[..], &call.payloads[..], call.predecessor, call.salt);
-    let result = timelock_batch(node, ctx, fields, None);
-    wipe_all(&mut call.payloads);
-    result
-}
-
-fn cancel(node: &mut CallNode, data: &[u8], _: &Ctx<'_>) -> Decoded {
-    let (call, canonical) = decode_known::<abi::cancelCall>(data)?;
-    node.canonical = canonical;
-    node.args = vec![word("id", call.id)];
-    node.details = vec![detail("operation_id", ArgValue::Word(call.id))];
-    Ok(())
-}
-
-fn exec_transaction(node: &mut CallNode, data: &[u8], ctx: &Ctx<'_>) -> Decoded {
-    let (mut call, canonical) = decode_known::<abi::execTransactionCall>(data)?;
-    node.canonical = canonical;
-    node.args = vec![
-        addr("to", call.to),
-        uint("value", "uint256", call.value),
-        bytes("data", &call.data),
-        uint("operation", "uint8", U256::from(call.operation)),
-        uint("safeTxGas", "uint256", call.safeTxGas),
-        uint("baseGas", "uint256", call.baseGas),
-        uint("gasPrice", "uint256", call.gasPrice),
-        addr("gasToken", call.gasToken),
-        addr("refundReceiver", call.refundReceiver),
-        bytes("signatures", &call.signatures),
-    ];
-    let operation = match call.operation {
-        0 => Operation::Call,
-        1 => Operation::DelegateCall,
-        _ => {
-            // Solidity's enum conversion reverts on any other value.
-            node.canonical = false;
-            node.details = vec![detail(
-                "error",
-                ArgValue::Text("Safe operation is neither 0 (call) nor 1 (delegatecall)"),
-            )];
-            crate::tx::wipe_bytes(&mut call.data);
-            return Ok(());
-        }
-    };
-    node.details = vec![detail("safe_operation", ArgValue::Text(operation.as_str()))];
-    let child = ctx.child(Some(call.to), call.value, operation, &call.data);
-    crate::tx::wipe_bytes(&mut call.data);
-    crate::tx::wipe_bytes(&mut call.signatures);
-    node.children.push(child?);
-    Ok(())
-}
-
-fn multi_send(node: &mut CallNode, data: &[u8], ctx: &Ctx<'_>) -> Decoded {
-    let (mut call, canonical) = decode_known::<abi::multiSendCall>(data)?;
-    node.canonical = canonical;
-    node.args = vec![bytes("transactions", &call.transactions)];
-    let batch = multisend::parse(&call.transactions);
-    node.details = vec![detail("entries", ArgValue::Uint(U256::from(batch.entries.len())))];
-    if let Some(problem) = batch.error {
-        node.canonical = false;
-        node.details.push(detail("error", ArgValue::Text(problem)));
-    }
-    let mut result = Ok(());
-    for entry in &batch.entries {
-        match ctx.child(Some(entry.to), entry.value, entry.operation, entry.data) {
-            Ok(child) => node.children.push(child),
-            Err(e) => {
-                result = Err(e.into());
-                break;
-            }
-        }
-    }
-    drop(batch);
-    crate::tx::wipe_bytes(&mut call.transactions);
-    result
-}
-
-fn approve_hash(node: &mut CallNode, data: &[u8], _: &Ctx<'_>) -> Decoded {
-    let (call, canonical) = decode_known::<abi::approveHashCall>(data)?;
-    node.canonical = canonical;
-    node.args = vec![word("hashToApprove", call.hashToApprove)];
-    node.details = vec![detail("approved_hash", ArgValue::Word(call.hashToApprove))];
-    Ok(())
-}
 
 #[cfg(test)]
 mod tests;

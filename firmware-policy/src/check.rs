@@ -78,20 +78,20 @@ impl Reason {
     }
 
     /// The check this reason belongs to.
-    pub fn check(self) -> &'static str {
+    pub fn check(self) -> Check {
         match self {
-            Reason::ManifestHashMismatch => "manifest_hash",
-            Reason::ChainIdMismatch | Reason::MissingChainId => "chain_id",
-            Reason::TxTypeNotAllowed => "tx_type",
-            Reason::TargetNotAllowed | Reason::NestedTargetNotAllowed => "targets",
-            Reason::CalldataNotCanonical => "calldata",
-            Reason::PayloadNotApproved => "payload",
-            Reason::ValueMismatch => "value",
-            Reason::NonceMismatch => "nonce",
-            Reason::GasAboveCap => "gas",
-            Reason::FeeAboveCap => "fees",
-            Reason::WindowNotOpen | Reason::WindowExpired => "window",
-            Reason::SignerMismatch => "signer",
+            Reason::ManifestHashMismatch => Check::ManifestHash,
+            Reason::ChainIdMismatch | Reason::MissingChainId => Check::ChainId,
+            Reason::TxTypeNotAllowed => Check::TxType,
+            Reason::TargetNotAllowed | Reason::NestedTargetNotAllowed => Check::Targets,
+            Reason::CalldataNotCanonical => Check::Calldata,
+            Reason::PayloadNotApproved => Check::Payload,
+            Reason::ValueMismatch => Check::Value,
+            Reason::NonceMismatch => Check::Nonce,
+            Reason::GasAboveCap => Check::Gas,
+            Reason::FeeAboveCap => Check::Fees,
+            Reason::WindowNotOpen | Reason::WindowExpired => Check::Window,
+            Reason::SignerMismatch => Check::Signer,
         }
     }
 }
@@ -102,11 +102,68 @@ impl fmt::Display for Reason {
     }
 }
 
+/// The checks of a verdict, in the order of the reason table. Their names are a public contract
+/// (the `check` key of each JSON entry): add, never rename.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum Check {
+    /// `manifest_hash`.
+    ManifestHash,
+    /// `chain_id`.
+    ChainId,
+    /// `tx_type`.
+    TxType,
+    /// `targets`.
+    Targets,
+    /// `calldata`.
+    Calldata,
+    /// `payload`.
+    Payload,
+    /// `value`.
+    Value,
+    /// `nonce`.
+    Nonce,
+    /// `gas`.
+    Gas,
+    /// `fees`.
+    Fees,
+    /// `window`.
+    Window,
+    /// `signer`.
+    Signer,
+}
+
+impl Check {
+    /// The stable name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Check::ManifestHash => "manifest_hash",
+            Check::ChainId => "chain_id",
+            Check::TxType => "tx_type",
+            Check::Targets => "targets",
+            Check::Calldata => "calldata",
+            Check::Payload => "payload",
+            Check::Value => "value",
+            Check::Nonce => "nonce",
+            Check::Gas => "gas",
+            Check::Fees => "fees",
+            Check::Window => "window",
+            Check::Signer => "signer",
+        }
+    }
+}
+
+impl fmt::Display for Check {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// One evaluated check.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CheckOutcome {
-    /// The check's name (`chain_id`, `targets`, …).
-    pub check: &'static str,
+    /// Which check.
+    pub check: Check,
     /// Whether it passed.
     pub ok: bool,
     /// The reason code when it failed.
@@ -249,14 +306,14 @@ impl Verdict {
     pub fn with_signer(mut self, device_account: Address, executor: Address) -> Verdict {
         if device_account == executor {
             self.checks.push(CheckOutcome {
-                check: "signer",
+                check: Check::Signer,
                 ok: true,
                 reason: None,
                 detail: format!("device account {device_account} is the executor"),
             });
         } else {
             self.checks.push(CheckOutcome {
-                check: "signer",
+                check: Check::Signer,
                 ok: false,
                 reason: Some(Reason::SignerMismatch),
                 detail: format!("device account {device_account}, manifest executor {executor}"),
@@ -274,7 +331,7 @@ struct Outcomes {
 }
 
 impl Outcomes {
-    fn pass(&mut self, check: &'static str, detail: String) {
+    fn pass(&mut self, check: Check, detail: String) {
         self.checks.push(CheckOutcome { check, ok: true, reason: None, detail });
     }
     fn fail(&mut self, reason: Reason, detail: String) {
@@ -329,7 +386,7 @@ pub fn check(
     if hash != approved_hash {
         return not_approved(hash, approved_hash, now);
     }
-    out.pass("manifest_hash", format!("manifest hash {hash} is the approved hash"));
+    out.pass(Check::ManifestHash, format!("manifest hash {hash} is the approved hash"));
     let m = manifest.manifest();
 
     match tx.chain_id() {
@@ -341,7 +398,7 @@ pub fn check(
         Some(chain) if chain != m.chain_id => {
             out.fail(Reason::ChainIdMismatch, format!("tx chain {chain}, manifest chain {}", m.chain_id))
         }
-        Some(chain) => out.pass("chain_id", format!("tx chain {chain} is the manifest chain")),
+        Some(chain) => out.pass(Check::ChainId, format!("tx chain {chain} is the manifest chain")),
     }
 
     let matched =
@@ -359,12 +416,12 @@ pub fn check(
                 function.unwrap_or("an unknown call")
             ),
         ),
-        None => out.pass("calldata", String::from("every call's calldata is canonical")),
+        None => out.pass(Check::Calldata, String::from("every call's calldata is canonical")),
     }
 
     match (matched, action) {
         (Some(index), Some(action)) => {
-            out.pass("payload", format!("matches action {index} ({})", action.name));
+            out.pass(Check::Payload, format!("matches action {index} ({})", action.name));
             check_bounds(&mut out, tx, action);
         }
         _ => out.fail(
@@ -384,14 +441,17 @@ pub fn check(
             format!("now {} is at or after expires_at {}", Utc(now), Utc(m.expires_at)),
         );
     } else {
-        out.pass("window", format!("now {} is in [{}, {})", Utc(now), Utc(m.not_before), Utc(m.expires_at)));
+        out.pass(
+            Check::Window,
+            format!("now {} is in [{}, {})", Utc(now), Utc(m.not_before), Utc(m.expires_at)),
+        );
     }
 
     if let Some(signature) = tx.signature() {
         // A signed transaction was signed by someone: only the executor may have done it.
         match signature.recover_address_from_prehash(&tx.signing_hash()) {
             Ok(sender) if sender == m.executor => {
-                out.pass("signer", format!("signed by {sender}, the manifest executor"))
+                out.pass(Check::Signer, format!("signed by {sender}, the manifest executor"))
             }
             Ok(sender) => out.fail(
                 Reason::SignerMismatch,
@@ -432,7 +492,7 @@ fn check_tx_type(out: &mut Outcomes, tx: &DecodedTx, action: Option<&Action>) {
         }
     }
     if problems.is_empty() {
-        out.pass("tx_type", format!("{} transaction", tx.tx_type().name()));
+        out.pass(Check::TxType, format!("{} transaction", tx.tx_type().name()));
     } else {
         out.fail(Reason::TxTypeNotAllowed, problems.join("; "));
     }
@@ -442,7 +502,7 @@ fn check_targets(out: &mut Outcomes, manifest: &LoadedManifest, proposal: &Propo
     let m = manifest.manifest();
     if let Some(to) = proposal.tx().to() {
         if m.is_allowed(&to) {
-            out.pass("targets", format!("tx to {to} is in allowed_targets"));
+            out.pass(Check::Targets, format!("tx to {to} is in allowed_targets"));
         } else {
             out.fail(Reason::TargetNotAllowed, format!("tx to {to} is not in allowed_targets"));
         }
@@ -452,7 +512,7 @@ fn check_targets(out: &mut Outcomes, manifest: &LoadedManifest, proposal: &Propo
     outside.sort_unstable();
     outside.dedup();
     if outside.is_empty() {
-        out.pass("targets", String::from("every inner call and new implementation is allowed"));
+        out.pass(Check::Targets, String::from("every inner call and new implementation is allowed"));
     } else {
         let list: Vec<String> = outside.iter().map(|a| format!("{a}")).collect();
         out.fail(
@@ -464,7 +524,7 @@ fn check_targets(out: &mut Outcomes, manifest: &LoadedManifest, proposal: &Propo
 
 fn check_bounds(out: &mut Outcomes, tx: &DecodedTx, action: &Action) {
     if tx.value() == action.value {
-        out.pass("value", format!("value {} wei is the action's", tx.value()));
+        out.pass(Check::Value, format!("value {} wei is the action's", tx.value()));
     } else {
         out.fail(
             Reason::ValueMismatch,
@@ -475,15 +535,15 @@ fn check_bounds(out: &mut Outcomes, tx: &DecodedTx, action: &Action) {
         Some(n) if n != tx.nonce() => {
             out.fail(Reason::NonceMismatch, format!("tx nonce {}, action nonce {n}", tx.nonce()))
         }
-        Some(n) => out.pass("nonce", format!("nonce {n} is the action's")),
-        None => out.pass("nonce", format!("nonce {} (the action binds none)", tx.nonce())),
+        Some(n) => out.pass(Check::Nonce, format!("nonce {n} is the action's")),
+        None => out.pass(Check::Nonce, format!("nonce {} (the action binds none)", tx.nonce())),
     }
     match action.gas_limit_max {
         Some(cap) if tx.gas_limit() > cap => {
             out.fail(Reason::GasAboveCap, format!("gas limit {} above the cap {cap}", tx.gas_limit()))
         }
-        Some(cap) => out.pass("gas", format!("gas limit {} within the cap {cap}", tx.gas_limit())),
-        None => out.pass("gas", format!("gas limit {} (no cap)", tx.gas_limit())),
+        Some(cap) => out.pass(Check::Gas, format!("gas limit {} within the cap {cap}", tx.gas_limit())),
+        None => out.pass(Check::Gas, format!("gas limit {} (no cap)", tx.gas_limit())),
     }
     let mut over: Vec<String> = Vec::new();
     let max_fee = tx.gas_price().or(tx.max_fee_per_gas());
@@ -512,7 +572,7 @@ fn check_bounds(out: &mut Outcomes, tx: &DecodedTx, action: &Action) {
     if over.is_empty() {
         let capped = action.max_fee_per_gas_max.is_some() || action.max_priority_fee_per_gas_max.is_some();
         let detail = if capped { "fees within the caps" } else { "fees (no caps)" };
-        out.pass("fees", String::from(detail));
+        out.pass(Check::Fees, String::from(detail));
     } else {
         out.fail(Reason::FeeAboveCap, over.join("; "));
     }

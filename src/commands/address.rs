@@ -4,7 +4,7 @@ use serde_json::json;
 
 use crate::cli::{AddressArgs, print_json, print_text};
 use crate::device::hid::HidTransport;
-use crate::device::{DerivationPath, DeviceError, DeviceSpec, EthApp};
+use crate::device::{DeviceError, EthApp};
 use crate::error::CliError;
 
 pub fn run(args: &AddressArgs, json_out: bool) -> Result<u8, CliError> {
@@ -22,14 +22,13 @@ pub fn run(args: &AddressArgs, json_out: bool) -> Result<u8, CliError> {
         }
         return Ok(0);
     }
-    let spec = DeviceSpec::parse(&args.device)?;
-    let path = DerivationPath::parse(&args.path).map_err(|e| CliError::input(format!("--path {e}")))?;
-    let mut app = EthApp::new(spec.open().map_err(DeviceError::into_cli)?);
+    let path = &args.path;
+    let mut app = EthApp::new(args.device.open().map_err(DeviceError::into_cli)?);
     app.app_configuration().map_err(DeviceError::into_cli)?;
     if args.confirm && !json_out {
         crate::cli::print_diagnostic("Confirm the address on the Ledger.");
     }
-    let got = app.address(&path, args.confirm).map_err(DeviceError::into_cli)?;
+    let got = app.address(path, args.confirm).map_err(DeviceError::into_cli)?;
     if json_out {
         print_json(&json!({
             "address": got.address.to_checksum(None),

@@ -1,21 +1,13 @@
 //! `check --manifest M --approved-hash H TX [--now T]`.
 
-use alloy_primitives::{Address, B256};
-use firmware_policy::{ManifestHash, Proposal, check_opened};
+use alloy_primitives::Address;
+use firmware_policy::{Proposal, check_opened};
 
 use crate::cli::{CheckArgs, print_json, print_text};
 use crate::error::CliError;
-use crate::input::{Source, TxInput, parse_hex, read_tx};
+use crate::input::{TxInput, read_tx};
 use crate::render;
-use crate::timefmt::{now, parse_instant};
-
-/// Parses the approved hash: 32 bytes hex, with or without `0x`, any case.
-pub(crate) fn parse_approved_hash(s: &str) -> Result<ManifestHash, CliError> {
-    let bytes = parse_hex(s, &Source::Inline, "--approved-hash")?;
-    let word = B256::try_from(bytes.as_slice())
-        .map_err(|_| CliError::input(format!("--approved-hash: expected 32 bytes, got {}", bytes.len())))?;
-    Ok(ManifestHash(word))
-}
+use crate::timefmt::now;
 
 /// The sender of a signed raw transaction, recovered from its signature.
 pub(crate) fn recover_sender(input: &TxInput) -> Result<Option<Address>, CliError> {
@@ -26,12 +18,9 @@ pub(crate) fn recover_sender(input: &TxInput) -> Result<Option<Address>, CliErro
 }
 
 pub(crate) fn run(args: &CheckArgs, json: bool) -> Result<u8, CliError> {
-    let approved = parse_approved_hash(&args.approved_hash)?;
+    let approved = args.approved_hash;
     let manifest = super::manifest::open(&args.manifest, approved)?;
-    let now = match &args.now {
-        Some(t) => parse_instant(t).map_err(|e| CliError::input(format!("--now: {e}")))?,
-        None => now(),
-    };
+    let now = args.now.unwrap_or_else(now);
     let input = read_tx(&args.tx)?;
     let sender = recover_sender(&input)?;
     let claimed = input.claimed_from;

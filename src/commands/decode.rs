@@ -8,16 +8,11 @@ use crate::cli::{DecodeArgs, print_json, print_text};
 use crate::error::CliError;
 use crate::input::{Source, parse_hex, read_tx};
 use crate::render::{self, human::no_labels};
-use crate::values::parse_address;
 
 pub(crate) fn run(args: &DecodeArgs, json: bool) -> Result<u8, CliError> {
     if let Some(calldata) = &args.calldata {
         let data = parse_hex(calldata, &Source::Inline, "--calldata")?;
-        let to = args
-            .to
-            .as_deref()
-            .map(|s| parse_address(s).map_err(|e| CliError::input(format!("--to: {e}"))))
-            .transpose()?;
+        let to = args.to;
         let tree = decode_call(to, U256::ZERO, Operation::Call, &data)
             .map_err(|e| CliError::input(format!("--calldata: {e}")))?;
         if json {

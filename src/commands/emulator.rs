@@ -5,7 +5,7 @@ use std::io::Write;
 use zeroize::Zeroizing;
 
 use crate::cli::EmulatorArgs;
-use crate::emulator::{Approve, Emulator, EmulatorConfig, Fault, SPECULOS_MNEMONIC};
+use crate::emulator::{Emulator, EmulatorConfig, SPECULOS_MNEMONIC};
 use crate::error::CliError;
 use crate::input::read_file_limited;
 
@@ -20,27 +20,13 @@ pub fn config(args: &EmulatorArgs) -> Result<EmulatorConfig, CliError> {
         }
         None => Zeroizing::new(SPECULOS_MNEMONIC.to_string()),
     };
-    let approve = match args.approve.as_str() {
-        "auto" => Approve::Auto,
-        "reject" => Approve::Reject,
-        "manual" => Approve::Manual,
-        other => {
-            return Err(CliError::input(format!("--approve {other:?}: expected auto, reject or manual")));
-        }
-    };
-    let blind_signing = match args.blind_signing.as_str() {
-        "on" => true,
-        "off" => false,
-        other => return Err(CliError::input(format!("--blind-signing {other:?}: expected on or off"))),
-    };
-    let fault = args.fault.as_deref().map(Fault::parse).transpose().map_err(CliError::input)?;
     Ok(EmulatorConfig {
         apdu_port: args.apdu_port,
         api_port: args.api_port,
         mnemonic,
-        approve,
-        blind_signing,
-        fault,
+        approve: args.approve,
+        blind_signing: args.blind_signing,
+        fault: args.fault,
     })
 }
 

@@ -17,7 +17,6 @@ use crate::input::read_tx;
 use crate::journal::{self, ActionState, Body, Journal, Kind};
 use crate::render;
 
-use super::check::parse_approved_hash;
 use super::manifest::{open, write_output};
 
 /// Everything `sign` needs, read and validated before anything is decided.
@@ -36,7 +35,7 @@ pub struct SignRequest {
 
 /// Reads every input (exit 2 on any problem).
 pub fn read_request(args: &SignArgs) -> Result<SignRequest, CliError> {
-    let approved = parse_approved_hash(&args.approved_hash)?;
+    let approved = args.approved_hash;
     let manifest = open(&args.manifest, approved)?;
     let input = read_tx(&args.tx)?;
     if input.tx.form() == TxForm::Signed {
@@ -47,8 +46,8 @@ pub fn read_request(args: &SignArgs) -> Result<SignRequest, CliError> {
     let source = input.source.clone();
     let proposal =
         Proposal::new(input.tx).map_err(|e| CliError::input(format!("{source}: calldata: {e}")))?;
-    let device = DeviceSpec::parse(&args.device)?;
-    let path = DerivationPath::parse(&args.path).map_err(|e| CliError::input(format!("--path {e}")))?;
+    let device = args.device.clone();
+    let path = args.path.clone();
     if let Some(out) = &args.out
         && out.exists()
         && !args.force

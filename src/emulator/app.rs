@@ -55,9 +55,7 @@ impl Fault {
             "wrong-app" => Ok(Fault::WrongApp),
             _ => match s.strip_prefix("disconnect-after=").map(str::parse) {
                 Some(Ok(n)) => Ok(Fault::DisconnectAfter(n)),
-                _ => Err(format!(
-                    "--fault {s:?}: expected disconnect-after=N, garbage, wrong-signature, locked or wrong-app"
-                )),
+                _ => Err("expected disconnect-after=N, garbage, wrong-signature, locked or wrong-app".into()),
             },
         }
     }

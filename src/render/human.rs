@@ -165,7 +165,7 @@ pub fn verdict(v: &Verdict, action_name: Option<&str>) -> String {
     for c in v.checks() {
         let mark = if c.ok { "ok  " } else { "FAIL" };
         let code = c.reason.map(|r| format!("  [{}]", r.code())).unwrap_or_default();
-        let _ = writeln!(s, "  {mark} {:<13} {}{code}", c.check, c.detail);
+        let _ = writeln!(s, "  {mark} {:<13} {}{code}", c.check.name(), c.detail);
     }
     if !v.approved() {
         let codes: Vec<&str> = v.reasons().iter().map(|r| r.code()).collect();

@@ -128,7 +128,7 @@ pub fn verdict(v: &Verdict, proposal_tx: &DecodedTx, calls: &CallNode) -> Value 
         .checks()
         .iter()
         .map(|c| {
-            let mut o = json!({"check": c.check, "ok": c.ok, "detail": c.detail});
+            let mut o = json!({"check": c.check.name(), "ok": c.ok, "detail": c.detail});
             if let (Some(r), Some(obj)) = (c.reason, o.as_object_mut()) {
                 obj.insert("reason".into(), Value::String(r.code().into()));
             }

@@ -165,7 +165,7 @@ mod tests {
     use alloy_sol_types::SolCall;
 
     use super::*;
-    use crate::calls::abi;
+    use crate::calls::{proxy::Proxy, timelock::TimelockController};
 
     fn args(call: &impl SolCall) -> Vec<u8> {
         call.abi_encode().split_off(4)
@@ -174,9 +174,9 @@ mod tests {
     const BATCH: [Param; 6] =
         [Param::Words, Param::Words, Param::BytesList, Param::Word, Param::Word, Param::Word];
 
-    fn batch(payloads: Vec<Bytes>) -> abi::scheduleBatchCall {
+    fn batch(payloads: Vec<Bytes>) -> TimelockController::scheduleBatchCall {
         let n = payloads.len();
-        abi::scheduleBatchCall {
+        TimelockController::scheduleBatchCall {
             targets: vec![Address::ZERO; n],
             values: vec![U256::ZERO; n],
             payloads,
@@ -191,7 +191,7 @@ mod tests {
         let call = batch(vec![Bytes::from(vec![1u8; 33]), Bytes::new(), Bytes::from(vec![2u8; 64])]);
         assert_eq!(check(&BATCH, &args(&call)), Ok(()));
         let call =
-            abi::upgradeToAndCallCall { newImplementation: Address::ZERO, data: Bytes::from(vec![7; 5]) };
+            Proxy::upgradeToAndCallCall { newImplementation: Address::ZERO, data: Bytes::from(vec![7; 5]) };
         assert_eq!(check(&[Param::Word, Param::Bytes], &args(&call)), Ok(()));
         assert_eq!(check(&BATCH, &args(&batch(vec![]))), Ok(()));
     }
@@ -213,7 +213,7 @@ mod tests {
     #[test]
     fn trailing_and_truncated_and_oversized() {
         let call =
-            abi::upgradeToAndCallCall { newImplementation: Address::ZERO, data: Bytes::from(vec![7; 5]) };
+            Proxy::upgradeToAndCallCall { newImplementation: Address::ZERO, data: Bytes::from(vec![7; 5]) };
         let params = [Param::Word, Param::Bytes];
         let mut data = args(&call);
         data.extend_from_slice(&[0; 32]);

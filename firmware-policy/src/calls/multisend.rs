@@ -1,29 +1,41 @@
 //! Safe MultiSend's packed batch: `operation(1) ‖ to(20) ‖ value(32) ‖ dataLength(32) ‖ data`,
 //! repeated. It is not ABI encoding, so it is read here, by hand, against a bounded slice.
 
+#![allow(missing_docs)]
+
+use alloc::vec;
 use alloc::vec::Vec;
 
 use alloy_primitives::{Address, U256};
+use alloy_sol_types::sol;
 
-use super::Operation;
+use super::{ArgValue, CallNode, Ctx, Decoded, Operation, bytes, decode_known, detail};
+use crate::tx::wipe_bytes;
+
+sol! {
+    interface MultiSend {
+        // MultiSend and MultiSendCallOnly.
+        function multiSend(bytes transactions);
+    }
+}
 
 /// One entry of the batch; `data` borrows from the batch bytes.
-pub(super) struct Entry<'a> {
-    pub(super) operation: Operation,
-    pub(super) to: Address,
-    pub(super) value: U256,
-    pub(super) data: &'a [u8],
+struct Entry<'a> {
+    operation: Operation,
+    to: Address,
+    value: U256,
+    data: &'a [u8],
 }
 
 /// The entries read, and why reading stopped early, if it did.
-pub(super) struct Batch<'a> {
-    pub(super) entries: Vec<Entry<'a>>,
-    pub(super) error: Option<&'static str>,
+struct Batch<'a> {
+    entries: Vec<Entry<'a>>,
+    error: Option<&'static str>,
 }
 
 const HEAD: usize = 1 + 20 + 32 + 32;
 
-pub(super) fn parse(mut rest: &[u8]) -> Batch<'_> {
+fn parse(mut rest: &[u8]) -> Batch<'_> {
     let mut entries = Vec::new();
     while !rest.is_empty() {
         let Some((head, tail)) = rest.split_first_chunk::<HEAD>() else {
@@ -50,4 +62,29 @@ pub(super) fn parse(mut rest: &[u8]) -> Batch<'_> {
         });
     }
     Batch { entries, error: None }
+}
+
+pub(super) fn multi_send(node: &mut CallNode, data: &[u8], ctx: &Ctx<'_>) -> Decoded {
+    let (mut call, canonical) = decode_known::<MultiSend::multiSendCall>(data)?;
+    node.canonical = canonical;
+    node.args = vec![bytes("transactions", &call.transactions)];
+    let batch = parse(&call.transactions);
+    node.details = vec![detail("entries", ArgValue::Uint(U256::from(batch.entries.len())))];
+    if let Some(problem) = batch.error {
+        node.canonical = false;
+        node.details.push(detail("error", ArgValue::Text(problem)));
+    }
+    let mut result = Ok(());
+    for entry in &batch.entries {
+        match ctx.child(Some(entry.to), entry.value, entry.operation, entry.data) {
+            Ok(child) => node.children.push(child),
+            Err(e) => {
+                result = Err(e.into());
+                break;
+            }
+        }
+    }
+    drop(batch);
+    wipe_bytes(&mut call.transactions);
+    result
 }

@@ -6,26 +6,27 @@ use alloc::vec;
 use alloy_primitives::{address, hex};
 
 use super::*;
+use super::{multisend::MultiSend, proxy::Proxy, safe::Safe, timelock::TimelockController};
 
 const PROXY: Address = address!("0x00000000000000000000000000000000000000a1");
 const IMPL: Address = address!("0x00000000000000000000000000000000000000b2");
 
 #[test]
 fn selectors_are_the_well_known_ones() {
-    assert_eq!(abi::upgradeToCall::SELECTOR, hex!("3659cfe6"));
-    assert_eq!(abi::upgradeToAndCallCall::SELECTOR, hex!("4f1ef286"));
-    assert_eq!(abi::upgradeCall::SELECTOR, hex!("99a88ec4"));
-    assert_eq!(abi::upgradeAndCallCall::SELECTOR, hex!("9623609d"));
-    assert_eq!(abi::changeProxyAdminCall::SELECTOR, hex!("7eff275e"));
-    assert_eq!(abi::transferOwnershipCall::SELECTOR, hex!("f2fde38b"));
-    assert_eq!(abi::scheduleCall::SELECTOR, hex!("01d5062a"));
-    assert_eq!(abi::scheduleBatchCall::SELECTOR, hex!("8f2a0bb0"));
-    assert_eq!(abi::executeCall::SELECTOR, hex!("134008d3"));
-    assert_eq!(abi::executeBatchCall::SELECTOR, hex!("e38335e5"));
-    assert_eq!(abi::cancelCall::SELECTOR, hex!("c4d252f5"));
-    assert_eq!(abi::execTransactionCall::SELECTOR, hex!("6a761202"));
-    assert_eq!(abi::multiSendCall::SELECTOR, hex!("8d80ff0a"));
-    assert_eq!(abi::approveHashCall::SELECTOR, hex!("d4d9bdcd"));
+    assert_eq!(Proxy::upgradeToCall::SELECTOR, hex!("3659cfe6"));
+    assert_eq!(Proxy::upgradeToAndCallCall::SELECTOR, hex!("4f1ef286"));
+    assert_eq!(Proxy::upgradeCall::SELECTOR, hex!("99a88ec4"));
+    assert_eq!(Proxy::upgradeAndCallCall::SELECTOR, hex!("9623609d"));
+    assert_eq!(Proxy::changeProxyAdminCall::SELECTOR, hex!("7eff275e"));
+    assert_eq!(Proxy::transferOwnershipCall::SELECTOR, hex!("f2fde38b"));
+    assert_eq!(TimelockController::scheduleCall::SELECTOR, hex!("01d5062a"));
+    assert_eq!(TimelockController::scheduleBatchCall::SELECTOR, hex!("8f2a0bb0"));
+    assert_eq!(TimelockController::executeCall::SELECTOR, hex!("134008d3"));
+    assert_eq!(TimelockController::executeBatchCall::SELECTOR, hex!("e38335e5"));
+    assert_eq!(TimelockController::cancelCall::SELECTOR, hex!("c4d252f5"));
+    assert_eq!(Safe::execTransactionCall::SELECTOR, hex!("6a761202"));
+    assert_eq!(MultiSend::multiSendCall::SELECTOR, hex!("8d80ff0a"));
+    assert_eq!(Safe::approveHashCall::SELECTOR, hex!("d4d9bdcd"));
 }
 
 #[test]
@@ -41,7 +42,7 @@ fn empty_and_unknown_calldata_are_never_guessed() {
 
 #[test]
 fn trailing_bytes_mark_the_node_non_canonical() {
-    let mut data = abi::upgradeToCall { newImplementation: IMPL }.abi_encode();
+    let mut data = Proxy::upgradeToCall { newImplementation: IMPL }.abi_encode();
     let n = decode_call(Some(PROXY), U256::ZERO, Operation::Call, &data).expect("decodes");
     assert!(n.canonical);
     assert_eq!(n.reached_addresses(), vec![IMPL]);
@@ -52,7 +53,7 @@ fn trailing_bytes_mark_the_node_non_canonical() {
 
 #[test]
 fn a_shared_selector_is_labelled_with_every_user() {
-    let data = abi::upgradeToCall { newImplementation: IMPL }.abi_encode();
+    let data = Proxy::upgradeToCall { newImplementation: IMPL }.abi_encode();
     let n = decode_call(Some(PROXY), U256::ZERO, Operation::Call, &data).expect("decodes");
     assert!(n.known_as.contains(&"UpgradeableBeacon"));
     assert!(n.known_as.iter().any(|k| k.contains("UUPS")));
@@ -61,7 +62,7 @@ fn a_shared_selector_is_labelled_with_every_user() {
 #[test]
 fn malformed_known_call_is_shown_not_rejected() {
     // upgradeTo with a 31-byte argument.
-    let mut data = abi::upgradeToCall { newImplementation: IMPL }.abi_encode();
+    let mut data = Proxy::upgradeToCall { newImplementation: IMPL }.abi_encode();
     data.pop();
     let n = decode_call(Some(PROXY), U256::ZERO, Operation::Call, &data).expect("decodes");
     assert_eq!(n.function, Some("upgradeTo(address)"));
@@ -79,20 +80,21 @@ fn multisend_packed_batch_and_its_errors() {
         e.extend_from_slice(data);
         e
     };
-    let up = abi::upgradeToCall { newImplementation: IMPL }.abi_encode();
+    let up = Proxy::upgradeToCall { newImplementation: IMPL }.abi_encode();
     let packed = [entry(0, PROXY, &up), entry(1, IMPL, &[])].concat();
-    let call = abi::multiSendCall { transactions: packed.clone().into() }.abi_encode();
+    let call = MultiSend::multiSendCall { transactions: packed.clone().into() }.abi_encode();
     let n = decode_call(Some(PROXY), U256::ZERO, Operation::DelegateCall, &call).expect("decodes");
     assert!(n.is_canonical());
     assert_eq!(n.children.len(), 2);
     assert_eq!(n.children[1].operation, Operation::DelegateCall);
     assert_eq!(n.children[0].function, Some("upgradeTo(address)"));
     // A truncated batch.
-    let call = abi::multiSendCall { transactions: packed[..packed.len() - 1].to_vec().into() }.abi_encode();
+    let call =
+        MultiSend::multiSendCall { transactions: packed[..packed.len() - 1].to_vec().into() }.abi_encode();
     let n = decode_call(Some(PROXY), U256::ZERO, Operation::Call, &call).expect("decodes");
     assert!(!n.canonical);
     // A bad operation byte.
-    let call = abi::multiSendCall { transactions: entry(2, PROXY, &[]).into() }.abi_encode();
+    let call = MultiSend::multiSendCall { transactions: entry(2, PROXY, &[]).into() }.abi_encode();
     let n = decode_call(Some(PROXY), U256::ZERO, Operation::Call, &call).expect("decodes");
     assert!(!n.canonical);
 }
@@ -100,9 +102,9 @@ fn multisend_packed_batch_and_its_errors() {
 #[test]
 fn nesting_deeper_than_the_limit_is_an_error() {
     // Each Timelock execute wraps the next: depth grows by one per wrapper.
-    let mut data = abi::upgradeToCall { newImplementation: IMPL }.abi_encode();
+    let mut data = Proxy::upgradeToCall { newImplementation: IMPL }.abi_encode();
     for _ in 0..MAX_CALL_DEPTH {
-        data = abi::executeCall {
+        data = TimelockController::executeCall {
             target: PROXY,
             value: U256::ZERO,
             payload: data.into(),
@@ -113,7 +115,7 @@ fn nesting_deeper_than_the_limit_is_an_error() {
     }
     let n = decode_call(Some(PROXY), U256::ZERO, Operation::Call, &data).expect("8 levels decode");
     assert_eq!(n.depth(), MAX_CALL_DEPTH);
-    let data = abi::executeCall {
+    let data = TimelockController::executeCall {
         target: PROXY,
         value: U256::ZERO,
         payload: data.into(),
@@ -126,7 +128,7 @@ fn nesting_deeper_than_the_limit_is_an_error() {
 
 #[test]
 fn timelock_batch_with_mismatched_lengths_is_non_canonical() {
-    let data = abi::scheduleBatchCall {
+    let data = TimelockController::scheduleBatchCall {
         targets: vec![PROXY, IMPL],
         values: vec![U256::ZERO],
         payloads: vec![Bytes::new(), Bytes::new()],
@@ -142,7 +144,7 @@ fn timelock_batch_with_mismatched_lengths_is_non_canonical() {
 
 #[test]
 fn safe_operation_other_than_0_or_1_is_non_canonical() {
-    let data = abi::execTransactionCall {
+    let data = Safe::execTransactionCall {
         to: PROXY,
         value: U256::ZERO,
         data: Bytes::new(),
@@ -165,8 +167,8 @@ fn safe_operation_other_than_0_or_1_is_non_canonical() {
 #[test]
 fn every_layout_matches_its_signature() {
     use layout::Param;
-    for selector in abi::all_selectors() {
-        let known = abi::lookup(selector).expect("listed");
+    for selector in table::all_selectors() {
+        let known = table::lookup(selector).expect("listed");
         let inner =
             known.signature.split_once('(').and_then(|(_, rest)| rest.strip_suffix(')')).expect("sig");
         let expected: Vec<Param> = inner
@@ -187,7 +189,7 @@ fn every_layout_matches_its_signature() {
 /// that made a 7 KB transaction cost 14 GB.
 fn aliased_batch(n: usize, inner: &[u8]) -> Vec<u8> {
     let word = |v: usize| U256::from(v).to_be_bytes::<32>();
-    let mut out = abi::executeBatchCall::SELECTOR.to_vec();
+    let mut out = TimelockController::executeBatchCall::SELECTOR.to_vec();
     // Head: targets, values, payloads offsets; predecessor; salt.
     let targets_at = 5 * 32;
     let values_at = targets_at + 32 + 32 * n;
@@ -222,7 +224,7 @@ fn count_nodes(node: &CallNode) -> usize {
 
 #[test]
 fn aliased_timelock_payloads_are_not_canonical_and_not_recursed() {
-    let mut data = abi::upgradeToCall { newImplementation: IMPL }.abi_encode();
+    let mut data = Proxy::upgradeToCall { newImplementation: IMPL }.abi_encode();
     for _ in 0..4 {
         data = aliased_batch(16, &data);
     }
@@ -244,7 +246,7 @@ fn trees_are_capped_in_nodes_and_bytes() {
         packed.extend_from_slice(PROXY.as_slice());
         packed.extend_from_slice(&[0u8; 64]);
     }
-    let data = abi::multiSendCall { transactions: packed.into() }.abi_encode();
+    let data = MultiSend::multiSendCall { transactions: packed.into() }.abi_encode();
     let e = decode_call(Some(PROXY), U256::ZERO, Operation::Call, &data).expect_err("too many");
     assert_eq!(e, CallTreeError::TooManyNodes);
     assert!(e.to_string().contains("65536"));
@@ -252,7 +254,7 @@ fn trees_are_capped_in_nodes_and_bytes() {
     let mut data = vec![0xde, 0xad, 0xbe, 0xef];
     data.resize(2 << 20, 7);
     for _ in 0..4 {
-        data = abi::upgradeToAndCallCall { newImplementation: IMPL, data: data.into() }.abi_encode();
+        data = Proxy::upgradeToAndCallCall { newImplementation: IMPL, data: data.into() }.abi_encode();
     }
     let e = decode_call(Some(PROXY), U256::ZERO, Operation::Call, &data).expect_err("too many bytes");
     assert_eq!(e, CallTreeError::TooManyBytes);
@@ -269,10 +271,10 @@ proptest::proptest! {
         levels in 1usize..4,
         flips in proptest::collection::vec((0usize..4096, proptest::prelude::any::<u8>()), 0..8),
     ) {
-        let mut data = abi::upgradeToCall { newImplementation: IMPL }.abi_encode();
+        let mut data = Proxy::upgradeToCall { newImplementation: IMPL }.abi_encode();
         for _ in 0..levels {
             let payloads: Vec<Bytes> = (0..n).map(|_| Bytes::from(data.clone())).collect();
-            data = abi::executeBatchCall {
+            data = TimelockController::executeBatchCall {
                 targets: vec![PROXY; n],
                 values: vec![U256::ZERO; n],
                 payloads,

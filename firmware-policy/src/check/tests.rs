@@ -10,7 +10,7 @@ use alloy_sol_types::SolCall;
 use proptest::prelude::*;
 
 use super::*;
-use crate::calls::abi;
+use crate::calls::{multisend::MultiSend, proxy::Proxy, safe::Safe, timelock::TimelockController};
 use crate::manifest::{Action, ActionKind, Manifest, Rollback};
 
 const EXECUTOR: Address = address!("0xDad77910DbDFdE764fC21FCD4E74D71bBACA6D8D");
@@ -59,9 +59,9 @@ fn multisend_entry(to: Address, data: &[u8]) -> Vec<u8> {
 fn safe_calldata(i: &Inner) -> Vec<u8> {
     let init = vec![0x5b, 0x4e, 0x12, 0x8c];
     let upgrade =
-        abi::upgradeAndCallCall { proxy: PROXY, implementation: i.implementation, data: init.into() }
+        Proxy::upgradeAndCallCall { proxy: PROXY, implementation: i.implementation, data: init.into() }
             .abi_encode();
-    let schedule = abi::scheduleCall {
+    let schedule = TimelockController::scheduleCall {
         target: ADMIN,
         value: U256::ZERO,
         data: upgrade.into(),
@@ -72,10 +72,10 @@ fn safe_calldata(i: &Inner) -> Vec<u8> {
     .abi_encode();
     let mut packed = if i.drop_entry { vec![] } else { multisend_entry(TIMELOCK, &schedule) };
     if i.extra_entry {
-        packed.extend(multisend_entry(PROXY, &abi::upgradeToCall { newImplementation: IMPL }.abi_encode()));
+        packed.extend(multisend_entry(PROXY, &Proxy::upgradeToCall { newImplementation: IMPL }.abi_encode()));
     }
-    let multisend = abi::multiSendCall { transactions: packed.into() }.abi_encode();
-    abi::execTransactionCall {
+    let multisend = MultiSend::multiSendCall { transactions: packed.into() }.abi_encode();
+    Safe::execTransactionCall {
         to: MULTISEND,
         value: U256::ZERO,
         data: multisend.into(),
@@ -91,7 +91,7 @@ fn safe_calldata(i: &Inner) -> Vec<u8> {
 }
 
 fn upgrade_to() -> Vec<u8> {
-    abi::upgradeToCall { newImplementation: IMPL }.abi_encode()
+    Proxy::upgradeToCall { newImplementation: IMPL }.abi_encode()
 }
 
 fn manifest() -> LoadedManifest {
@@ -119,7 +119,7 @@ fn manifest_model() -> Manifest {
     let mut delegated = base.clone();
     delegated.name = "delegated".to_string();
     delegated.to = PROXY;
-    delegated.data = abi::transferOwnershipCall { newOwner: TIMELOCK }.abi_encode();
+    delegated.data = Proxy::transferOwnershipCall { newOwner: TIMELOCK }.abi_encode();
     delegated.authorizations = vec![AuthorizationBound { chain_id: U256::from(1), address: IMPL, nonce: 9 }];
     Manifest {
         release: "adversarial".to_string(),
@@ -185,7 +185,7 @@ fn the_approved_proposal_is_approved_with_its_payload() {
     assert_eq!(approval.signing_hash(), p.tx().signing_hash());
     assert_eq!(approval.executor(), EXECUTOR);
     // Every check is listed, in table order.
-    let names: Vec<&str> = v.checks().iter().map(|c| c.check).collect();
+    let names: Vec<&str> = v.checks().iter().map(|c| c.check.name()).collect();
     assert_eq!(
         names,
         [
@@ -356,7 +356,7 @@ fn tx7702(to: Address, data: Vec<u8>, auths: Vec<SignedAuthorization>) -> TxEip7
 
 #[test]
 fn eip7702_authorizations_must_be_exactly_the_actions() {
-    let owner = abi::transferOwnershipCall { newOwner: TIMELOCK }.abi_encode();
+    let owner = Proxy::transferOwnershipCall { newOwner: TIMELOCK }.abi_encode();
     let ok = proposal_of(&tx7702(PROXY, owner.clone(), vec![auth(9)]));
     assert_eq!(codes(&verdict_at(&ok, NOW)), Vec::<&str>::new());
     let wrong = proposal_of(&tx7702(PROXY, owner.clone(), vec![auth(10)]));
@@ -469,7 +469,7 @@ fn a_priority_cap_alone_never_leaves_a_legacy_gas_price_uncapped() {
         let m = LoadedManifest::from_manifest(only_priority()).expect("valid");
         check(&m, m.hash(), &p, NOW)
     };
-    let fees = v.checks().iter().find(|c| c.check == "fees").expect("fees check");
+    let fees = v.checks().iter().find(|c| c.check == Check::Fees).expect("fees check");
     assert!(
         fees.detail.contains("unbounded") && fees.detail.contains("max_fee_per_gas_max"),
         "{}",
@@ -529,11 +529,11 @@ fn a_signed_transaction_must_be_the_executors() {
     let v = check(&m, m.hash(), &by_other, NOW);
     assert_eq!(codes(&v), ["signer_mismatch"]);
     assert!(v.approval().is_none());
-    let signer = v.checks().iter().find(|c| c.check == "signer").expect("signer check");
+    let signer = v.checks().iter().find(|c| c.check == Check::Signer).expect("signer check");
     assert!(signer.detail.contains(&other.to_string()) && signer.detail.contains(&executor.to_string()));
 
     let by_executor = sign(&executor_key, with_inner(Inner::default()));
     let v = check(&m, m.hash(), &by_executor, NOW);
     assert_eq!(codes(&v), Vec::<&str>::new());
-    assert_eq!(v.checks().last().map(|c| c.check), Some("signer"));
+    assert_eq!(v.checks().last().map(|c| c.check), Some(Check::Signer));
 }

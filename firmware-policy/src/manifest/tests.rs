@@ -8,14 +8,14 @@ use alloy_sol_types::SolCall;
 use proptest::prelude::*;
 
 use super::*;
-use crate::calls::abi;
+use crate::calls::{proxy::Proxy, timelock::TimelockController};
 
 const PROXY: Address = address!("0x00000000000000000000000000000000000000a1");
 const IMPL: Address = address!("0x00000000000000000000000000000000000000b2");
 const EXECUTOR: Address = address!("0xDad77910DbDFdE764fC21FCD4E74D71bBACA6D8D");
 
 fn upgrade_to(implementation: Address) -> Vec<u8> {
-    abi::upgradeToCall { newImplementation: implementation }.abi_encode()
+    Proxy::upgradeToCall { newImplementation: implementation }.abi_encode()
 }
 
 fn action(name: &str, data: Vec<u8>) -> Action {
@@ -325,11 +325,11 @@ fn an_unapproved_manifest_is_hashed_and_walked_never_decoded() {
 fn a_manifest_whose_action_aliases_abi_tails_is_refused_in_linear_time() {
     // An action whose calldata is a Timelock batch with every payload offset on one tail.
     let mut m = sample();
-    let inner = alloy_sol_types::SolCall::abi_encode(&crate::calls::abi::upgradeToCall {
+    let inner = alloy_sol_types::SolCall::abi_encode(&Proxy::upgradeToCall {
         newImplementation: m.allowed_targets[0],
     });
     let n = 64usize;
-    let call = crate::calls::abi::executeBatchCall {
+    let call = TimelockController::executeBatchCall {
         targets: vec![m.allowed_targets[0]; n],
         values: vec![U256::ZERO; n],
         payloads: vec![inner.into(); n],
