@@ -12,7 +12,7 @@ use firmware_policy::ManifestHash;
 use crate::commands;
 use crate::device::{DerivationPath, DeviceSpec};
 use crate::emulator::{Approve, Fault};
-use crate::error::{CliError, error_json};
+use crate::error::{CliError, Exit, error_json};
 use crate::values::{parse_address, parse_manifest_hash};
 
 /// Signs exactly the approved upgrade transaction, and nothing else, on a Ledger.
@@ -215,27 +215,27 @@ pub fn main() -> ExitCode {
                 // clap quotes the offending argument: it goes through the terminal escaping too.
                 print_diagnostic(e.to_string().trim_end());
             }
-            return ExitCode::from(2);
+            return ExitCode::from(Exit::Input.code());
         }
     };
     let json = cli.json;
-    match run(cli) {
-        Ok(code) => ExitCode::from(code),
+    let exit = match run(cli) {
+        Ok(exit) => ExitCode::from(exit.code()),
         Err(e) => {
             if json {
                 print_json(&error_json(&e));
             }
-            print_diagnostic(&format!("error: {}", e.message));
-            if let Some(hint) = &e.hint {
-                print_diagnostic(&format!("hint: {hint}"));
-            }
+            // What went wrong with its whole cause chain, then what to do: for every kind.
+            print_diagnostic(&format!("error: {}", e.full_message()));
+            print_diagnostic(&format!("hint: {}", e.what_to_do()));
             ExitCode::from(e.kind.exit_code())
         }
-    }
+    };
+    output_failure(exit)
 }
 
 /// Dispatches a parsed command; returns the exit code for outcomes that are not errors (0, 3).
-pub fn run(cli: Cli) -> Result<u8, CliError> {
+pub fn run(cli: Cli) -> Result<Exit, CliError> {
     let json = cli.json;
     match cli.command {
         Command::Manifest(ManifestCommand::Build { release, out, force }) => {
@@ -258,17 +258,38 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
 pub fn print_json(v: &serde_json::Value) {
     let mut out = std::io::stdout().lock();
     let text = crate::render::json::to_text(v);
-    let _ = writeln!(out, "{}", &*text);
+    note_output(writeln!(out, "{}", &*text).and_then(|()| out.flush()));
+}
+
+/// The first failed write to stdout or stderr, reported when the command is done.
+static OUTPUT_FAILED: std::sync::OnceLock<std::io::ErrorKind> = std::sync::OnceLock::new();
+
+fn note_output(result: std::io::Result<()>) {
+    if let Err(e) = result {
+        let _ = OUTPUT_FAILED.set(e.kind());
+    }
+}
+
+/// What a failed write means for the exit: a closed pipe (`| head`) is a quiet end, as in
+/// ripgrep; any other failure (a full disk, a closed terminal) is an error a person must see.
+fn output_failure(exit: ExitCode) -> ExitCode {
+    match OUTPUT_FAILED.get() {
+        None | Some(std::io::ErrorKind::BrokenPipe) => exit,
+        Some(kind) => {
+            let _ = writeln!(std::io::stderr(), "error: could not write the output: {kind}");
+            ExitCode::from(Exit::Internal.code())
+        }
+    }
 }
 
 /// Prints human text on stdout.
 pub fn print_text(s: &str) {
     let mut out = std::io::stdout().lock();
-    let _ = out.write_all(crate::text::for_terminal(s).as_bytes());
+    note_output(out.write_all(crate::text::for_terminal(s).as_bytes()).and_then(|()| out.flush()));
 }
 
 /// Prints a diagnostic line on stderr, through the same terminal escaping as [`print_text`].
 pub fn print_diagnostic(s: &str) {
     let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "{}", crate::text::for_terminal(s));
+    note_output(writeln!(err, "{}", crate::text::for_terminal(s)));
 }

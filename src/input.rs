@@ -10,8 +10,147 @@ use firmware_policy::DecodedTx;
 use firmware_policy::limits::MAX_TX_BYTES;
 use zeroize::Zeroizing;
 
-use crate::error::CliError;
 use crate::request;
+
+/// Why an input could not be read or decoded. Every variant names where the input came from;
+/// [`InputError::hint`] says what to do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    /// The path cannot be opened (or its metadata read).
+    #[error("{path}: cannot open")]
+    Open {
+        /// The path.
+        path: PathBuf,
+        /// The operating system's reason.
+        #[source]
+        cause: std::io::Error,
+    },
+    /// The path is a directory, device or socket.
+    #[error("{path}: is {kind}, not a file")]
+    NotAFile {
+        /// The path.
+        path: PathBuf,
+        /// What it is instead.
+        kind: &'static str,
+    },
+    /// Reading failed part way.
+    #[error("{from}: cannot read")]
+    Read {
+        /// Where from.
+        from: Source,
+        /// The operating system's reason.
+        #[source]
+        cause: std::io::Error,
+    },
+    /// More bytes than the limit.
+    #[error("{from}: larger than the {limit} byte limit")]
+    TooLarge {
+        /// Where from.
+        from: Source,
+        /// The limit in bytes.
+        limit: usize,
+    },
+    /// Nothing but whitespace.
+    #[error("{from}: empty")]
+    Empty {
+        /// Where from.
+        from: Source,
+    },
+    /// Text that is not UTF-8.
+    #[error("{from}: {what} is not UTF-8")]
+    NotUtf8 {
+        /// Where from.
+        from: Source,
+        /// What was expected.
+        what: &'static str,
+        /// Where the bad byte is.
+        #[source]
+        cause: std::str::Utf8Error,
+    },
+    /// Malformed hex.
+    #[error("{from}: {what}: {problem}")]
+    Hex {
+        /// Where from.
+        from: Source,
+        /// Which value.
+        what: String,
+        /// What is wrong, with the character position.
+        problem: String,
+    },
+    /// A JSON request that cannot be compiled.
+    #[error("{from}: {problem}")]
+    Request {
+        /// Where from.
+        from: Source,
+        /// What is wrong, naming the key.
+        problem: String,
+    },
+    /// Transaction bytes that do not decode exactly.
+    #[error("{from}: transaction")]
+    Tx {
+        /// Where from.
+        from: Source,
+        /// The decoder's reason, with the byte offset.
+        #[source]
+        cause: firmware_policy::TxDecodeError,
+    },
+    /// A call tree beyond a limit.
+    #[error("{from}: calldata")]
+    CallTree {
+        /// Where from.
+        from: Source,
+        /// Which limit.
+        #[source]
+        cause: firmware_policy::CallTreeError,
+    },
+    /// A signature that recovers no sender.
+    #[error("{from}: the signature does not recover a sender")]
+    Signature {
+        /// Where from.
+        from: Source,
+        /// Why.
+        #[source]
+        cause: alloy_primitives::SignatureError,
+    },
+    /// Neither a path, nor hex, nor JSON.
+    #[error("{arg:?}: no such file, and not hex or a JSON object")]
+    Unrecognized {
+        /// The argument as given.
+        arg: String,
+    },
+}
+
+impl InputError {
+    /// What to do about it.
+    pub fn hint(&self) -> &'static str {
+        match self {
+            InputError::Open { .. } => "Check the path and its permissions.",
+            InputError::NotAFile { .. } => {
+                "Name a regular file (or a pipe), or give - to read standard input."
+            }
+            InputError::Read { .. } => "Check the file or the pipe that feeds it, and run again.",
+            InputError::TooLarge { .. } => {
+                "This is larger than any input the tool accepts; check it is the right file."
+            }
+            InputError::Empty { .. } | InputError::NotUtf8 { .. } | InputError::Hex { .. } => {
+                "Give the transaction as hex (0x…), raw bytes or a JSON request."
+            }
+            InputError::Request { .. } => "Fix the named key of the JSON request (cli.md lists the fields).",
+            InputError::Tx { .. } => {
+                "Give the unsigned signing payload, a signed raw transaction or a JSON request, exactly as produced."
+            }
+            InputError::CallTree { .. } => {
+                "No approved upgrade needs calldata this large or this deep; check its source."
+            }
+            InputError::Signature { .. } => {
+                "The signed transaction is damaged; get it again from its source."
+            }
+            InputError::Unrecognized { .. } => {
+                "Give a file path, - for stdin, hex (0x…) or a JSON request ({\"to\": …})."
+            }
+        }
+    }
+}
 
 /// Where an input came from, for error messages.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -55,19 +194,17 @@ fn unreadable_kind(file_type: std::fs::FileType) -> Option<&'static str> {
 /// Reads at most `limit` bytes of a file or a pipe (FIFO); a larger input is an input error naming
 /// the limit. Directories, devices and sockets are refused by name before anything is read: a
 /// device such as /dev/zero or a tape would otherwise be read until the limit, or forever.
-pub fn read_file_limited(path: &Path, limit: usize) -> Result<Zeroizing<Vec<u8>>, CliError> {
-    let metadata = std::fs::metadata(path)
-        .map_err(|e| CliError::input(format!("{}: cannot open: {e}", path.display())))?;
+pub fn read_file_limited(path: &Path, limit: usize) -> Result<Zeroizing<Vec<u8>>, InputError> {
+    let open = |cause| InputError::Open { path: path.to_path_buf(), cause };
+    let metadata = std::fs::metadata(path).map_err(open)?;
     if let Some(kind) = unreadable_kind(metadata.file_type()) {
-        return Err(CliError::input(format!("{}: is {kind}, not a file", path.display()))
-            .hint("Name a regular file (or a pipe), or give - to read standard input."));
+        return Err(InputError::NotAFile { path: path.to_path_buf(), kind });
     }
-    let file = std::fs::File::open(path)
-        .map_err(|e| CliError::input(format!("{}: cannot open: {e}", path.display())))?;
+    let file = std::fs::File::open(path).map_err(open)?;
     read_limited(file, limit, &Source::File(path.to_path_buf()))
 }
 
-fn read_limited(reader: impl Read, limit: usize, source: &Source) -> Result<Zeroizing<Vec<u8>>, CliError> {
+fn read_limited(reader: impl Read, limit: usize, source: &Source) -> Result<Zeroizing<Vec<u8>>, InputError> {
     let mut buf = Zeroizing::new(Vec::new());
     let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
     // Read into a buffer sized for the limit so growth does not leave copies behind.
@@ -75,14 +212,13 @@ fn read_limited(reader: impl Read, limit: usize, source: &Source) -> Result<Zero
     let mut chunk = Zeroizing::new([0u8; 8192]);
     let mut reader = reader.take(cap);
     loop {
-        let n = reader
-            .read(&mut chunk[..])
-            .map_err(|e| CliError::input(format!("{source}: cannot read: {e}")))?;
+        let n =
+            reader.read(&mut chunk[..]).map_err(|cause| InputError::Read { from: source.clone(), cause })?;
         if n == 0 {
             break;
         }
         if buf.len() + n > limit {
-            return Err(CliError::input(format!("{source}: larger than the {limit} byte limit")));
+            return Err(InputError::TooLarge { from: source.clone(), limit });
         }
         if buf.capacity() < buf.len() + n {
             // Grow by hand into a fresh zeroizing buffer so the old one is wiped.
@@ -96,21 +232,19 @@ fn read_limited(reader: impl Read, limit: usize, source: &Source) -> Result<Zero
 }
 
 /// Hex text (with or without `0x`, surrounding whitespace ignored) → bytes.
-pub fn parse_hex(text: &str, source: &Source, what: &str) -> Result<Zeroizing<Vec<u8>>, CliError> {
+pub fn parse_hex(text: &str, source: &Source, what: &str) -> Result<Zeroizing<Vec<u8>>, InputError> {
+    let bad = |problem: String| InputError::Hex { from: source.clone(), what: what.to_string(), problem };
     let trimmed = text.trim();
     let digits = trimmed.strip_prefix("0x").or_else(|| trimmed.strip_prefix("0X")).unwrap_or(trimmed);
     if !digits.len().is_multiple_of(2) {
-        return Err(CliError::input(format!(
-            "{source}: {what}: odd number of hex digits ({})",
-            digits.len()
-        )));
+        return Err(bad(format!("odd number of hex digits ({})", digits.len())));
     }
     if let Some(pos) = digits.bytes().position(|b| !b.is_ascii_hexdigit()) {
         let offset = trimmed.len() - digits.len() + pos;
-        return Err(CliError::input(format!("{source}: {what}: not a hex digit at character {offset}")));
+        return Err(bad(format!("not a hex digit at character {offset}")));
     }
     let mut out = Zeroizing::new(vec![0u8; digits.len() / 2]);
-    hex::decode_to_slice(digits, &mut out).map_err(|e| CliError::input(format!("{source}: {what}: {e}")))?;
+    hex::decode_to_slice(digits, &mut out).map_err(|e| bad(e.to_string()))?;
     Ok(out)
 }
 
@@ -130,11 +264,44 @@ pub struct TxInput {
     pub claimed_from: Option<alloy_primitives::Address>,
 }
 
+impl TxInput {
+    /// The sender of a signed raw transaction, recovered from its signature (`None` unsigned).
+    pub fn sender(&self) -> Result<Option<alloy_primitives::Address>, InputError> {
+        let Some(sig) = self.tx.signature() else { return Ok(None) };
+        sig.recover_address_from_prehash(&self.tx.signing_hash())
+            .map(Some)
+            .map_err(|cause| InputError::Signature { from: self.source.clone(), cause })
+    }
+}
+
+/// A proposal as read from the `TX` argument: the transaction with its call tree, what a signed
+/// one recovers to, and what a JSON request claimed.
+pub struct ReadProposal {
+    /// The transaction and its call tree.
+    pub proposal: firmware_policy::Proposal,
+    /// The sender a signed transaction's signature recovers to.
+    pub sender: Option<alloy_primitives::Address>,
+    /// `from` of a JSON request (reported, never trusted).
+    pub claimed_from: Option<alloy_primitives::Address>,
+    /// Where it came from.
+    pub source: Source,
+}
+
+/// Reads the `TX` argument and decodes its call tree: what `decode`, `check` and `sign` evaluate.
+pub fn read_proposal(arg: &str) -> Result<ReadProposal, InputError> {
+    let input = read_tx(arg)?;
+    let sender = input.sender()?;
+    let TxInput { tx, source, claimed_from } = input;
+    let proposal = firmware_policy::Proposal::new(tx)
+        .map_err(|cause| InputError::CallTree { from: source.clone(), cause })?;
+    Ok(ReadProposal { proposal, sender, claimed_from, source })
+}
+
 /// Hex text of a 1 MiB transaction, plus generous whitespace.
 const MAX_TX_TEXT: usize = 2 * MAX_TX_BYTES + 4096;
 
 /// Reads and decodes the `TX` argument in any of the forms of `spec/cli.md`.
-pub fn read_tx(arg: &str) -> Result<TxInput, CliError> {
+pub fn read_tx(arg: &str) -> Result<TxInput, InputError> {
     let (source, content): (Source, Zeroizing<Vec<u8>>) = if arg == "-" {
         (Source::Stdin, read_limited(std::io::stdin().lock(), MAX_TX_TEXT, &Source::Stdin)?)
     } else if arg.trim_start().starts_with('{') {
@@ -148,37 +315,35 @@ pub fn read_tx(arg: &str) -> Result<TxInput, CliError> {
         // `0x…` is meant as hex even when a digit is wrong; say which one.
         (Source::Inline, Zeroizing::new(arg.as_bytes().to_vec()))
     } else {
-        return Err(CliError::input(format!("{arg:?}: no such file, and not hex or a JSON object"))
-            .hint("Give a file path, - for stdin, hex (0x…) or a JSON request ({\"to\": …})."));
+        return Err(InputError::Unrecognized { arg: arg.to_string() });
     };
     decode_content(content, source)
 }
 
-fn decode_content(content: Zeroizing<Vec<u8>>, source: Source) -> Result<TxInput, CliError> {
+fn decode_content(content: Zeroizing<Vec<u8>>, source: Source) -> Result<TxInput, InputError> {
     let first = content.iter().copied().find(|b| !b.is_ascii_whitespace());
+    let utf8 = |what| {
+        let from = source.clone();
+        move |cause| InputError::NotUtf8 { from, what, cause }
+    };
     let (bytes, claimed_from) = match first {
-        None => return Err(CliError::input(format!("{source}: empty"))),
+        None => return Err(InputError::Empty { from: source }),
         Some(b'{') => {
-            let text = std::str::from_utf8(&content)
-                .map_err(|e| CliError::input(format!("{source}: JSON is not UTF-8: {e}")))?;
-            let built =
-                request::payload_from_json(text).map_err(|e| CliError::input(format!("{source}: {e}")))?;
+            let text = std::str::from_utf8(&content).map_err(utf8("JSON"))?;
+            let built = request::payload_from_json(text)
+                .map_err(|problem| InputError::Request { from: source.clone(), problem })?;
             (built.payload, built.from)
         }
         // A raw payload starts with 0x01–0x04 or ≥ 0xc0; printable text is meant as hex.
         Some(b) if b.is_ascii_graphic() => {
-            let text = std::str::from_utf8(&content)
-                .map_err(|e| CliError::input(format!("{source}: not UTF-8 hex text: {e}")))?;
+            let text = std::str::from_utf8(&content).map_err(utf8("hex text"))?;
             (parse_hex(text, &source, "transaction")?, None)
         }
         Some(_) => (content, None),
     };
     if bytes.len() > MAX_TX_BYTES {
-        return Err(CliError::input(format!(
-            "{source}: transaction is {} bytes, more than the {MAX_TX_BYTES} byte limit",
-            bytes.len()
-        )));
+        return Err(InputError::TooLarge { from: source, limit: MAX_TX_BYTES });
     }
-    let tx = DecodedTx::decode(&bytes).map_err(|e| CliError::input(format!("{source}: transaction: {e}")))?;
+    let tx = DecodedTx::decode(&bytes).map_err(|cause| InputError::Tx { from: source.clone(), cause })?;
     Ok(TxInput { tx, source, claimed_from })
 }

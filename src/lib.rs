@@ -14,6 +14,8 @@ pub mod error;
 pub mod home;
 pub mod input;
 pub mod journal;
+pub mod manifest_file;
+pub mod output;
 pub mod render;
 pub mod request;
 pub mod signer;

@@ -341,3 +341,89 @@ fn manifest_text_refuses_invisible_format_characters() {
         assert_nothing_raw(&out);
     }
 }
+
+#[test]
+fn sign_out_into_a_missing_directory_is_refused_before_the_device() {
+    let emu = Emu::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    let (manifest, hash) = release_now(dir.path());
+    let proposal = root().join("examples/proposal-schedule.json");
+    let missing = dir.path().join("no-such-dir/result.json");
+    let out = sign_command(&home, &manifest, &hash, proposal.to_str().unwrap(), &emu.device())
+        .args(["--out", missing.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("no such directory"), "{}", stderr(&out));
+    // Nothing reached the device or the journal.
+    let journal = home.join(bounded_signer::journal::FILE_NAME);
+    assert!(!journal.exists() || std::fs::read_to_string(&journal).unwrap().is_empty());
+    let screens = std::process::Command::new("curl").args(["-s", &format!("{}/events", emu.api)]).output();
+    if let Ok(screens) = screens {
+        assert!(!String::from_utf8_lossy(&screens.stdout).contains("Tx hash"));
+    }
+}
+
+#[test]
+fn a_result_that_cannot_be_written_after_signing_is_still_delivered() {
+    let emu = Emu::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    let (manifest, hash) = release_now(dir.path());
+    let proposal = root().join("examples/proposal-schedule.json");
+    // /proc/self exists and is a directory, but no one (root included) can create a file in it.
+    let unwritable = "/proc/self/bounded-signer-result.json";
+    let out = sign_command(&home, &manifest, &hash, proposal.to_str().unwrap(), &emu.device())
+        .args(["--out", unwritable])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let doc = json(&out);
+    assert!(doc["signature"]["r"].as_str().unwrap().starts_with("0x"), "{doc}");
+    assert!(doc["signed_tx"].as_str().unwrap().starts_with("0x02"));
+    assert_eq!(doc["error"]["kind"], "internal");
+    let message = doc["error"]["message"].as_str().unwrap();
+    assert_eq!(message, format!("could not write {unwritable}; the signature is journaled"));
+    assert!(doc["error"]["hint"].as_str().is_some());
+
+    // Human mode: the result on stdout, the error on stderr; the journal returns the same result.
+    let m = manifest.to_str().unwrap();
+    let device = emu.device();
+    let out = bin()
+        .env("BOUNDED_SIGNER_HOME", &home)
+        .args(["sign", "--manifest", m, "--approved-hash", &hash, "--device", &device])
+        .args([proposal.to_str().unwrap(), "--out", unwritable])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(doc["signed_tx"].as_str().unwrap()), "{stdout}");
+    assert!(stderr(&out).contains("could not write"), "{}", stderr(&out));
+}
+
+#[test]
+fn only_a_closed_pipe_is_a_quiet_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let (manifest, _) = example_manifest(dir.path());
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("bounded-signer"))
+        .args(["manifest", "show", manifest.to_str().unwrap()])
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("could not write the output"), "{}", stderr(&out));
+    // A reader that stops early (`| head -1`) is no error.
+    let script = format!(
+        "\"$0\" manifest show {} | head -c 10 >/dev/null; exit ${{PIPESTATUS[0]}}",
+        manifest.display()
+    );
+    let out = std::process::Command::new("bash")
+        .args(["-c", &script])
+        .arg(assert_cmd::cargo::cargo_bin("bounded-signer"))
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+}

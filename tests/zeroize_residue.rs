@@ -16,11 +16,11 @@ mod common;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use bounded_signer::commands::manifest::load;
 use bounded_signer::commands::sign::{SignOutcome, SignRequest, sign_with};
 use bounded_signer::device::{DerivationPath, DeviceSpec};
 use bounded_signer::emulator::{Emulator, EmulatorConfig};
 use bounded_signer::input::read_tx;
+use bounded_signer::manifest_file::load;
 use firmware_policy::{Proposal, check};
 
 /// `keccak256("bounded-signer zeroize canary")`-like: any 32 bytes that occur nowhere else.

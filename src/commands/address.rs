@@ -5,11 +5,11 @@ use serde_json::json;
 use crate::cli::{AddressArgs, print_json, print_text};
 use crate::device::hid::HidTransport;
 use crate::device::{DeviceError, EthApp};
-use crate::error::CliError;
+use crate::error::{CliError, Exit};
 
-pub fn run(args: &AddressArgs, json_out: bool) -> Result<u8, CliError> {
+pub fn run(args: &AddressArgs, json_out: bool) -> Result<Exit, CliError> {
     if args.list {
-        let found = HidTransport::list().map_err(|e| DeviceError::from(e).into_cli())?;
+        let found = HidTransport::list().map_err(|e| CliError::from(DeviceError::from(e)))?;
         if json_out {
             let list: Vec<_> = found.iter().map(|d| json!({"path": d.path, "product": d.product})).collect();
             print_json(&json!({ "devices": list }));
@@ -20,15 +20,15 @@ pub fn run(args: &AddressArgs, json_out: bool) -> Result<u8, CliError> {
                 print_text(&format!("ledger:{}  ({})\n", d.path, d.product));
             }
         }
-        return Ok(0);
+        return Ok(Exit::Success);
     }
     let path = &args.path;
-    let mut app = EthApp::new(args.device.open().map_err(DeviceError::into_cli)?);
-    app.app_configuration().map_err(DeviceError::into_cli)?;
+    let mut app = EthApp::new(args.device.open().map_err(CliError::from)?);
+    app.app_configuration().map_err(CliError::from)?;
     if args.confirm && !json_out {
         crate::cli::print_diagnostic("Confirm the address on the Ledger.");
     }
-    let got = app.address(path, args.confirm).map_err(DeviceError::into_cli)?;
+    let got = app.address(path, args.confirm).map_err(CliError::from)?;
     if json_out {
         print_json(&json!({
             "address": got.address.to_checksum(None),
@@ -38,5 +38,5 @@ pub fn run(args: &AddressArgs, json_out: bool) -> Result<u8, CliError> {
     } else {
         print_text(&format!("{}  {}\n", got.address.to_checksum(None), path));
     }
-    Ok(0)
+    Ok(Exit::Success)
 }

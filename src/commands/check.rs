@@ -1,32 +1,19 @@
 //! `check --manifest M --approved-hash H TX [--now T]`.
 
 use alloy_primitives::Address;
-use firmware_policy::{Proposal, check_opened};
+use firmware_policy::check_opened;
 
 use crate::cli::{CheckArgs, print_json, print_text};
-use crate::error::CliError;
-use crate::input::{TxInput, read_tx};
+use crate::error::{CliError, Exit};
+use crate::input::{ReadProposal, read_proposal};
 use crate::render;
 use crate::timefmt::now;
 
-/// The sender of a signed raw transaction, recovered from its signature.
-pub(crate) fn recover_sender(input: &TxInput) -> Result<Option<Address>, CliError> {
-    let Some(sig) = input.tx.signature() else { return Ok(None) };
-    sig.recover_address_from_prehash(&input.tx.signing_hash()).map(Some).map_err(|e| {
-        CliError::input(format!("{}: the signature does not recover a sender: {e}", input.source))
-    })
-}
-
-pub(crate) fn run(args: &CheckArgs, json: bool) -> Result<u8, CliError> {
+pub(crate) fn run(args: &CheckArgs, json: bool) -> Result<Exit, CliError> {
     let approved = args.approved_hash;
-    let manifest = super::manifest::open(&args.manifest, approved)?;
+    let manifest = crate::manifest_file::open(&args.manifest, approved)?;
     let now = args.now.unwrap_or_else(now);
-    let input = read_tx(&args.tx)?;
-    let sender = recover_sender(&input)?;
-    let claimed = input.claimed_from;
-    let source = input.source.clone();
-    let proposal =
-        Proposal::new(input.tx).map_err(|e| CliError::input(format!("{source}: calldata: {e}")))?;
+    let ReadProposal { proposal, sender, claimed_from: claimed, .. } = read_proposal(&args.tx)?;
     let verdict = check_opened(&manifest, approved, &proposal, now);
     // Labels and action names come from the manifest: only an approved one is trusted for them.
     let trusted = manifest.approved().map(|m| m.manifest());
@@ -41,5 +28,5 @@ pub(crate) fn run(args: &CheckArgs, json: bool) -> Result<u8, CliError> {
         print_text("\n");
         print_text(&render::human::verdict(&verdict, action_name));
     }
-    Ok(if verdict.approved() { 0 } else { 3 })
+    Ok(if verdict.approved() { Exit::Success } else { Exit::Refused })
 }

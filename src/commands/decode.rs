@@ -1,15 +1,15 @@
 //! `decode TX` and `decode --calldata HEX [--to ADDR]`.
 
 use firmware_policy::calls::decode_call;
-use firmware_policy::{Operation, Proposal, U256};
+use firmware_policy::{Operation, U256};
 use serde_json::json;
 
 use crate::cli::{DecodeArgs, print_json, print_text};
-use crate::error::CliError;
-use crate::input::{Source, parse_hex, read_tx};
+use crate::error::{CliError, Exit};
+use crate::input::{ReadProposal, Source, parse_hex, read_proposal};
 use crate::render::{self, human::no_labels};
 
-pub(crate) fn run(args: &DecodeArgs, json: bool) -> Result<u8, CliError> {
+pub(crate) fn run(args: &DecodeArgs, json: bool) -> Result<Exit, CliError> {
     if let Some(calldata) = &args.calldata {
         let data = parse_hex(calldata, &Source::Inline, "--calldata")?;
         let to = args.to;
@@ -20,15 +20,10 @@ pub(crate) fn run(args: &DecodeArgs, json: bool) -> Result<u8, CliError> {
         } else {
             print_text(&render::human::calls(&tree, &no_labels));
         }
-        return Ok(0);
+        return Ok(Exit::Success);
     }
     let tx_arg = args.tx.as_deref().ok_or_else(|| CliError::input("decode needs TX or --calldata"))?;
-    let input = read_tx(tx_arg)?;
-    let sender = super::check::recover_sender(&input)?;
-    let claimed = input.claimed_from;
-    let source = input.source.clone();
-    let proposal =
-        Proposal::new(input.tx).map_err(|e| CliError::input(format!("{source}: calldata: {e}")))?;
+    let ReadProposal { proposal, sender, claimed_from: claimed, .. } = read_proposal(tx_arg)?;
     let tx = proposal.tx();
     if json {
         print_json(&json!({
@@ -42,5 +37,5 @@ pub(crate) fn run(args: &DecodeArgs, json: bool) -> Result<u8, CliError> {
         print_text("\n");
         print_text(&render::human::calls(proposal.calls(), &no_labels));
     }
-    Ok(0)
+    Ok(Exit::Success)
 }

@@ -6,7 +6,7 @@ use zeroize::Zeroizing;
 
 use crate::cli::EmulatorArgs;
 use crate::emulator::{Emulator, EmulatorConfig, SPECULOS_MNEMONIC};
-use crate::error::CliError;
+use crate::error::{CliError, Exit};
 use crate::input::read_file_limited;
 
 /// The emulator configuration the flags describe.
@@ -30,7 +30,7 @@ pub fn config(args: &EmulatorArgs) -> Result<EmulatorConfig, CliError> {
     })
 }
 
-pub fn run(args: &EmulatorArgs) -> Result<u8, CliError> {
+pub fn run(args: &EmulatorArgs) -> Result<Exit, CliError> {
     let emulator = Emulator::start(config(args)?).map_err(|e| {
         CliError::input(e.to_string())
             .hint("Choose other ports (--apdu-port, --api-port; 0 picks free ones).")

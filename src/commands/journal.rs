@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use crate::cli::{print_json, print_text};
-use crate::error::CliError;
+use crate::error::{CliError, Exit};
 use crate::home::state_home;
 use crate::journal::{self, JournalError};
 
@@ -17,7 +17,7 @@ fn broken(e: JournalError) -> CliError {
     )
 }
 
-pub fn show(json_out: bool) -> Result<u8, CliError> {
+pub fn show(json_out: bool) -> Result<Exit, CliError> {
     let path = path()?;
     let contents = journal::read(&path).map_err(broken)?;
     if json_out {
@@ -48,10 +48,10 @@ pub fn show(json_out: bool) -> Result<u8, CliError> {
         }
         print_text(&out);
     }
-    Ok(0)
+    Ok(Exit::Success)
 }
 
-pub fn verify(json_out: bool) -> Result<u8, CliError> {
+pub fn verify(json_out: bool) -> Result<Exit, CliError> {
     let path = path()?;
     let contents = journal::read(&path).map_err(broken)?;
     if contents.torn.is_some() {
@@ -71,5 +71,5 @@ pub fn verify(json_out: bool) -> Result<u8, CliError> {
             last.map(|h| format!(" (head {h})")).unwrap_or_default()
         ));
     }
-    Ok(0)
+    Ok(Exit::Success)
 }

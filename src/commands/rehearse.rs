@@ -14,7 +14,7 @@ use crate::authoring::parse_release;
 use crate::cli::{print_json, print_text};
 use crate::device::{DerivationPath, DeviceSpec};
 use crate::emulator::{Emulator, EmulatorConfig};
-use crate::error::CliError;
+use crate::error::{CliError, Exit};
 use crate::render;
 use crate::request::payload_from_json;
 use crate::timefmt::{format_instant, now};
@@ -49,7 +49,7 @@ fn proposal(json_text: &str) -> Result<Proposal, CliError> {
     Proposal::new(tx).map_err(|e| internal("example proposal")(e.to_string()))
 }
 
-pub fn run(json_out: bool) -> Result<u8, CliError> {
+pub fn run(json_out: bool) -> Result<Exit, CliError> {
     let mut say = String::new();
     let now = now();
     let home = std::env::temp_dir().join(format!("bounded-signer-rehearsal-{}-{now}", std::process::id()));
@@ -158,7 +158,11 @@ pub fn run(json_out: bool) -> Result<u8, CliError> {
         );
         print_text(&say);
     }
-    if ok { Ok(0) } else { Err(CliError::internal("rehearsal: an expectation failed (see above)")) }
+    if ok {
+        Ok(Exit::Success)
+    } else {
+        Err(CliError::internal("rehearsal: an expectation failed (see above)"))
+    }
 }
 
 /// Removes the rehearsal's state home on drop.

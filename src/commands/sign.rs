@@ -11,13 +11,14 @@ use serde_json::{Value, json};
 use crate::cli::{SignArgs, print_json, print_text};
 use crate::device::apdu::eip155_v;
 use crate::device::{DerivationPath, DeviceError, DeviceSpec, EthApp, Exchange};
-use crate::error::{CliError, ErrorKind};
+use crate::error::{CliError, Exit};
 use crate::home::ensure_state_home;
-use crate::input::read_tx;
+use crate::input::{ReadProposal, read_proposal};
 use crate::journal::{self, ActionState, Body, Journal, Kind};
 use crate::render;
 
-use super::manifest::{open, write_output};
+use crate::manifest_file::open;
+use crate::output::{check_output, write_output};
 
 /// Everything `sign` needs, read and validated before anything is decided.
 pub struct SignRequest {
@@ -37,24 +38,19 @@ pub struct SignRequest {
 pub fn read_request(args: &SignArgs) -> Result<SignRequest, CliError> {
     let approved = args.approved_hash;
     let manifest = open(&args.manifest, approved)?;
-    let input = read_tx(&args.tx)?;
-    if input.tx.form() == TxForm::Signed {
-        return Err(CliError::input(format!("{}: this is a signed transaction", input.source)).hint(
+    let ReadProposal { proposal, source, .. } = read_proposal(&args.tx)?;
+    if proposal.tx().form() == TxForm::Signed {
+        return Err(CliError::input(format!("{source}: this is a signed transaction")).hint(
             "sign takes the unsigned signing payload or a JSON request; decode and check read signed ones.",
         ));
     }
-    let source = input.source.clone();
-    let proposal =
-        Proposal::new(input.tx).map_err(|e| CliError::input(format!("{source}: calldata: {e}")))?;
+    // The output file is checked before the device is asked: a result the device signed must
+    // never be lost to a typo in --out.
+    if let Some(out) = &args.out {
+        check_output(out, args.force)?;
+    }
     let device = args.device.clone();
     let path = args.path.clone();
-    if let Some(out) = &args.out
-        && out.exists()
-        && !args.force
-    {
-        return Err(CliError::input(format!("{}: already exists", out.display()))
-            .hint("Pass --force to overwrite it, or name another --out."));
-    }
     Ok(SignRequest { manifest, approved, proposal, device, path })
 }
 
@@ -99,14 +95,6 @@ fn refused(verdict: &Verdict, proposal: &Proposal) -> SignOutcome {
     }
 }
 
-fn journal_cli(e: journal::JournalError) -> CliError {
-    match e {
-        journal::JournalError::Busy(_) => CliError::input(e.to_string()).hint("Wait for the other run to finish."),
-        _ => CliError::input(e.to_string())
-            .hint("Keep the journal file as evidence; run `bounded-signer journal verify` and explain it before signing."),
-    }
-}
-
 /// Runs `sign` on a request: `open` reaches the device, `home` holds the journal.
 pub fn sign_with(
     req: SignRequest,
@@ -125,7 +113,7 @@ pub fn sign_with(
     let signing_hash = format!("{:#x}", approval.signing_hash());
 
     // 2. The journal: one signing hash per action.
-    let (mut journal, warning) = Journal::open(&home.join(journal::FILE_NAME)).map_err(journal_cli)?;
+    let (mut journal, warning) = Journal::open(&home.join(journal::FILE_NAME)).map_err(CliError::from)?;
     if let Some(w) = warning {
         crate::cli::print_diagnostic(&format!("warning: {w}"));
     }
@@ -133,18 +121,12 @@ pub fn sign_with(
         ActionState::Other(record) => {
             let what =
                 if record.body.kind == Kind::Signed { "a signature" } else { "a pending signing intent" };
-            return Err(CliError {
-                kind: ErrorKind::AlreadySigned,
-                message: format!(
-                    "action {action} ({}) of manifest {manifest_hash} already has {what} (journal record {}) for signing hash {}",
-                    crate::text::escape(approval.action_name()),
-                    record.body.seq,
-                    record.body.signing_hash.as_deref().unwrap_or("?"),
-                ),
-                hint: Some(
-                    "An action is signed once. A different payload needs a new, approved manifest.".into(),
-                ),
-            });
+            return Err(CliError::already_signed(format!(
+                "action {action} ({}) of manifest {manifest_hash} already has {what} (journal record {}) for signing hash {}",
+                crate::text::escape(approval.action_name()),
+                record.body.seq,
+                crate::text::escape(record.body.signing_hash.as_deref().unwrap_or("?")),
+            )));
         }
         ActionState::Same(Some(record)) => {
             let document = journaled_result(&verdict, &proposal, record)?;
@@ -154,9 +136,9 @@ pub fn sign_with(
     }
 
     // 3. The device: the right app, recent enough, blind signing when needed, the executor's key.
-    let mut app = EthApp::new(open(&device).map_err(DeviceError::into_cli)?);
-    app.preflight(approval.has_calldata()).map_err(DeviceError::into_cli)?;
-    let account = app.address(&path, false).map_err(DeviceError::into_cli)?.address;
+    let mut app = EthApp::new(open(&device).map_err(CliError::from)?);
+    app.preflight(approval.has_calldata()).map_err(CliError::from)?;
+    let account = app.address(&path, false).map_err(CliError::from)?.address;
     let executor = approval.executor();
     let verdict = verdict.with_signer(account, executor);
     let Some(approval) = verdict.approval() else {
@@ -174,7 +156,7 @@ pub fn sign_with(
             from: Some(account.to_checksum(None)),
             ..Body::empty()
         })
-        .map_err(journal_cli)?;
+        .map_err(CliError::from)?;
     crate::cli::print_diagnostic(&format!("Signing hash: {signing_hash}"));
     crate::cli::print_diagnostic(
         "The Ledger shows it as \"Tx hash\": compare every digit, then approve on the device.",
@@ -192,8 +174,8 @@ pub fn sign_with(
     let signature = match app.sign_approved(&path, approval) {
         Ok(sig) => sig,
         Err(e) => {
-            failed(&mut journal, e.to_string()).map_err(journal_cli)?;
-            return Err(e.into_cli());
+            failed(&mut journal, e.to_string()).map_err(CliError::from)?;
+            return Err(e.into());
         }
     };
     let recovered = signature.recover_address_from_prehash(&approval.signing_hash()).ok();
@@ -202,8 +184,8 @@ pub fn sign_with(
             expected: executor.to_checksum(None),
             recovered: recovered.map_or("nothing".into(), |a: Address| a.to_checksum(None)),
         };
-        failed(&mut journal, e.to_string()).map_err(journal_cli)?;
-        return Err(e.into_cli());
+        failed(&mut journal, e.to_string()).map_err(CliError::from)?;
+        return Err(e.into());
     }
 
     // 5. Journal the signature, then build the output and wipe the policy state.
@@ -220,7 +202,7 @@ pub fn sign_with(
             from: Some(executor.to_checksum(None)),
             ..Body::empty()
         })
-        .map_err(journal_cli)?;
+        .map_err(CliError::from)?;
     let document = result_json(&verdict, &proposal, &signature, &signed_tx, executor);
     drop(verdict);
     drop(proposal);
@@ -283,7 +265,7 @@ pub fn signed_text(result: &Signed) -> String {
 }
 
 /// `sign` from the command line.
-pub fn run(args: &SignArgs, json_out: bool) -> Result<u8, CliError> {
+pub fn run(args: &SignArgs, json_out: bool) -> Result<Exit, CliError> {
     let req = read_request(args)?;
     let home = ensure_state_home()?;
     match sign_with(req, DeviceSpec::open, crate::timefmt::now(), &home)? {
@@ -293,20 +275,39 @@ pub fn run(args: &SignArgs, json_out: bool) -> Result<u8, CliError> {
             } else {
                 print_text(&text);
             }
-            Ok(3)
+            Ok(Exit::Refused)
         }
-        SignOutcome::Signed(result) => {
-            if let Some(path) = &args.out {
+        SignOutcome::Signed(mut result) => {
+            // The device has signed and the journal holds the signature: from here on the result
+            // is always delivered, even when --out cannot be written (then exit 1).
+            let write_failure = args.out.as_ref().and_then(|path| {
                 let mut text = render::json::to_text(&result.document);
                 text.push('\n');
-                write_output(path, text.as_bytes(), args.force)?;
-            }
+                write_output(path, text.as_bytes(), args.force).err().map(|e| (path, CliError::from(e)))
+            });
+            let exit = if write_failure.is_some() { Exit::Internal } else { Exit::Success };
             if json_out {
+                if let (Some((path, e)), Value::Object(doc)) = (&write_failure, &mut result.document) {
+                    let message = format!("could not write {}; the signature is journaled", path.display());
+                    let hint = format!("{} Copy the result from this document.", e.what_to_do());
+                    doc.insert("error".into(), json!({"kind": "internal", "message": message, "hint": hint}));
+                }
                 print_json(&result.document);
             } else {
                 print_text(&signed_text(&result));
             }
-            Ok(0)
+            if let Some((path, e)) = &write_failure {
+                crate::cli::print_diagnostic(&format!(
+                    "error: could not write {}; the signature is journaled: {}",
+                    path.display(),
+                    e.full_message()
+                ));
+                crate::cli::print_diagnostic(&format!(
+                    "hint: {} The result is printed above.",
+                    e.what_to_do()
+                ));
+            }
+            Ok(exit)
         }
     }
 }

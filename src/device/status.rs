@@ -3,7 +3,6 @@
 use thiserror::Error;
 
 use super::transport::TransportError;
-use crate::error::{CliError, ErrorKind};
 
 /// Everything that can go wrong between the host and the device.
 #[derive(Debug, Error, Clone, PartialEq, Eq)]
@@ -114,18 +113,6 @@ impl DeviceError {
             }
         }
     }
-
-    /// The CLI error: exit 1 for client bugs, 4 for everything the device or the person decided.
-    pub fn into_cli(self) -> CliError {
-        let kind = match self {
-            DeviceError::ClientBug(_) => ErrorKind::Internal,
-            // Several Ledgers and no --device naming one: a usage question (spec: exit 2).
-            DeviceError::Transport(TransportError::SeveralDevices(_)) => ErrorKind::Input,
-            _ => ErrorKind::Device,
-        };
-        let hint = self.hint().to_string();
-        CliError { kind, message: self.to_string(), hint: Some(hint) }
-    }
 }
 
 #[cfg(test)]
@@ -155,12 +142,20 @@ mod tests {
             (0x6F00, 4, "replug"),
         ];
         for (sw, exit, hint) in table {
-            let e = DeviceError::from_status(*sw).into_cli();
+            let e = crate::error::CliError::from(DeviceError::from_status(*sw));
             assert_eq!(e.kind.exit_code(), *exit, "{sw:04x}");
             assert!(e.hint.as_deref().unwrap_or_default().contains(hint), "{sw:04x}: {:?}", e.hint);
             assert!(e.message.contains(&format!("{sw:04x}")) || *sw == 0x6985, "{sw:04x}: {}", e.message);
         }
-        assert_eq!(DeviceError::Transport(TransportError::SeveralDevices(2)).into_cli().kind.exit_code(), 2);
-        assert_eq!(DeviceError::Transport(TransportError::NoDevice).into_cli().kind.exit_code(), 4);
+        assert_eq!(
+            crate::error::CliError::from(DeviceError::Transport(TransportError::SeveralDevices(2)))
+                .kind
+                .exit_code(),
+            2
+        );
+        assert_eq!(
+            crate::error::CliError::from(DeviceError::Transport(TransportError::NoDevice)).kind.exit_code(),
+            4
+        );
     }
 }
