@@ -97,7 +97,12 @@ pub enum JournalCommand {
     /// List the records.
     Show,
     /// Check the hash chain (exit 2 if broken).
-    Verify,
+    Verify {
+        /// A head recorded earlier (N:HASH, as every signing output prints it): exit 2 unless
+        /// the journal still extends it (not truncated, not replaced).
+        #[arg(long, value_parser = crate::journal::Head::parse)]
+        head: Option<crate::journal::Head>,
+    },
 }
 
 /// `emulator …`
@@ -248,7 +253,7 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
         Command::Sign(args) => commands::sign::run(&args, json),
         Command::Address(args) => commands::address::run(&args, json),
         Command::Journal(JournalCommand::Show) => commands::journal::show(json),
-        Command::Journal(JournalCommand::Verify) => commands::journal::verify(json),
+        Command::Journal(JournalCommand::Verify { head }) => commands::journal::verify(head, json),
         Command::Emulator(args) => commands::emulator::run(&args),
         Command::Rehearse => commands::rehearse::run(json),
     }

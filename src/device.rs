@@ -13,7 +13,7 @@ pub mod speculos;
 pub mod status;
 pub mod transport;
 
-pub use eth_app::{AppConfiguration, EthApp, PublicAddress};
+pub use eth_app::{AppConfiguration, EthApp, PublicAddress, SignFailure};
 pub use path::DerivationPath;
 pub use status::DeviceError;
 pub use transport::{Exchange, TransportError};

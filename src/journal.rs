@@ -2,99 +2,56 @@
 //! is signed at most once and an edit is detected.
 //!
 //! Each record carries `prev` (the previous record's hash, zero for the first) and `hash`
-//! (keccak256 of the record's JSON without `hash`, with keys in the fixed order of
-//! [`Body`]). Records are written with one `write` and `fsync`ed before the caller goes on, and
-//! the intent record is synced before the device is asked, so after a crash the journal says
-//! what may have been signed. A crash in the middle of a write leaves a torn last line: readers
-//! report it, and the next `sign` seals it with a `torn` record that keeps its bytes as evidence
-//! (never silently dropped). An exclusive lock on the file serializes concurrent `sign` runs.
+//! (keccak256 of the record's JSON without `hash`, keys in the fixed order of [`Body`]). Records
+//! are written with one `write` and `fsync`ed before the caller goes on, and the intent record is
+//! synced before the device is asked, so after a crash the journal says what may have been
+//! signed. An exclusive lock on the file serializes concurrent `sign` runs.
+//!
+//! The file is only ever appended to. A crash in the middle of a write leaves unparsable bytes at
+//! the end: readers report them, and the next `sign` seals them by appending a `torn` record that
+//! holds their sha256 and length; readers then skip exactly those bytes, directly before such a
+//! record, and nothing else. The file is read whole, streaming, line by line: no complete record
+//! is ever lost to a size limit, and memory grows with the records kept, not with the file.
+//!
+//! What a hash chain cannot show is a journal cut short or replaced by a fresh one. Every signing
+//! output therefore carries the journal [`Head`] after its record, for the ceremony log, and
+//! `journal verify --head N:HASH` checks that the journal still extends it.
+
+mod record;
+mod rules;
 
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-use alloy_primitives::{B256, hex, keccak256};
-use serde::{Deserialize, Serialize};
+use alloy_primitives::B256;
+use sha2::Digest;
 use thiserror::Error;
+
+pub use record::{Body, Kind, Record, Signs, TxFacts};
+pub use rules::{Head, Use, UseKey, one_time_use};
 
 /// The journal's file name inside the state home.
 pub const FILE_NAME: &str = "journal.jsonl";
-/// Largest journal read.
-const MAX_JOURNAL: u64 = 256 << 20;
 
-/// What a record says.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Kind {
-    /// The device is about to be asked to sign this signing hash.
-    Intent,
-    /// The device signed and the signature recovered to the executor.
-    Signed,
-    /// The device refused or failed; nothing was signed.
-    Failed,
-    /// A torn record found at the end of the file, kept as evidence.
-    Torn,
-}
-
-/// A record without its own hash: the bytes that are hashed, in this field order.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Body {
-    /// Position in the journal, from 0.
-    pub seq: u64,
-    /// Hash of the previous record (zero for the first).
-    pub prev: String,
-    /// What happened.
-    pub kind: Kind,
-    /// Unix seconds.
-    pub time: u64,
-    /// The approved manifest.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub manifest_hash: Option<String>,
-    /// The action index.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub action: Option<usize>,
-    /// The action name.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub action_name: Option<String>,
-    /// keccak256 of the signing payload.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub signing_hash: Option<String>,
-    /// The signing payload (for `signed`, so the result can be returned again).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub signing_payload: Option<String>,
-    /// The signature `r ‖ s ‖ y_parity` (65 bytes hex).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub signature: Option<String>,
-    /// The signer account.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
-    /// Why a signing failed, or the torn bytes (hex) of a `torn` record.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
-}
-
-/// A record as stored: the body and its hash.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Record {
-    /// The hashed part.
-    #[serde(flatten)]
-    pub body: Body,
-    /// keccak256 of the body's JSON.
-    pub hash: String,
-}
+/// The longest record line read. Records hold no payload, so a real one is well under 2 KiB;
+/// a longer line is not a record this tool wrote.
+const MAX_LINE: usize = 64 << 10;
 
 /// Why the journal cannot be used.
 #[derive(Debug, Error)]
 pub enum JournalError {
     /// The file system refused.
-    #[error("{path}: {reason}")]
+    #[error("{path}: {action}")]
     Io {
         /// The file.
         path: PathBuf,
-        /// Why.
-        reason: String,
+        /// What was being done.
+        action: &'static str,
+        /// The operating system's reason.
+        #[source]
+        cause: std::io::Error,
     },
     /// Another `sign` holds the lock.
     #[error("{0}: another bounded-signer sign is running (the journal is locked)")]
@@ -117,58 +74,26 @@ pub enum JournalError {
         /// 1-based line.
         line: usize,
     },
-}
-
-/// Serializes into a buffer of the exact size (a counting pass first): serde_json's growing
-/// buffer would free copies of the payload hex unwiped.
-fn to_json_exact<T: Serialize>(value: &T) -> Result<zeroize::Zeroizing<Vec<u8>>, serde_json::Error> {
-    struct Count(usize);
-    impl std::io::Write for Count {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0 += buf.len();
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut count = Count(0);
-    serde_json::to_writer(&mut count, value)?;
-    let mut out = zeroize::Zeroizing::new(Vec::with_capacity(count.0 + 1));
-    serde_json::to_writer(&mut *out, value)?;
-    Ok(out)
-}
-
-fn body_hash(body: &Body) -> String {
-    let json = to_json_exact(body).unwrap_or_default();
-    format!("{:#x}", keccak256(&*json))
-}
-
-impl Body {
-    /// Overwrites the strings that carry policy bytes (payload, signature) and the rest.
-    fn wipe(&mut self) {
-        use zeroize::Zeroize;
-        for s in [
-            &mut self.manifest_hash,
-            &mut self.action_name,
-            &mut self.signing_hash,
-            &mut self.signing_payload,
-            &mut self.signature,
-            &mut self.from,
-            &mut self.detail,
-        ]
-        .into_iter()
-        .flatten()
-        {
-            s.zeroize();
-        }
-    }
-}
-
-impl Drop for Record {
-    fn drop(&mut self) {
-        self.body.wipe();
-    }
+    /// A journaled signature that does not verify: the journal was forged or damaged.
+    #[error("{path}: record {number} holds a signature that does not verify: {problem}")]
+    Forged {
+        /// The file.
+        path: PathBuf,
+        /// The record, numbered from 1.
+        number: u64,
+        /// What does not hold.
+        problem: String,
+    },
+    /// The journal does not extend a head recorded earlier.
+    #[error("{path}: the journal does not extend the recorded head {head}: {problem}")]
+    HeadLost {
+        /// The file.
+        path: PathBuf,
+        /// The head given.
+        head: Head,
+        /// What was found instead.
+        problem: String,
+    },
 }
 
 /// What reading the file found.
@@ -176,44 +101,144 @@ impl Drop for Record {
 pub struct Contents {
     /// The verified records.
     pub records: Vec<Record>,
-    /// Bytes after the last complete record, if any (a torn write).
-    pub torn: Option<Vec<u8>>,
-    /// Byte length of the verified part.
-    good_len: u64,
+    /// Unsealed unparsable bytes at the end (an interrupted write), if any.
+    pub torn: Option<Torn>,
 }
 
-/// Parses and verifies the chain. A broken record is an error; a torn tail is returned.
-pub fn parse(path: &Path, bytes: &[u8]) -> Result<Contents, JournalError> {
+/// Unparsable bytes at the end of the journal, not yet sealed.
+#[derive(Debug)]
+pub struct Torn {
+    /// 1-based line where they start.
+    pub line: usize,
+    /// How many bytes.
+    pub len: u64,
+    /// Their sha256.
+    pub sha256: B256,
+    /// Whether the file ends in a newline after them.
+    ends_with_newline: bool,
+}
+
+impl Contents {
+    /// The head: record count and last hash.
+    pub fn head(&self) -> Head {
+        Head::of(&self.records)
+    }
+}
+
+/// Bytes that did not parse, held until a `torn` record accounts for them (or the file ends).
+struct Suspect {
+    line: usize,
+    hasher: sha2::Sha256,
+    len: u64,
+}
+
+/// Reads and verifies a whole journal, line by line.
+fn parse(path: &Path, reader: impl Read) -> Result<Contents, JournalError> {
+    let mut reader = BufReader::new(reader);
     let mut records: Vec<Record> = Vec::new();
-    let mut offset = 0usize;
+    let mut suspect: Option<Suspect> = None;
     let mut line_no = 0usize;
-    while offset < bytes.len() {
+    let mut line = Vec::with_capacity(1024);
+    loop {
+        line.clear();
+        let limit = u64::try_from(MAX_LINE).unwrap_or(u64::MAX).saturating_add(1);
+        let n = Read::by_ref(&mut reader).take(limit).read_until(b'\n', &mut line).map_err(|cause| {
+            JournalError::Io { path: path.to_path_buf(), action: "cannot read the journal", cause }
+        })?;
+        if n == 0 {
+            break;
+        }
         line_no += 1;
-        let rest = &bytes[offset..];
-        let Some(end) = rest.iter().position(|b| *b == b'\n') else {
-            return Ok(Contents { records, torn: Some(rest.to_vec()), good_len: offset as u64 });
-        };
-        let line = &rest[..end];
         let broken =
             |problem: String| JournalError::Broken { path: path.to_path_buf(), line: line_no, problem };
-        let record: Record =
-            serde_json::from_slice(line).map_err(|e| broken(format!("is not a record: {e}")))?;
-        let expected_prev = records.last().map_or_else(|| format!("{:#x}", B256::ZERO), |r| r.hash.clone());
-        if record.body.seq != records.len() as u64 {
-            return Err(broken(format!("has seq {}, expected {}", record.body.seq, records.len())));
+        let complete = line.last() == Some(&b'\n');
+        if !complete && line.len() > MAX_LINE {
+            return Err(broken(format!("is longer than {MAX_LINE} bytes: not a record this tool wrote")));
         }
-        if record.body.prev != expected_prev {
-            return Err(broken(
-                "does not chain to the record before it (edited, removed or reordered)".into(),
-            ));
+        let text = if complete { &line[..line.len() - 1] } else { &line[..] };
+        let parsed: Option<Record> = if complete { serde_json::from_slice(text).ok() } else { None };
+        match parsed {
+            Some(record) => {
+                match suspect.take() {
+                    Some(s) if record.body.kind == Kind::Torn => {
+                        let sha = B256::from_slice(&s.hasher.finalize());
+                        if record.body.torn_sha256 != Some(sha) || record.body.torn_len != Some(s.len) {
+                            return Err(broken(
+                                "is a torn record that does not match the bytes before it".into(),
+                            ));
+                        }
+                    }
+                    Some(s) => {
+                        let problem = "is not a record (and no torn record seals it)".to_string();
+                        return Err(JournalError::Broken { path: path.to_path_buf(), line: s.line, problem });
+                    }
+                    None => {}
+                }
+                verify_next(&records, &record).map_err(broken)?;
+                records.push(record);
+            }
+            None => {
+                // Not a record: acceptable only as bytes a later `torn` record seals, or as the
+                // unsealed tail. Lines of one torn region are joined by the newlines between them.
+                let s = suspect.get_or_insert_with(|| Suspect {
+                    line: line_no,
+                    hasher: sha2::Sha256::new(),
+                    len: 0,
+                });
+                if s.len > 0 || s.line != line_no {
+                    s.hasher.update(b"\n");
+                    s.len += 1;
+                }
+                s.hasher.update(text);
+                s.len += text.len() as u64;
+                if complete && serde_json::from_slice::<serde_json::Value>(text).is_ok() {
+                    // A complete line of valid JSON that is not a record: an edit, not a tear.
+                    return Err(broken("is not a record of this journal".into()));
+                }
+                if !complete {
+                    break;
+                }
+            }
         }
-        if body_hash(&record.body) != record.hash {
-            return Err(broken("does not match its hash (edited)".into()));
-        }
-        records.push(record);
-        offset += end + 1;
     }
-    Ok(Contents { records, torn: None, good_len: offset as u64 })
+    let torn = suspect.map(|s| Torn {
+        line: s.line,
+        len: s.len,
+        sha256: B256::from_slice(&s.hasher.finalize()),
+        ends_with_newline: line.last() == Some(&b'\n'),
+    });
+    Ok(Contents { records, torn })
+}
+
+/// Checks that `record` is the next link of the chain and carries what its kind needs.
+fn verify_next(records: &[Record], record: &Record) -> Result<(), String> {
+    let expected_prev = records.last().map_or(B256::ZERO, |r| r.hash);
+    if record.body.seq != records.len() as u64 {
+        return Err(format!("has seq {}, expected {}", record.body.seq, records.len()));
+    }
+    if record.body.prev != expected_prev {
+        return Err("does not chain to the record before it (edited, removed or reordered)".into());
+    }
+    if record.body.hash() != record.hash {
+        return Err("does not match its hash (edited)".into());
+    }
+    if let Some(field) = record.body.missing_field() {
+        return Err(format!("is a {:?} record without {field}", record.body.kind).to_lowercase());
+    }
+    Ok(())
+}
+
+fn io<'a>(path: &'a Path, action: &'static str) -> impl Fn(std::io::Error) -> JournalError + 'a {
+    move |cause| JournalError::Io { path: path.to_path_buf(), action, cause }
+}
+
+/// Reads the journal at `path` without locking or changing it.
+pub fn read(path: &Path) -> Result<Contents, JournalError> {
+    match File::open(path) {
+        Ok(file) => parse(path, file),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Contents { records: vec![], torn: None }),
+        Err(e) => Err(io(path, "cannot open the journal")(e)),
+    }
 }
 
 /// The journal file, locked for the lifetime of this value.
@@ -223,60 +248,42 @@ pub struct Journal {
     records: Vec<Record>,
 }
 
-fn io(path: &Path) -> impl Fn(std::io::Error) -> JournalError + '_ {
-    move |e| JournalError::Io { path: path.to_path_buf(), reason: e.to_string() }
-}
-
-/// Reads the journal at `path` without locking or changing it.
-pub fn read(path: &Path) -> Result<Contents, JournalError> {
-    let mut file = match File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Ok(Contents { records: vec![], torn: None, good_len: 0 });
-        }
-        Err(e) => return Err(io(path)(e)),
-    };
-    let mut bytes = Vec::new();
-    Read::by_ref(&mut file).take(MAX_JOURNAL).read_to_end(&mut bytes).map_err(io(path))?;
-    parse(path, &bytes)
-}
-
 impl Journal {
     /// Opens (creating, mode 0600) and locks the journal, verifies it, and seals a torn tail.
     /// Returns the journal and, when a torn tail was sealed, a warning to show.
-    pub fn open(path: &Path) -> Result<(Journal, Option<String>), JournalError> {
+    pub fn open(path: &Path, now: u64) -> Result<(Journal, Option<String>), JournalError> {
         let mut file = OpenOptions::new()
             .read(true)
             .append(true)
             .create(true)
             .mode(0o600)
             .open(path)
-            .map_err(io(path))?;
+            .map_err(io(path, "cannot open the journal"))?;
         let _ = file.set_permissions(std::fs::Permissions::from_mode(0o600));
         match file.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => return Err(JournalError::Busy(path.to_path_buf())),
-            Err(std::fs::TryLockError::Error(e)) => return Err(io(path)(e)),
+            Err(std::fs::TryLockError::Error(e)) => return Err(io(path, "cannot lock the journal")(e)),
         }
-        let mut bytes = Vec::new();
-        file.seek(SeekFrom::Start(0)).map_err(io(path))?;
-        Read::by_ref(&mut file).take(MAX_JOURNAL).read_to_end(&mut bytes).map_err(io(path))?;
-        let contents = parse(path, &bytes)?;
+        file.seek(SeekFrom::Start(0)).map_err(io(path, "cannot read the journal"))?;
+        let contents = parse(path, &mut file)?;
         let mut journal = Journal { path: path.to_path_buf(), file, records: contents.records };
         let mut warning = None;
         if let Some(torn) = contents.torn {
-            // Cut the torn bytes and append them as a record of their own: the chain continues
-            // and the evidence stays.
-            journal.file.set_len(contents.good_len).map_err(io(path))?;
-            let line = journal.records.len() + 1;
-            journal.append(Body {
-                kind: Kind::Torn,
-                detail: Some(hex::encode_prefixed(&torn)),
-                ..Body::empty()
-            })?;
+            // Seal, never cut: the torn bytes stay where they are, and a record that names them
+            // continues the chain.
+            if !torn.ends_with_newline {
+                journal.file.write_all(b"\n").map_err(io(path, "cannot seal the torn record"))?;
+            }
+            let mut body = Body::new(Kind::Torn);
+            body.torn_sha256 = Some(torn.sha256);
+            body.torn_len = Some(torn.len);
+            journal.append(body, now)?;
             warning = Some(format!(
-                "{}: the last record (line {line}) was torn by an interrupted run; it is kept as a `torn` record",
-                path.display()
+                "{}: the last record (line {}) was torn by an interrupted run; it is kept, sealed by record {}",
+                path.display(),
+                torn.line,
+                journal.records.len()
             ));
         }
         Ok((journal, warning))
@@ -287,84 +294,29 @@ impl Journal {
         &self.records
     }
 
-    /// Appends one record with a single write and syncs it to disk before returning.
-    pub fn append(&mut self, mut body: Body) -> Result<(), JournalError> {
+    /// The head after the last record.
+    pub fn head(&self) -> Head {
+        Head::of(&self.records)
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends one record at `now` with a single write and syncs it before returning.
+    pub fn append(&mut self, mut body: Body, now: u64) -> Result<(), JournalError> {
         body.seq = self.records.len() as u64;
-        body.prev = self.records.last().map_or_else(|| format!("{:#x}", B256::ZERO), |r| r.hash.clone());
-        if body.time == 0 {
-            body.time = crate::timefmt::now();
-        }
-        let record = Record { hash: body_hash(&body), body };
-        let mut line = to_json_exact(&record)
-            .map_err(|e| JournalError::Io { path: self.path.clone(), reason: e.to_string() })?;
+        body.prev = self.records.last().map_or(B256::ZERO, |r| r.hash);
+        body.time = now;
+        let record = Record { hash: body.hash(), body };
+        let mut line = serde_json::to_vec(&record)
+            .map_err(|e| io(&self.path, "cannot encode a record")(std::io::Error::other(e)))?;
         line.push(b'\n');
-        self.file.write_all(&line).map_err(io(&self.path))?;
-        self.file.sync_all().map_err(io(&self.path))?;
+        self.file.write_all(&line).map_err(io(&self.path, "cannot write the journal"))?;
+        self.file.sync_all().map_err(io(&self.path, "cannot sync the journal"))?;
         self.records.push(record);
         Ok(())
-    }
-}
-
-impl Body {
-    /// A body with nothing set (`append` fills seq, prev and time).
-    pub fn empty() -> Self {
-        Body {
-            seq: 0,
-            prev: String::new(),
-            kind: Kind::Intent,
-            time: 0,
-            manifest_hash: None,
-            action: None,
-            action_name: None,
-            signing_hash: None,
-            signing_payload: None,
-            signature: None,
-            from: None,
-            detail: None,
-        }
-    }
-}
-
-/// The journal's state for one (manifest, action).
-#[derive(Debug, PartialEq, Eq)]
-pub enum ActionState<'a> {
-    /// Never signed, no pending intent (failed attempts do not count).
-    Free,
-    /// Signed, or pending, for this same signing hash; `Some` when signed.
-    Same(Option<&'a Record>),
-    /// Signed or pending for another signing hash.
-    Other(&'a Record),
-}
-
-/// Looks up (manifest hash, action): a signature or a pending intent binds the action to its
-/// signing hash.
-pub fn action_state<'a>(
-    records: &'a [Record],
-    manifest_hash: &str,
-    action: usize,
-    signing_hash: &str,
-) -> ActionState<'a> {
-    let mut pending: Option<&Record> = None;
-    for r in records {
-        if r.body.manifest_hash.as_deref() != Some(manifest_hash) || r.body.action != Some(action) {
-            continue;
-        }
-        let same = r.body.signing_hash.as_deref() == Some(signing_hash);
-        match r.body.kind {
-            Kind::Signed => return if same { ActionState::Same(Some(r)) } else { ActionState::Other(r) },
-            Kind::Intent => pending = Some(r),
-            Kind::Failed => {
-                if pending.is_some_and(|p| p.body.signing_hash == r.body.signing_hash) {
-                    pending = None;
-                }
-            }
-            Kind::Torn => {}
-        }
-    }
-    match pending {
-        None => ActionState::Free,
-        Some(p) if p.body.signing_hash.as_deref() == Some(signing_hash) => ActionState::Same(None),
-        Some(p) => ActionState::Other(p),
     }
 }
 

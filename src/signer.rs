@@ -92,7 +92,7 @@ impl<T: Exchange + Send> PolicySigner<T> {
         };
         let mut app = self.app.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         app.preflight(approval.has_calldata())?;
-        let signature = app.sign_approved(&self.path, approval)?;
+        let signature = app.sign_approved(&self.path, approval).map_err(|f| f.error)?;
         let recovered = signature.recover_address_from_prehash(&approval.signing_hash()).ok();
         if recovered != Some(executor) {
             return Err(DeviceError::WrongSignature {

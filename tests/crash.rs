@@ -76,10 +76,10 @@ fn killed_signs_leave_a_verifiable_journal_and_no_double_signature() {
         let out = bin().env("BOUNDED_SIGNER_HOME", home).args(["journal", "verify"]).output().unwrap();
         assert_eq!(code(&out), 0, "{}", stderr(&out));
         let records = journal::read(&home.join(journal::FILE_NAME)).unwrap().records;
-        let mut signed: Vec<&str> = records
+        let mut signed: Vec<_> = records
             .iter()
             .filter(|r| r.body.kind == Kind::Signed)
-            .map(|r| r.body.signing_hash.as_deref().unwrap())
+            .map(|r| r.body.signing_hash.unwrap())
             .collect();
         signed.dedup();
         assert!(signed.len() <= 1, "{}: action signed with two hashes: {signed:?}", home.display());

@@ -280,27 +280,25 @@ fn assert_nothing_raw(out: &std::process::Output) {
 
 #[test]
 fn journal_strings_and_toml_lines_reach_the_terminal_escaped() {
-    use bounded_signer::journal::{Body, FILE_NAME, Kind, Record};
+    use bounded_signer::journal::{Body, FILE_NAME, Kind, Record, Signs};
     let home = tempfile::tempdir().unwrap();
-    let body = Body {
-        seq: 0,
-        prev: format!("{:#x}", B256::ZERO),
-        kind: Kind::Failed,
-        time: 1_800_000_000,
-        manifest_hash: Some("0x\u{1b}]0;pwned\u{7}".into()),
-        action: Some(0),
-        action_name: Some("evil\u{1b}[2J\u{202e}\u{200b}name".into()),
-        signing_hash: Some("0x\u{1b}[31mred\u{9b}".into()),
-        signing_payload: None,
-        signature: None,
-        from: None,
-        detail: Some("detail\u{2066}\r".into()),
-    };
-    let hash = format!("{:#x}", alloy_primitives::keccak256(serde_json::to_vec(&body).unwrap()));
+    // A forged but well-chained record whose text fields carry terminal controls.
+    let mut body = Body::new(Kind::Failed);
+    body.time = 1_800_000_000;
+    body.manifest_hash = Some(B256::with_last_byte(1));
+    body.action = Some(0);
+    body.action_name = Some("evil\u{1b}[2J\u{202e}\u{200b}name".into());
+    body.signer = Some(EXECUTOR);
+    body.signs = Some(Signs::Transaction);
+    body.signing_hash = Some(B256::with_last_byte(2));
+    body.released = Some(true);
+    body.detail = Some("detail\u{2066}\r\u{1b}]0;pwned\u{7}".into());
+    let hash = body.hash();
     let line = serde_json::to_string(&Record { body, hash }).unwrap() + "\n";
     std::fs::write(home.path().join(FILE_NAME), line).unwrap();
     for args in [&["journal", "show"][..], &["journal", "verify"], &["--json", "journal", "show"]] {
         let out = bin().env("BOUNDED_SIGNER_HOME", home.path()).args(args).output().unwrap();
+        assert_eq!(code(&out), 0, "{args:?}: {}", stderr(&out));
         assert_nothing_raw(&out);
     }
     let out = bin().env("BOUNDED_SIGNER_HOME", home.path()).args(["journal", "show"]).output().unwrap();
@@ -426,4 +424,122 @@ fn only_a_closed_pipe_is_a_quiet_end() {
         .unwrap();
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+}
+
+fn journal_json(home: &std::path::Path) -> serde_json::Value {
+    let out = bin().env("BOUNDED_SIGNER_HOME", home).args(["--json", "journal", "show"]).output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    json(&out)
+}
+
+/// The example proposal with another fee: the same action, another signing hash.
+fn refeed(dir: &std::path::Path) -> String {
+    let text = std::fs::read_to_string(root().join("examples/proposal-schedule.json")).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["maxPriorityFeePerGas"] = "1000000001".into();
+    let p = dir.join("refeed.json");
+    std::fs::write(&p, v.to_string()).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+#[test]
+fn only_a_certain_failure_releases_an_action() {
+    let proposal = root().join("examples/proposal-schedule.json");
+    let proposal = proposal.to_str().unwrap();
+    // Configuration, address, then three chunks: the connection drops once the last is sent.
+    for (flags, released) in [
+        (&["--fault", "disconnect-after=4"][..], false),
+        (&["--fault", "wrong-signature"], false),
+        (&["--fault", "disconnect-after=3"], true),
+        (&["--approve", "reject"], true),
+    ] {
+        let emu = Emu::start(flags);
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("home");
+        let (manifest, hash) = release_now(dir.path());
+        let out = sign_command(&home, &manifest, &hash, proposal, &emu.device()).output().unwrap();
+        assert_eq!(code(&out), 4, "{flags:?}: {}", stderr(&out));
+        let records = journal_json(&home)["records"].as_array().unwrap().clone();
+        let last = &records.last().unwrap()["body"];
+        assert_eq!(
+            (last["kind"].as_str(), last["released"].as_bool()),
+            (Some("failed"), Some(released)),
+            "{flags:?}"
+        );
+        // Another payload for the action: refused while the device may have signed.
+        let other = sign_command(&home, &manifest, &hash, &refeed(dir.path()), "speculos:127.0.0.1:9")
+            .output()
+            .unwrap();
+        assert_eq!(code(&other), if released { 4 } else { 5 }, "{flags:?}: {}", stderr(&other));
+    }
+}
+
+#[test]
+fn a_forged_journaled_signature_is_never_returned() {
+    use bounded_signer::journal::{Body, FILE_NAME, Record};
+    let emu = Emu::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    let (manifest, hash) = release_now(dir.path());
+    let proposal = root().join("examples/proposal-schedule.json");
+    let proposal = proposal.to_str().unwrap();
+    let out = sign_command(&home, &manifest, &hash, proposal, &emu.device()).output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    drop(emu);
+    // Replace the signed record's signature with another key's over the same hash, re-chained.
+    let path = home.join(FILE_NAME);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut records: Vec<Record> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let signed = records.last_mut().unwrap();
+    let key = k256::ecdsa::SigningKey::from_slice(&[0x42; 32]).unwrap();
+    let (sig, recid) = key.sign_prehash_recoverable(signed.body.signing_hash.unwrap().as_slice()).unwrap();
+    let forged = alloy_primitives::Signature::from_signature_and_parity(sig, recid.is_y_odd());
+    signed.body.signature = Some(forged.as_bytes().to_vec().into());
+    let body: Body = signed.body.clone();
+    signed.hash = body.hash();
+    let lines: Vec<String> = records.iter().map(|r| serde_json::to_string(r).unwrap()).collect();
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    // The chain verifies (it was re-chained), but the record is not returned as a result.
+    let verify = bin().env("BOUNDED_SIGNER_HOME", &home).args(["journal", "verify"]).output().unwrap();
+    assert_eq!(code(&verify), 0, "{}", stderr(&verify));
+    let out = sign_command(&home, &manifest, &hash, proposal, "speculos:127.0.0.1:9").output().unwrap();
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(json(&out).get("signed_tx").is_none());
+    assert!(stderr(&out).contains("not by the executor"), "{}", stderr(&out));
+}
+
+#[test]
+fn the_journal_head_detects_truncation_and_replacement() {
+    let emu = Emu::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    let (manifest, hash) = release_now(dir.path());
+    let proposal = root().join("examples/proposal-schedule.json");
+    let out =
+        sign_command(&home, &manifest, &hash, proposal.to_str().unwrap(), &emu.device()).output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let doc = json(&out);
+    assert_eq!(doc["journal"]["records"], 2, "{doc}");
+    let head = format!("{}:{}", doc["journal"]["records"], doc["journal"]["head"].as_str().unwrap());
+    let verify = |home: &std::path::Path| {
+        bin().env("BOUNDED_SIGNER_HOME", home).args(["journal", "verify", "--head", &head]).output().unwrap()
+    };
+    assert_eq!(code(&verify(&home)), 0, "{}", stderr(&verify(&home)));
+    // Human numbering from 1, in show and verify alike.
+    let shown = bin().env("BOUNDED_SIGNER_HOME", &home).args(["journal", "show"]).output().unwrap();
+    let shown = String::from_utf8_lossy(&shown.stdout).into_owned();
+    assert!(shown.contains("#1 ") && shown.contains("#2 ") && !shown.contains("#0 "), "{shown}");
+    // Truncated to its first record: the chain still verifies, the head does not.
+    let path = home.join(bounded_signer::journal::FILE_NAME);
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, format!("{}\n", text.lines().next().unwrap())).unwrap();
+    let plain = bin().env("BOUNDED_SIGNER_HOME", &home).args(["journal", "verify"]).output().unwrap();
+    assert_eq!(code(&plain), 0);
+    let out = verify(&home);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("fewer than the 2 recorded"), "{}", stderr(&out));
+    // A fresh home: nothing extends the head.
+    let fresh = dir.path().join("fresh");
+    std::fs::create_dir(&fresh).unwrap();
+    assert_eq!(code(&verify(&fresh)), 2);
 }

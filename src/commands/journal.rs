@@ -1,74 +1,118 @@
-//! `journal show | verify`.
+//! `journal show | verify [--head N:HASH]`. Records are numbered from 1 everywhere people read
+//! them; every string from the file is escaped.
 
 use serde_json::json;
 
 use crate::cli::{print_json, print_text};
 use crate::error::{CliError, Exit};
 use crate::home::state_home;
-use crate::journal::{self, JournalError};
+use crate::journal::{self, Head, JournalError, Kind, Record};
+use crate::text::escape;
 
 fn path() -> Result<std::path::PathBuf, CliError> {
     Ok(state_home()?.join(journal::FILE_NAME))
 }
 
 fn broken(e: JournalError) -> CliError {
-    CliError::input(e.to_string()).hint(
-        "The journal was edited or damaged. Keep the file as evidence; do not sign until it is explained.",
+    CliError::from(e).hint(
+        "The journal was edited, damaged, truncated or replaced. Keep the file as evidence; do not sign until it is explained.",
     )
+}
+
+fn describe(r: &Record) -> String {
+    let b = &r.body;
+    let kind = match b.kind {
+        Kind::Intent => "intent",
+        Kind::Signed => "signed",
+        Kind::Failed if b.released == Some(true) => "failed (not signed)",
+        Kind::Failed => "failed (may have signed)",
+        Kind::Torn => "torn",
+    };
+    let mut out = format!("  #{:<4} {} {kind}", r.number(), crate::timefmt::format_instant(b.time));
+    if let (Some(action), Some(hash)) = (b.action, b.signing_hash) {
+        let name = escape(b.action_name.as_deref().unwrap_or("-"));
+        out.push_str(&format!(" action {action} ({name}) signing hash {hash:#x}"));
+    }
+    if let Some(signer) = b.signer {
+        out.push_str(&format!(" signer {signer}"));
+    }
+    if let Some(tx_hash) = b.tx_hash {
+        out.push_str(&format!(" tx hash {tx_hash:#x}"));
+    }
+    if let (Some(sha), Some(len)) = (b.torn_sha256, b.torn_len) {
+        out.push_str(&format!(" {len} torn bytes before it, sha256 {sha:#x}"));
+    }
+    if let Some(detail) = &b.detail {
+        out.push_str(&format!(": {}", escape(detail)));
+    }
+    out.push('\n');
+    out
 }
 
 pub fn show(json_out: bool) -> Result<Exit, CliError> {
     let path = path()?;
     let contents = journal::read(&path).map_err(broken)?;
+    let head = contents.head();
     if json_out {
+        let torn = contents
+            .torn
+            .as_ref()
+            .map(|t| json!({"line": t.line, "bytes": t.len, "sha256": format!("{:#x}", t.sha256)}));
         print_json(&json!({
             "path": path.display().to_string(),
             "records": contents.records,
-            "torn_tail": contents.torn.as_ref().map(alloy_primitives::hex::encode_prefixed),
+            "head": {"records": head.records, "head": format!("{:#x}", head.hash)},
+            "torn_tail": torn,
         }));
     } else {
-        let mut out = format!("Journal {} ({} records)\n", path.display(), contents.records.len());
+        let mut out =
+            format!("Journal {} ({} records, head {head})\n", path.display(), contents.records.len());
         for r in &contents.records {
-            let b = &r.body;
-            out.push_str(&format!(
-                "  #{:<4} {} {:<7} action {} ({}) signing hash {}{}\n",
-                b.seq,
-                crate::timefmt::format_instant(b.time),
-                format!("{:?}", b.kind).to_lowercase(),
-                b.action.map_or("-".into(), |a| a.to_string()),
-                crate::text::escape(b.action_name.as_deref().unwrap_or("-")),
-                crate::text::escape(b.signing_hash.as_deref().unwrap_or("-")),
-                b.detail.as_deref().map(|d| format!(": {}", crate::text::escape(d))).unwrap_or_default(),
-            ));
+            out.push_str(&describe(r));
         }
-        if contents.torn.is_some() {
-            out.push_str(
-                "  the last record is torn (an interrupted run); the next sign keeps it as a torn record\n",
-            );
+        if let Some(t) = &contents.torn {
+            out.push_str(&format!(
+                "  line {}: {} torn bytes (an interrupted run); the next sign seals them with a torn record\n",
+                t.line, t.len
+            ));
         }
         print_text(&out);
     }
     Ok(Exit::Success)
 }
 
-pub fn verify(json_out: bool) -> Result<Exit, CliError> {
+pub fn verify(recorded: Option<Head>, json_out: bool) -> Result<Exit, CliError> {
     let path = path()?;
     let contents = journal::read(&path).map_err(broken)?;
-    if contents.torn.is_some() {
-        let line = contents.records.len() + 1;
-        return Err(broken(JournalError::Torn { path, line }));
+    if let Some(t) = &contents.torn {
+        return Err(broken(JournalError::Torn { path, line: t.line }));
     }
-    let last = contents.records.last().map(|r| r.hash.clone());
+    if let Some(head) = recorded
+        && !head.is_extended_by(&contents.records)
+    {
+        let n = contents.records.len();
+        let problem = if usize::try_from(head.records).is_ok_and(|h| h > n) {
+            format!("it has {n} records, fewer than the {} recorded (truncated or replaced)", head.records)
+        } else {
+            format!("record {} is not the one recorded (rewritten or replaced)", head.records)
+        };
+        return Err(broken(JournalError::HeadLost { path, head, problem }));
+    }
+    let head = contents.head();
     if json_out {
-        print_json(
-            &json!({"path": path.display().to_string(), "records": contents.records.len(), "ok": true, "head": last}),
-        );
+        print_json(&json!({
+            "path": path.display().to_string(),
+            "records": contents.records.len(),
+            "ok": true,
+            "head": format!("{:#x}", head.hash),
+            "extends": recorded.map(|h| h.to_string()),
+        }));
     } else {
+        let extends = recorded.map(|h| format!("; it extends the recorded head {h}")).unwrap_or_default();
         print_text(&format!(
-            "Journal {}: {} records, hash chain intact{}\n",
+            "Journal {}: {} records, hash chain intact, head {head}{extends}\n",
             path.display(),
             contents.records.len(),
-            last.map(|h| format!(" (head {h})")).unwrap_or_default()
         ));
     }
     Ok(Exit::Success)

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use alloy_primitives::{Address, Signature, hex};
+use alloy_primitives::{Address, Bytes, Signature, keccak256};
 use firmware_policy::{OpenedManifest, Proposal, TxForm, TxType, Verdict, check_opened};
 use serde_json::{Value, json};
 
@@ -14,7 +14,7 @@ use crate::device::{DerivationPath, DeviceError, DeviceSpec, EthApp, Exchange};
 use crate::error::{CliError, Exit};
 use crate::home::ensure_state_home;
 use crate::input::{ReadProposal, read_proposal};
-use crate::journal::{self, ActionState, Body, Journal, Kind};
+use crate::journal::{self, Body, Head, Journal, JournalError, Kind, Signs, TxFacts, Use, UseKey};
 use crate::render;
 
 use crate::manifest_file::open;
@@ -108,102 +108,103 @@ pub fn sign_with(
     let Some(approval) = verdict.approval() else {
         return Ok(refused(&verdict, &proposal));
     };
-    let manifest_hash = approval.manifest_hash().to_string();
     let action = approval.action();
-    let signing_hash = format!("{:#x}", approval.signing_hash());
+    let executor = approval.executor();
+    let signing_hash = approval.signing_hash();
+    // One-time use is keyed on the executor: it is known before the device is (exit 5 comes
+    // before any device fault), and the device must prove to be it below.
+    let key = UseKey {
+        manifest_hash: approval.manifest_hash().0,
+        action,
+        signer: executor,
+        signs: Signs::Transaction,
+    };
 
     // 2. The journal: one signing hash per action.
-    let (mut journal, warning) = Journal::open(&home.join(journal::FILE_NAME)).map_err(CliError::from)?;
+    let (mut journal, warning) = Journal::open(&home.join(journal::FILE_NAME), now)?;
     if let Some(w) = warning {
         crate::cli::print_diagnostic(&format!("warning: {w}"));
     }
-    match journal::action_state(journal.records(), &manifest_hash, action, &signing_hash) {
-        ActionState::Other(record) => {
-            let what =
-                if record.body.kind == Kind::Signed { "a signature" } else { "a pending signing intent" };
+    match journal::one_time_use(journal.records(), &key, signing_hash) {
+        Use::Taken(record) => {
+            let what = if record.body.kind == Kind::Signed {
+                "a signature"
+            } else {
+                "a signing attempt that may have produced one"
+            };
             return Err(CliError::already_signed(format!(
-                "action {action} ({}) of manifest {manifest_hash} already has {what} (journal record {}) for signing hash {}",
+                "action {action} ({}) of manifest {} already has {what} (journal record {}) for signing hash {}",
                 crate::text::escape(approval.action_name()),
-                record.body.seq,
-                crate::text::escape(record.body.signing_hash.as_deref().unwrap_or("?")),
+                approval.manifest_hash(),
+                record.number(),
+                record.body.signing_hash.map_or_else(|| "?".to_string(), |h| format!("{h:#x}")),
             )));
         }
-        ActionState::Same(Some(record)) => {
-            let document = journaled_result(&verdict, &proposal, record)?;
+        Use::SignedSame(record) => {
+            let document = journaled_result(&verdict, &proposal, record, executor, &journal)?;
             return Ok(SignOutcome::Signed(Signed { document, from_journal: true }));
         }
-        ActionState::Same(None) | ActionState::Free => {}
+        Use::PendingSame | Use::Free => {}
     }
 
     // 3. The device: the right app, recent enough, blind signing when needed, the executor's key.
     let mut app = EthApp::new(open(&device).map_err(CliError::from)?);
     app.preflight(approval.has_calldata()).map_err(CliError::from)?;
     let account = app.address(&path, false).map_err(CliError::from)?.address;
-    let executor = approval.executor();
     let verdict = verdict.with_signer(account, executor);
     let Some(approval) = verdict.approval() else {
         return Ok(refused(&verdict, &proposal));
     };
 
     // 4. Intent, synced, before the device is asked.
-    journal
-        .append(Body {
-            kind: Kind::Intent,
-            manifest_hash: Some(manifest_hash.clone()),
-            action: Some(action),
-            action_name: Some(approval.action_name().to_string()),
-            signing_hash: Some(signing_hash.clone()),
-            from: Some(account.to_checksum(None)),
-            ..Body::empty()
-        })
-        .map_err(CliError::from)?;
-    crate::cli::print_diagnostic(&format!("Signing hash: {signing_hash}"));
+    let attempt = |kind: Kind| {
+        let mut body = Body::new(kind);
+        body.manifest_hash = Some(key.manifest_hash);
+        body.action = Some(action);
+        body.action_name = Some(approval.action_name().to_string());
+        body.signer = Some(key.signer);
+        body.signs = Some(key.signs);
+        body.signing_hash = Some(signing_hash);
+        body.tx = Some(TxFacts::of(proposal.tx()));
+        body
+    };
+    journal.append(attempt(Kind::Intent), now)?;
+    crate::cli::print_diagnostic(&format!("Signing hash: {signing_hash:#x}"));
     crate::cli::print_diagnostic(
         "The Ledger shows it as \"Tx hash\": compare every digit, then approve on the device.",
     );
-    let failed = |journal: &mut Journal, detail: String| {
-        journal.append(Body {
-            kind: Kind::Failed,
-            manifest_hash: Some(manifest_hash.clone()),
-            action: Some(action),
-            signing_hash: Some(signing_hash.clone()),
-            detail: Some(detail),
-            ..Body::empty()
-        })
+    let failed = |journal: &mut Journal, error: &DeviceError, device_may_have_signed: bool| {
+        let mut body = attempt(Kind::Failed);
+        // Only a certain "not signed" releases the action; otherwise the attempt keeps binding it.
+        body.released = Some(!device_may_have_signed);
+        body.detail = Some(error.to_string());
+        journal.append(body, now)
     };
     let signature = match app.sign_approved(&path, approval) {
         Ok(sig) => sig,
-        Err(e) => {
-            failed(&mut journal, e.to_string()).map_err(CliError::from)?;
-            return Err(e.into());
+        Err(failure) => {
+            failed(&mut journal, &failure.error, failure.device_may_have_signed)?;
+            return Err(failure.error.into());
         }
     };
-    let recovered = signature.recover_address_from_prehash(&approval.signing_hash()).ok();
+    let recovered = signature.recover_address_from_prehash(&signing_hash).ok();
     if recovered != Some(executor) {
         let e = DeviceError::WrongSignature {
             expected: executor.to_checksum(None),
             recovered: recovered.map_or("nothing".into(), |a: Address| a.to_checksum(None)),
         };
-        failed(&mut journal, e.to_string()).map_err(CliError::from)?;
+        // The device did sign something: keep the attempt binding the action.
+        failed(&mut journal, &e, true)?;
         return Err(e.into());
     }
 
     // 5. Journal the signature, then build the output and wipe the policy state.
     let signed_tx = proposal.tx().signed_encoding(&signature);
-    journal
-        .append(Body {
-            kind: Kind::Signed,
-            manifest_hash: Some(manifest_hash.clone()),
-            action: Some(action),
-            action_name: Some(approval.action_name().to_string()),
-            signing_hash: Some(signing_hash.clone()),
-            signing_payload: Some(hex::encode_prefixed(approval.signing_payload())),
-            signature: Some(hex::encode_prefixed(signature.as_bytes())),
-            from: Some(executor.to_checksum(None)),
-            ..Body::empty()
-        })
-        .map_err(CliError::from)?;
-    let document = result_json(&verdict, &proposal, &signature, &signed_tx, executor);
+    let mut body = attempt(Kind::Signed);
+    body.signature = Some(Bytes::copy_from_slice(&signature.as_bytes()));
+    body.tx_hash = Some(keccak256(signed_tx.as_slice()));
+    journal.append(body, now)?;
+    let document = result_json(&verdict, &proposal, &signature, &signed_tx, executor, journal.head());
     drop(verdict);
     drop(proposal);
     drop(manifest);
@@ -216,6 +217,7 @@ fn result_json(
     signature: &Signature,
     signed_tx: &[u8],
     from: Address,
+    head: Head,
 ) -> Value {
     let tx = proposal.tx();
     render::json::obj([
@@ -226,23 +228,40 @@ fn result_json(
         ("signing_hash", format!("{:#x}", tx.signing_hash()).into()),
         ("signature", signature_json(signature, tx.tx_type(), tx.chain_id().unwrap_or(0))),
         ("signed_tx", render::json::bytes(signed_tx)),
-        ("tx_hash", format!("{:#x}", alloy_primitives::keccak256(signed_tx)).into()),
+        ("tx_hash", format!("{:#x}", keccak256(signed_tx)).into()),
         ("from", from.to_checksum(None).into()),
+        ("journal", json!({"records": head.records, "head": format!("{:#x}", head.hash)})),
     ])
 }
 
-/// The journaled signature for the same signing hash, returned without touching the device.
+/// The journaled signature for the same signing hash, returned without touching the device, but
+/// only after it is verified: it must recover to the executor over this signing hash, and the
+/// signed transaction it makes must be the one journaled. A forged, re-chained record is refused.
 fn journaled_result(
     verdict: &Verdict,
     proposal: &Proposal,
     record: &journal::Record,
+    executor: Address,
+    journal: &Journal,
 ) -> Result<Value, CliError> {
-    let bad = || CliError::internal(format!("journal record {} has no readable signature", record.body.seq));
-    let bytes = hex::decode(record.body.signature.as_deref().ok_or_else(bad)?).map_err(|_| bad())?;
-    let signature = Signature::try_from(bytes.as_slice()).map_err(|_| bad())?;
-    let from: Address = record.body.from.as_deref().ok_or_else(bad)?.parse().map_err(|_| bad())?;
+    let forged = |problem: String| JournalError::Forged {
+        path: journal.path().to_path_buf(),
+        number: record.number(),
+        problem,
+    };
+    let bytes: &[u8] = record.body.signature.as_ref().map_or(&[], |b| b.as_ref());
+    let signature = Signature::try_from(bytes).map_err(|e| forged(format!("not a signature: {e}")))?;
+    let recovered = signature
+        .recover_address_from_prehash(&proposal.tx().signing_hash())
+        .map_err(|e| forged(format!("it recovers no signer: {e}")))?;
+    if recovered != executor {
+        return Err(forged(format!("it is signed by {recovered}, not by the executor {executor}")).into());
+    }
     let signed_tx = proposal.tx().signed_encoding(&signature);
-    Ok(result_json(verdict, proposal, &signature, &signed_tx, from))
+    if record.body.tx_hash != Some(keccak256(signed_tx.as_slice())) {
+        return Err(forged("its transaction hash is not the hash of the transaction it signs".into()).into());
+    }
+    Ok(result_json(verdict, proposal, &signature, &signed_tx, executor, journal.head()))
 }
 
 /// The result as a signer reads it.
@@ -250,8 +269,9 @@ pub fn signed_text(result: &Signed) -> String {
     let doc = &result.document;
     let source = if result.from_journal { " (from the journal; the device was not asked again)" } else { "" };
     let s = &doc["signature"];
+    let journal = &doc["journal"];
     format!(
-        "Signed{source}\n  action        {}\n  signing hash  {}\n  from          {}\n  r             {}\n  s             {}\n  v             {} (y_parity {})\n  tx hash       {}\n  signed tx     {}\n",
+        "Signed{source}\n  action        {}\n  signing hash  {}\n  from          {}\n  r             {}\n  s             {}\n  v             {} (y_parity {})\n  tx hash       {}\n  signed tx     {}\n  journal head  {}:{}  (write this into the ceremony log; `journal verify --head` checks it later)\n",
         doc["action"],
         doc["signing_hash"].as_str().unwrap_or_default(),
         doc["from"].as_str().unwrap_or_default(),
@@ -261,6 +281,8 @@ pub fn signed_text(result: &Signed) -> String {
         s["y_parity"],
         doc["tx_hash"].as_str().unwrap_or_default(),
         doc["signed_tx"].as_str().unwrap_or_default(),
+        journal["records"],
+        journal["head"].as_str().unwrap_or_default(),
     )
 }
 

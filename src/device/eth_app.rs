@@ -56,6 +56,24 @@ pub struct ExchangeStats {
     pub bytes_in: usize,
 }
 
+/// A signing exchange that returned no usable signature, and whether the device may have made
+/// one anyway: the journal may release the attempt only when it certainly did not.
+#[derive(Debug, thiserror::Error)]
+#[error("{error}")]
+pub struct SignFailure {
+    /// What went wrong (its causes are its own: this wrapper adds only the flag).
+    pub error: DeviceError,
+    /// False only for an explicit rejection (6985) or a failure before the last chunk was sent.
+    pub device_may_have_signed: bool,
+}
+
+impl SignFailure {
+    fn after(error: DeviceError, sent_last: bool) -> Self {
+        let device_may_have_signed = sent_last && !matches!(error, DeviceError::Rejected);
+        SignFailure { error, device_may_have_signed }
+    }
+}
+
 /// The app, reached over one transport.
 pub struct EthApp<T: Exchange> {
     transport: T,
@@ -137,15 +155,17 @@ impl<T: Exchange> EthApp<T> {
         &mut self,
         path: &DerivationPath,
         approval: &Approval,
-    ) -> Result<Signature, DeviceError> {
+    ) -> Result<Signature, SignFailure> {
         let rule = match approval.tx_type() {
             TxType::Legacy => VRule::Eip155 { chain_id: approval.chain_id() },
             _ => VRule::Typed,
         };
-        self.sign_payload(path, approval.signing_payload(), rule, MAX_DATA)
+        self.sign_chunked(path, approval.signing_payload(), rule, MAX_DATA)
     }
 
-    /// SIGN_ETH_TRANSACTION of `payload` in chunks of `chunk_size`; `v` read by `rule`.
+    /// SIGN_ETH_TRANSACTION of `payload` in chunks of `chunk_size`; `v` read by `rule` (for the
+    /// emulator's tests, which send payloads no check approved).
+    #[cfg(test)]
     pub(crate) fn sign_payload(
         &mut self,
         path: &DerivationPath,
@@ -153,16 +173,30 @@ impl<T: Exchange> EthApp<T> {
         rule: VRule,
         chunk_size: usize,
     ) -> Result<Signature, DeviceError> {
+        self.sign_chunked(path, payload, rule, chunk_size).map_err(|f| f.error)
+    }
+
+    fn sign_chunked(
+        &mut self,
+        path: &DerivationPath,
+        payload: &[u8],
+        rule: VRule,
+        chunk_size: usize,
+    ) -> Result<Signature, SignFailure> {
         let chunks = apdu::sign_chunks(&path.to_apdu_bytes(), payload, chunk_size);
         let last = chunks.len().saturating_sub(1);
         let mut answer = Vec::new();
         for (i, chunk) in chunks.iter().enumerate() {
-            answer = self.send(chunk)?;
+            // Once the last chunk is sent the device has all it needs to sign: from then on
+            // only an explicit rejection proves it did not.
+            let sent_last = i == last;
+            answer = self.send(chunk).map_err(|error| SignFailure::after(error, sent_last))?;
             if i < last && !answer.is_empty() {
-                return Err(DeviceError::BadAnswer("data in the answer to an intermediate chunk"));
+                let error = DeviceError::BadAnswer("data in the answer to an intermediate chunk");
+                return Err(SignFailure { error, device_may_have_signed: false });
             }
         }
-        signature_from_answer(&answer, rule)
+        signature_from_answer(&answer, rule).map_err(|error| SignFailure::after(error, true))
     }
 
     /// SIGN_ETH_PERSONAL_MESSAGE (EIP-191); the device hashes the message itself.
