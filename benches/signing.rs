@@ -55,7 +55,11 @@ fn run(rounds: usize) {
     let built = bounded_signer::request::payload_from_json(&text).unwrap();
     let proposal = Proposal::new(DecodedTx::decode(&built.payload).unwrap()).unwrap();
     let verdict = check(&manifest, manifest.hash(), &proposal, now);
-    let approval = verdict.approval().expect("approved");
+    let executor = manifest.manifest().executor;
+    let (_, bound) = verdict.bind(executor);
+    let bound = bound.expect("approved and bound");
+    let approval = bound.approval();
+    let payload = approval.transaction().expect("a transaction").payload();
     let path = DerivationPath::default_account();
     let transport = SpeculosTransport::connect(&emulator.apdu.to_string()).unwrap();
     let mut app = EthApp::new(Timed { inner: transport, spent: Duration::ZERO });
@@ -65,15 +69,15 @@ fn run(rounds: usize) {
     app.address(&path, false).unwrap();
     let probes = app.stats();
     app.reset_stats();
-    app.sign_approved(&path, approval).unwrap();
+    app.sign(&path, &bound).unwrap();
     let sign = app.stats();
-    let minimum = (path.to_apdu_bytes().len() + approval.signing_payload().len()).div_ceil(255);
+    let minimum = (path.to_apdu_bytes().len() + payload.len()).div_ceil(255);
 
     let (mut host, mut total, mut floor, mut recover) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for _ in 0..rounds {
         let spent_before = app_spent(&app);
         let start = Instant::now();
-        let sig = app.sign_approved(&path, approval).unwrap();
+        let sig = app.sign(&path, &bound).unwrap();
         let signed = start.elapsed();
         sig.recover_address_from_prehash(&approval.signing_hash()).unwrap();
         let elapsed = start.elapsed();
@@ -82,11 +86,11 @@ fn run(rounds: usize) {
         total.push(elapsed);
         host.push(elapsed.saturating_sub(in_transport));
         let start = Instant::now();
-        std::hint::black_box(keccak256(std::hint::black_box(approval.signing_payload())));
+        std::hint::black_box(keccak256(std::hint::black_box(payload)));
         floor.push(start.elapsed());
     }
     let (host, total, floor, recover) = (median(host), median(total), median(floor), median(recover));
-    println!("payload {} bytes, path {} bytes", approval.signing_payload().len(), path.to_apdu_bytes().len());
+    println!("payload {} bytes, path {} bytes", payload.len(), path.to_apdu_bytes().len());
     println!(
         "SIGN exchange: {} APDUs (protocol minimum {minimum}), {} bytes out, {} bytes in",
         sign.apdus, sign.bytes_out, sign.bytes_in

@@ -173,33 +173,19 @@ impl StdError for CliError {
     }
 }
 
-impl From<InputError> for CliError {
-    fn from(e: InputError) -> Self {
-        let hint = e.hint();
-        CliError::from_layer(ErrorKind::Input, e, hint)
-    }
+/// Layers whose every error is bad input (exit 2), each with its own hint.
+macro_rules! input_layer {
+    ($($layer:ty),* $(,)?) => {$(
+        impl From<$layer> for CliError {
+            fn from(e: $layer) -> Self {
+                let hint = e.hint();
+                CliError::from_layer(ErrorKind::Input, e, hint)
+            }
+        }
+    )*};
 }
 
-impl From<ManifestFileError> for CliError {
-    fn from(e: ManifestFileError) -> Self {
-        let hint = e.hint();
-        CliError::from_layer(ErrorKind::Input, e, hint)
-    }
-}
-
-impl From<HomeError> for CliError {
-    fn from(e: HomeError) -> Self {
-        let hint = e.hint();
-        CliError::from_layer(ErrorKind::Input, e, hint)
-    }
-}
-
-impl From<OutputError> for CliError {
-    fn from(e: OutputError) -> Self {
-        let hint = e.hint();
-        CliError::from_layer(ErrorKind::Input, e, hint)
-    }
-}
+input_layer!(InputError, ManifestFileError, HomeError, OutputError);
 
 impl From<JournalError> for CliError {
     fn from(e: JournalError) -> Self {
@@ -224,6 +210,20 @@ impl From<DeviceError> for CliError {
         };
         let hint = e.hint().to_string();
         CliError::from_layer(kind, e, &hint)
+    }
+}
+
+impl From<crate::signing::SigningError> for CliError {
+    fn from(e: crate::signing::SigningError) -> Self {
+        use crate::signing::SigningError as E;
+        match e {
+            E::AlreadySigned { .. } => {
+                let hint = ErrorKind::AlreadySigned.default_hint();
+                CliError::from_layer(ErrorKind::AlreadySigned, e, hint)
+            }
+            E::Journal(e) => e.into(),
+            E::Device(e) => e.into(),
+        }
     }
 }
 

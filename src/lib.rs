@@ -19,6 +19,7 @@ pub mod output;
 pub mod render;
 pub mod request;
 pub mod signer;
+pub mod signing;
 pub mod text;
 pub mod timefmt;
 pub mod values;

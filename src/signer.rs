@@ -2,8 +2,11 @@
 //! transaction signature is an approving `check` against the approved manifest.
 //!
 //! `sign_transaction` encodes the transaction's signing payload, decodes it exactly, checks it
-//! (the clock, the manifest, the device account as executor), and signs those very bytes on the
-//! device, then verifies the signature recovers to the executor. `sign_hash` and
+//! against the manifest at the clock, and hands the verdict to the one signing pipeline the CLI
+//! uses too (`signing`): the device account is bound as executor, the very bytes checked are
+//! signed, and the signature must recover to the executor. Whether it journals is in its type:
+//! `PolicySigner<T>` (no journal: only the manifest's nonce binding stops a second signature)
+//! or `PolicySigner<T, Journaled>` after [`PolicySigner::journaled`]. `sign_hash` and
 //! `sign_message` are refused: a bare hash or message cannot be held against a release manifest.
 //! alloy's `TxSigner` trait lives in `alloy-network`, which would bring RPC types into this
 //! binary; the same operation is offered here as [`PolicySigner::sign_transaction`].
@@ -16,9 +19,10 @@ use alloy_signer::{Error, Result, Signer, UnsupportedSignerOperation};
 use firmware_policy::{DecodedTx, LoadedManifest, ManifestHash, Proposal, check};
 
 use crate::device::{DerivationPath, DeviceError, EthApp, Exchange};
+use crate::signing::{self, JournalMode, Journaled, Outcome, SigningError, Unjournaled};
 
 /// Signs only what the approved manifest allows, on a Ledger (or the emulator).
-pub struct PolicySigner<T: Exchange + Send> {
+pub struct PolicySigner<T: Exchange + Send, J: JournalMode = Unjournaled> {
     manifest: LoadedManifest,
     approved: ManifestHash,
     path: DerivationPath,
@@ -26,6 +30,7 @@ pub struct PolicySigner<T: Exchange + Send> {
     address: Address,
     chain_id: Option<ChainId>,
     clock: fn() -> u64,
+    journal: J,
 }
 
 /// Why a transaction was not signed.
@@ -40,13 +45,25 @@ pub enum PolicySignerError {
     /// The device refused or failed.
     #[error(transparent)]
     Device(#[from] DeviceError),
+    /// The journal refused (already signed) or cannot be used.
+    #[error(transparent)]
+    Journal(SigningError),
+}
+
+impl From<SigningError> for PolicySignerError {
+    fn from(e: SigningError) -> Self {
+        match e {
+            SigningError::Device(e) => PolicySignerError::Device(e),
+            other => PolicySignerError::Journal(other),
+        }
+    }
 }
 
 fn other(e: PolicySignerError) -> Error {
     Error::other(e)
 }
 
-impl<T: Exchange + Send> PolicySigner<T> {
+impl<T: Exchange + Send> PolicySigner<T, Unjournaled> {
     /// Opens the app on `transport` and reads the account at `path`.
     pub fn new(
         manifest: LoadedManifest,
@@ -66,9 +83,18 @@ impl<T: Exchange + Send> PolicySigner<T> {
             address,
             chain_id,
             clock: crate::timefmt::now,
+            journal: Unjournaled,
         })
     }
 
+    /// Journals every signature in the state home `home`, with the CLI's one-time-use rules.
+    pub fn journaled(self, home: std::path::PathBuf) -> PolicySigner<T, Journaled> {
+        let PolicySigner { manifest, approved, path, app, address, chain_id, clock, journal: _ } = self;
+        PolicySigner { manifest, approved, path, app, address, chain_id, clock, journal: Journaled(home) }
+    }
+}
+
+impl<T: Exchange + Send, J: JournalMode> PolicySigner<T, J> {
     /// Evaluates at a fixed instant instead of the system clock (tests, rehearsals).
     pub fn with_clock(mut self, clock: fn() -> u64) -> Self {
         self.clock = clock;
@@ -84,29 +110,29 @@ impl<T: Exchange + Send> PolicySigner<T> {
         tx.encode_for_signing(&mut *payload);
         let decoded = DecodedTx::decode(&payload).map_err(|e| PolicySignerError::Decode(e.to_string()))?;
         let proposal = Proposal::new(decoded).map_err(|e| PolicySignerError::Decode(e.to_string()))?;
-        let executor = self.manifest.manifest().executor;
-        let verdict = check(&self.manifest, self.approved, &proposal, (self.clock)())
-            .with_signer(self.address, executor);
-        let Some(approval) = verdict.approval() else {
-            return Err(PolicySignerError::Refused(verdict.reasons().iter().map(|r| r.code()).collect()));
+        let verdict = check(&self.manifest, self.approved, &proposal, (self.clock)());
+        let clock = || (self.clock)();
+        let request = signing::Request {
+            verdict,
+            proposal: &proposal,
+            path: &self.path,
+            journal: self.journal.home(),
+            clock: &clock,
+            progress: &mut |_| {},
         };
-        let mut app = self.app.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        app.preflight(approval.has_calldata())?;
-        let signature = app.sign_approved(&self.path, approval).map_err(|f| f.error)?;
-        let recovered = signature.recover_address_from_prehash(&approval.signing_hash()).ok();
-        if recovered != Some(executor) {
-            return Err(DeviceError::WrongSignature {
-                expected: executor.to_checksum(None),
-                recovered: recovered.map_or("nothing".into(), |a| a.to_checksum(None)),
+        let open = || Ok(self.app.lock().unwrap_or_else(|poisoned| poisoned.into_inner()));
+        let signature = match signing::sign(request, open)? {
+            Outcome::Signed(signed) => signed.signature,
+            Outcome::Refused(verdict) => {
+                return Err(PolicySignerError::Refused(verdict.reasons().iter().map(|r| r.code()).collect()));
             }
-            .into());
-        }
+        };
         Ok(signature)
     }
 }
 
 #[async_trait::async_trait]
-impl<T: Exchange + Send> Signer for PolicySigner<T> {
+impl<T: Exchange + Send, J: JournalMode + Send + Sync> Signer for PolicySigner<T, J> {
     async fn sign_hash(&self, _hash: &B256) -> Result<Signature> {
         Err(Error::UnsupportedOperation(UnsupportedSignerOperation::SignHash))
     }
@@ -131,7 +157,7 @@ impl<T: Exchange + Send> Signer for PolicySigner<T> {
 }
 
 /// The async form alloy programs call.
-impl<T: Exchange + Send> PolicySigner<T> {
+impl<T: Exchange + Send, J: JournalMode> PolicySigner<T, J> {
     /// `sign_transaction` as an alloy `Result`.
     pub async fn sign_transaction_async(&self, tx: &dyn SignableTransaction<Signature>) -> Result<Signature> {
         self.sign_transaction(tx).map_err(other)

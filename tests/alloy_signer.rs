@@ -64,3 +64,38 @@ fn signs_what_check_approves_and_nothing_else() {
         Err(Error::UnsupportedOperation(UnsupportedSignerOperation::SignMessage))
     ));
 }
+
+/// The library signer runs the CLI's pipeline: journaled, it refuses a second payload for an
+/// action (the CLI's exit 5), and its records are the CLI's (`journal verify` reads them).
+#[test]
+fn a_journaled_library_signer_keeps_the_clis_one_time_use() {
+    let emulator = Emulator::start(EmulatorConfig::rehearsal()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (manifest_path, _) = release_now(dir.path());
+    let manifest = LoadedManifest::from_canonical_bytes(&std::fs::read(manifest_path).unwrap()).unwrap();
+    let approved = manifest.hash();
+    let transport = SpeculosTransport::connect(&emulator.apdu.to_string()).unwrap();
+    let home = dir.path().join("home");
+    std::fs::create_dir(&home).unwrap();
+    let signer = PolicySigner::new(manifest, approved, transport, DerivationPath::default_account())
+        .unwrap()
+        .journaled(home.clone());
+
+    let good = request_tx("proposal-schedule.json");
+    let first = signer.sign_transaction(good.inner()).unwrap();
+    // The same payload again: the journaled signature (verified), the same bytes.
+    assert_eq!(signer.sign_transaction(good.inner()).unwrap(), first);
+    // Another fee for the same action: refused by the journal.
+    let text = std::fs::read_to_string(root().join("examples/proposal-schedule.json")).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["maxPriorityFeePerGas"] = "1000000001".into();
+    let other =
+        DecodedTx::decode(&bounded_signer::request::payload_from_json(&v.to_string()).unwrap().payload)
+            .unwrap();
+    let e = signer.sign_transaction(other.inner()).unwrap_err();
+    assert!(matches!(e, PolicySignerError::Journal(_)), "{e:?}");
+    assert!(e.to_string().contains("already has a signature"), "{e}");
+    let out = bin().env("BOUNDED_SIGNER_HOME", &home).args(["--json", "journal", "verify"]).output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(json(&out)["records"], 2);
+}

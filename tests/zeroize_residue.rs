@@ -124,7 +124,9 @@ fn residue_after_load_decode_check() {
         let proposal = Proposal::new(input.tx).unwrap();
         let verdict = check(&manifest, manifest.hash(), &proposal, 1_795_262_400);
         assert!(verdict.approved(), "{:?}", verdict.reasons());
-        assert!(verdict.approval().unwrap().signing_payload().windows(32).any(|w| w == CANARY));
+        assert!(
+            verdict.approval().unwrap().transaction().unwrap().payload().windows(32).any(|w| w == CANARY)
+        );
     }
     ARMED.store(false, Ordering::SeqCst);
     let raw = RAW_COPIES.swap(0, Ordering::SeqCst);
@@ -162,7 +164,7 @@ fn residue_after_load_decode_check() {
             device: DeviceSpec::Speculos(emulator.apdu.to_string()),
             path: DerivationPath::default_account(),
         };
-        match sign_with(request, DeviceSpec::open, 1_795_262_400, &home).unwrap() {
+        match sign_with(request, DeviceSpec::open, &|| 1_795_262_400, &home).unwrap() {
             SignOutcome::Signed(mut signed) => bounded_signer::request::wipe_json(&mut signed.document),
             SignOutcome::Refused { .. } => panic!("refused"),
         }

@@ -197,18 +197,52 @@ impl Proposal {
     }
 }
 
-/// Proof that `check` approved one exact payload for one action. Only [`check`] constructs it,
-/// and it carries the very bytes that were checked: the signing path signs these or nothing.
+/// What an approval allows to be signed. Transactions now; EIP-712 digests (a Safe transaction,
+/// a manifest approval) and later kinds join as variants, signed through the same bound approval,
+/// so no signing path ever takes bytes that a check did not approve.
+#[non_exhaustive]
+pub enum Signable {
+    /// The exact signing payload of an Ethereum transaction.
+    Transaction(TxSignable),
+}
+
+/// A transaction payload approved for signing.
+pub struct TxSignable {
+    payload: Zeroizing<Vec<u8>>,
+    tx_type: TxType,
+    chain_id: u64,
+    has_calldata: bool,
+}
+
+impl TxSignable {
+    /// The exact bytes to send to the device.
+    pub fn payload(&self) -> &[u8] {
+        &self.payload
+    }
+    /// The transaction type (the device's chunking and v rules depend on it).
+    pub fn tx_type(&self) -> TxType {
+        self.tx_type
+    }
+    /// The chain the payload is for.
+    pub fn chain_id(&self) -> u64 {
+        self.chain_id
+    }
+    /// Whether the transaction has calldata (a Ledger then needs blind signing on).
+    pub fn has_calldata(&self) -> bool {
+        self.has_calldata
+    }
+}
+
+/// Proof that `check` approved one exact thing to sign for one action. Only [`check`] (and later
+/// checks) construct it, and it carries the very bytes that were checked and the account that
+/// must sign them: the signing path signs these or nothing, after [`Verdict::bind`].
 pub struct Approval {
     manifest_hash: ManifestHash,
     action: usize,
     action_name: Zeroizing<String>,
-    executor: Address,
-    chain_id: u64,
-    signing_payload: Zeroizing<Vec<u8>>,
+    signer: Address,
     signing_hash: B256,
-    tx_type: TxType,
-    has_calldata: bool,
+    signable: Signable,
 }
 
 impl Approval {
@@ -224,29 +258,29 @@ impl Approval {
     pub fn action_name(&self) -> &str {
         &self.action_name
     }
-    /// The only account allowed to sign.
-    pub fn executor(&self) -> Address {
-        self.executor
+    /// The only account allowed to sign (the manifest's executor, for a transaction).
+    pub fn signer(&self) -> Address {
+        self.signer
     }
-    /// The chain the payload is for.
-    pub fn chain_id(&self) -> u64 {
-        self.chain_id
-    }
-    /// The exact bytes to send to the device.
-    pub fn signing_payload(&self) -> &[u8] {
-        &self.signing_payload
-    }
-    /// keccak256 of the payload: what the device shows as "Tx hash".
+    /// The hash the device signs (for a transaction: keccak256 of the payload, its "Tx hash").
     pub fn signing_hash(&self) -> B256 {
         self.signing_hash
     }
-    /// The transaction type (the device's chunking and v rules depend on it).
-    pub fn tx_type(&self) -> TxType {
-        self.tx_type
+    /// What is approved for signing.
+    pub fn signable(&self) -> &Signable {
+        &self.signable
     }
-    /// Whether the transaction has calldata (a Ledger then needs blind signing on).
-    pub fn has_calldata(&self) -> bool {
-        self.has_calldata
+    /// The transaction payload, when that is what is approved.
+    pub fn transaction(&self) -> Option<&TxSignable> {
+        match &self.signable {
+            Signable::Transaction(tx) => Some(tx),
+        }
+    }
+    /// Whether the device must have blind signing on to sign this.
+    pub fn needs_blind_signing(&self) -> bool {
+        match &self.signable {
+            Signable::Transaction(tx) => tx.has_calldata,
+        }
     }
 }
 
@@ -257,6 +291,20 @@ impl fmt::Debug for Approval {
             .field("action", &self.action)
             .field("signing_hash", &self.signing_hash)
             .finish_non_exhaustive()
+    }
+}
+
+/// An approval whose signer is the device account: what a device signing call takes. Only
+/// [`Verdict::bind`] makes one, by consuming the approval.
+#[derive(Debug)]
+pub struct BoundApproval {
+    approval: Approval,
+}
+
+impl BoundApproval {
+    /// The approval (its signer is the device account).
+    pub fn approval(&self) -> &Approval {
+        &self.approval
     }
 }
 
@@ -301,27 +349,33 @@ impl Verdict {
         self.approval.as_ref()
     }
 
-    /// Adds the `signer` check: the device account must be the manifest's executor. A mismatch
-    /// refuses the verdict and withdraws the approval.
-    pub fn with_signer(mut self, device_account: Address, executor: Address) -> Verdict {
-        if device_account == executor {
+    /// Binds the device account: the `signer` check compares it with the signer the approval
+    /// holds. On a match the approval moves into the returned [`BoundApproval`]; on a mismatch
+    /// the verdict is refused (`signer_mismatch`) and the approval is dropped. Either way the
+    /// verdict no longer holds an approval: it can be bound once.
+    pub fn bind(mut self, device_account: Address) -> (Verdict, Option<BoundApproval>) {
+        let Some(approval) = self.approval.take() else {
+            return (self, None);
+        };
+        let signer = approval.signer;
+        if device_account == signer {
             self.checks.push(CheckOutcome {
                 check: Check::Signer,
                 ok: true,
                 reason: None,
-                detail: format!("device account {device_account} is the executor"),
+                detail: format!("device account {device_account} is the signer the approval names"),
             });
+            (self, Some(BoundApproval { approval }))
         } else {
             self.checks.push(CheckOutcome {
                 check: Check::Signer,
                 ok: false,
                 reason: Some(Reason::SignerMismatch),
-                detail: format!("device account {device_account}, manifest executor {executor}"),
+                detail: format!("device account {device_account}, manifest executor {signer}"),
             });
             self.reasons.push(Reason::SignerMismatch);
-            self.approval = None;
+            (self, None)
         }
-        self
     }
 }
 
@@ -601,12 +655,14 @@ fn finish(
                 manifest_hash: manifest.hash(),
                 action,
                 action_name: Zeroizing::new(a.name.clone()),
-                executor: m.executor,
-                chain_id: m.chain_id,
-                signing_payload: Zeroizing::new(tx.signing_payload().to_vec()),
+                signer: m.executor,
                 signing_hash: tx.signing_hash(),
-                tx_type: tx.tx_type(),
-                has_calldata: !tx.input().is_empty(),
+                signable: Signable::Transaction(TxSignable {
+                    payload: Zeroizing::new(tx.signing_payload().to_vec()),
+                    tx_type: tx.tx_type(),
+                    chain_id: m.chain_id,
+                    has_calldata: !tx.input().is_empty(),
+                }),
             })
         }
         _ => None,

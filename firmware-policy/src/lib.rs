@@ -27,7 +27,10 @@ pub mod tx;
 
 pub use alloy_primitives::{Address, B256, U256, keccak256};
 pub use calls::{ArgValue, CallNode, CallTreeError, Operation};
-pub use check::{Approval, Check, CheckOutcome, Proposal, Reason, Verdict, check, check_opened};
+pub use check::{
+    Approval, BoundApproval, Check, CheckOutcome, Proposal, Reason, Signable, TxSignable, Verdict, check,
+    check_opened,
+};
 pub use manifest::{
     Action, ActionKind, AuthorizationBound, LoadedManifest, Manifest, ManifestError, ManifestHash,
     OpenedManifest, Rollback,

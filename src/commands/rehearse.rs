@@ -100,7 +100,7 @@ pub fn run(json_out: bool) -> Result<Exit, CliError> {
         device: DeviceSpec::Speculos(emulator.apdu.to_string()),
         path: DerivationPath::default_account(),
     };
-    let signed = match sign_with(request, DeviceSpec::open, now, &home)? {
+    let signed = match sign_with(request, DeviceSpec::open, &|| now, &home)? {
         SignOutcome::Signed(s) => s,
         SignOutcome::Refused { text, .. } => {
             print_text(&say);

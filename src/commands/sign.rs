@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use alloy_primitives::{Address, Bytes, Signature, keccak256};
+use alloy_primitives::{Signature, keccak256};
 use firmware_policy::{OpenedManifest, Proposal, TxForm, TxType, Verdict, check_opened};
 use serde_json::{Value, json};
 
@@ -14,8 +14,8 @@ use crate::device::{DerivationPath, DeviceError, DeviceSpec, EthApp, Exchange};
 use crate::error::{CliError, Exit};
 use crate::home::ensure_state_home;
 use crate::input::{ReadProposal, read_proposal};
-use crate::journal::{self, Body, Head, Journal, JournalError, Kind, Signs, TxFacts, Use, UseKey};
 use crate::render;
+use crate::signing::{self, Outcome, Progress};
 
 use crate::manifest_file::open;
 use crate::output::{check_output, write_output};
@@ -95,173 +95,64 @@ fn refused(verdict: &Verdict, proposal: &Proposal) -> SignOutcome {
     }
 }
 
-/// Runs `sign` on a request: `open` reaches the device, `home` holds the journal.
+/// Runs `sign` on a request: `open` reaches the device, `home` holds the journal, `clock` is the
+/// time the check is evaluated at and the journal's records are stamped with.
 pub fn sign_with(
     req: SignRequest,
     open: impl FnOnce(&DeviceSpec) -> Result<Box<dyn Exchange>, DeviceError>,
-    now: u64,
+    clock: &dyn Fn() -> u64,
     home: &Path,
 ) -> Result<SignOutcome, CliError> {
     let SignRequest { manifest, approved, proposal, device, path } = req;
-    // 1. The policy, with the clock.
-    let verdict = check_opened(&manifest, approved, &proposal, now);
-    let Some(approval) = verdict.approval() else {
-        return Ok(refused(&verdict, &proposal));
-    };
-    let action = approval.action();
-    let executor = approval.executor();
-    let signing_hash = approval.signing_hash();
-    // One-time use is keyed on the executor: it is known before the device is (exit 5 comes
-    // before any device fault), and the device must prove to be it below.
-    let key = UseKey {
-        manifest_hash: approval.manifest_hash().0,
-        action,
-        signer: executor,
-        signs: Signs::Transaction,
-    };
-
-    // 2. The journal: one signing hash per action.
-    let (mut journal, warning) = Journal::open(&home.join(journal::FILE_NAME), now)?;
-    if let Some(w) = warning {
-        crate::cli::print_diagnostic(&format!("warning: {w}"));
-    }
-    match journal::one_time_use(journal.records(), &key, signing_hash) {
-        Use::Taken(record) => {
-            let what = if record.body.kind == Kind::Signed {
-                "a signature"
-            } else {
-                "a signing attempt that may have produced one"
-            };
-            return Err(CliError::already_signed(format!(
-                "action {action} ({}) of manifest {} already has {what} (journal record {}) for signing hash {}",
-                crate::text::escape(approval.action_name()),
-                approval.manifest_hash(),
-                record.number(),
-                record.body.signing_hash.map_or_else(|| "?".to_string(), |h| format!("{h:#x}")),
-            )));
-        }
-        Use::SignedSame(record) => {
-            let document = journaled_result(&verdict, &proposal, record, executor, &journal)?;
-            return Ok(SignOutcome::Signed(Signed { document, from_journal: true }));
-        }
-        Use::PendingSame | Use::Free => {}
-    }
-
-    // 3. The device: the right app, recent enough, blind signing when needed, the executor's key.
-    let mut app = EthApp::new(open(&device).map_err(CliError::from)?);
-    app.preflight(approval.has_calldata()).map_err(CliError::from)?;
-    let account = app.address(&path, false).map_err(CliError::from)?.address;
-    let verdict = verdict.with_signer(account, executor);
-    let Some(approval) = verdict.approval() else {
-        return Ok(refused(&verdict, &proposal));
-    };
-
-    // 4. Intent, synced, before the device is asked.
-    let attempt = |kind: Kind| {
-        let mut body = Body::new(kind);
-        body.manifest_hash = Some(key.manifest_hash);
-        body.action = Some(action);
-        body.action_name = Some(approval.action_name().to_string());
-        body.signer = Some(key.signer);
-        body.signs = Some(key.signs);
-        body.signing_hash = Some(signing_hash);
-        body.tx = Some(TxFacts::of(proposal.tx()));
-        body
-    };
-    journal.append(attempt(Kind::Intent), now)?;
-    crate::cli::print_diagnostic(&format!("Signing hash: {signing_hash:#x}"));
-    crate::cli::print_diagnostic(
-        "The Ledger shows it as \"Tx hash\": compare every digit, then approve on the device.",
-    );
-    let failed = |journal: &mut Journal, error: &DeviceError, device_may_have_signed: bool| {
-        let mut body = attempt(Kind::Failed);
-        // Only a certain "not signed" releases the action; otherwise the attempt keeps binding it.
-        body.released = Some(!device_may_have_signed);
-        body.detail = Some(error.to_string());
-        journal.append(body, now)
-    };
-    let signature = match app.sign_approved(&path, approval) {
-        Ok(sig) => sig,
-        Err(failure) => {
-            failed(&mut journal, &failure.error, failure.device_may_have_signed)?;
-            return Err(failure.error.into());
+    let verdict = check_opened(&manifest, approved, &proposal, clock());
+    let mut report = |p: Progress| match p {
+        Progress::JournalSealed(warning) => crate::cli::print_diagnostic(&format!("warning: {warning}")),
+        Progress::AwaitingApproval { signing_hash } => {
+            crate::cli::print_diagnostic(&format!("Signing hash: {signing_hash:#x}"));
+            crate::cli::print_diagnostic(
+                "The Ledger shows it as \"Tx hash\": compare every digit, then approve on the device.",
+            );
         }
     };
-    let recovered = signature.recover_address_from_prehash(&signing_hash).ok();
-    if recovered != Some(executor) {
-        let e = DeviceError::WrongSignature {
-            expected: executor.to_checksum(None),
-            recovered: recovered.map_or("nothing".into(), |a: Address| a.to_checksum(None)),
-        };
-        // The device did sign something: keep the attempt binding the action.
-        failed(&mut journal, &e, true)?;
-        return Err(e.into());
-    }
-
-    // 5. Journal the signature, then build the output and wipe the policy state.
-    let signed_tx = proposal.tx().signed_encoding(&signature);
-    let mut body = attempt(Kind::Signed);
-    body.signature = Some(Bytes::copy_from_slice(&signature.as_bytes()));
-    body.tx_hash = Some(keccak256(signed_tx.as_slice()));
-    journal.append(body, now)?;
-    let document = result_json(&verdict, &proposal, &signature, &signed_tx, executor, journal.head());
-    drop(verdict);
+    let request = signing::Request {
+        verdict,
+        proposal: &proposal,
+        path: &path,
+        journal: Some(home),
+        clock,
+        progress: &mut report,
+    };
+    let outcome = signing::sign(request, || Ok(Box::new(EthApp::new(open(&device)?))))?;
+    let result = match outcome {
+        Outcome::Refused(verdict) => refused(&verdict, &proposal),
+        Outcome::Signed(signed) => {
+            let document = result_json(&signed, &proposal);
+            SignOutcome::Signed(Signed { document, from_journal: signed.from_journal })
+        }
+    };
     drop(proposal);
     drop(manifest);
-    Ok(SignOutcome::Signed(Signed { document, from_journal: false }))
+    Ok(result)
 }
 
-fn result_json(
-    verdict: &Verdict,
-    proposal: &Proposal,
-    signature: &Signature,
-    signed_tx: &[u8],
-    from: Address,
-    head: Head,
-) -> Value {
+fn result_json(signed: &signing::Signed, proposal: &Proposal) -> Value {
     let tx = proposal.tx();
+    let verdict = &signed.verdict;
+    let journal = signed
+        .journal
+        .map_or(Value::Null, |head| json!({"records": head.records, "head": format!("{:#x}", head.hash)}));
     render::json::obj([
         ("verdict", render::json::verdict(verdict, tx, proposal.calls())),
         ("manifest_hash", verdict.manifest_hash().to_string().into()),
         ("action", verdict.action().map_or(Value::Null, Value::from)),
         ("signing_payload", render::json::bytes(tx.signing_payload())),
         ("signing_hash", format!("{:#x}", tx.signing_hash()).into()),
-        ("signature", signature_json(signature, tx.tx_type(), tx.chain_id().unwrap_or(0))),
-        ("signed_tx", render::json::bytes(signed_tx)),
-        ("tx_hash", format!("{:#x}", keccak256(signed_tx)).into()),
-        ("from", from.to_checksum(None).into()),
-        ("journal", json!({"records": head.records, "head": format!("{:#x}", head.hash)})),
+        ("signature", signature_json(&signed.signature, tx.tx_type(), tx.chain_id().unwrap_or(0))),
+        ("signed_tx", render::json::bytes(&signed.signed_tx)),
+        ("tx_hash", format!("{:#x}", keccak256(signed.signed_tx.as_slice())).into()),
+        ("from", signed.signer.to_checksum(None).into()),
+        ("journal", journal),
     ])
-}
-
-/// The journaled signature for the same signing hash, returned without touching the device, but
-/// only after it is verified: it must recover to the executor over this signing hash, and the
-/// signed transaction it makes must be the one journaled. A forged, re-chained record is refused.
-fn journaled_result(
-    verdict: &Verdict,
-    proposal: &Proposal,
-    record: &journal::Record,
-    executor: Address,
-    journal: &Journal,
-) -> Result<Value, CliError> {
-    let forged = |problem: String| JournalError::Forged {
-        path: journal.path().to_path_buf(),
-        number: record.number(),
-        problem,
-    };
-    let bytes: &[u8] = record.body.signature.as_ref().map_or(&[], |b| b.as_ref());
-    let signature = Signature::try_from(bytes).map_err(|e| forged(format!("not a signature: {e}")))?;
-    let recovered = signature
-        .recover_address_from_prehash(&proposal.tx().signing_hash())
-        .map_err(|e| forged(format!("it recovers no signer: {e}")))?;
-    if recovered != executor {
-        return Err(forged(format!("it is signed by {recovered}, not by the executor {executor}")).into());
-    }
-    let signed_tx = proposal.tx().signed_encoding(&signature);
-    if record.body.tx_hash != Some(keccak256(signed_tx.as_slice())) {
-        return Err(forged("its transaction hash is not the hash of the transaction it signs".into()).into());
-    }
-    Ok(result_json(verdict, proposal, &signature, &signed_tx, executor, journal.head()))
 }
 
 /// The result as a signer reads it.
@@ -290,7 +181,7 @@ pub fn signed_text(result: &Signed) -> String {
 pub fn run(args: &SignArgs, json_out: bool) -> Result<Exit, CliError> {
     let req = read_request(args)?;
     let home = ensure_state_home()?;
-    match sign_with(req, DeviceSpec::open, crate::timefmt::now(), &home)? {
+    match sign_with(req, DeviceSpec::open, &crate::timefmt::now, &home)? {
         SignOutcome::Refused { verdict, text } => {
             if json_out {
                 print_json(&verdict);

@@ -3,12 +3,11 @@
 //! derived from the returned public key), and signatures with `v` rebuilt by the robust rule
 //! (alloy-signer-ledger misreads the wrapped byte for some chain ids, §7.3).
 
-use alloy_primitives::{Address, B256, Signature, U256, keccak256};
-use firmware_policy::{Approval, TxType};
+use alloy_primitives::{Address, Signature, U256, keccak256};
+use firmware_policy::{BoundApproval, Signable, TxType};
 
 use super::apdu::{
-    self, Answer, Command, Ins, MAX_DATA, P1_DISPLAY, P1_NO_DISPLAY, P2_EIP712_HASHED, P2_NO_CHAIN_CODE,
-    SW_OK, VRule,
+    self, Answer, Command, Ins, MAX_DATA, P1_DISPLAY, P1_NO_DISPLAY, P2_NO_CHAIN_CODE, SW_OK, VRule,
 };
 use super::path::DerivationPath;
 use super::status::DeviceError;
@@ -150,17 +149,24 @@ impl<T: Exchange> EthApp<T> {
         parse_address_answer(&data)
     }
 
-    /// Signs an approved transaction: the exact payload `check` approved, nothing else.
-    pub fn sign_approved(
-        &mut self,
-        path: &DerivationPath,
-        approval: &Approval,
-    ) -> Result<Signature, SignFailure> {
-        let rule = match approval.tx_type() {
-            TxType::Legacy => VRule::Eip155 { chain_id: approval.chain_id() },
-            _ => VRule::Typed,
-        };
-        self.sign_chunked(path, approval.signing_payload(), rule, MAX_DATA)
+    /// Signs what a bound approval allows, and nothing else: the one public signing call. The
+    /// approval's signer is the device account (`Verdict::bind` checked it); the bytes are the
+    /// ones the check approved.
+    pub fn sign(&mut self, path: &DerivationPath, bound: &BoundApproval) -> Result<Signature, SignFailure> {
+        match bound.approval().signable() {
+            Signable::Transaction(tx) => {
+                let rule = match tx.tx_type() {
+                    TxType::Legacy => VRule::Eip155 { chain_id: tx.chain_id() },
+                    _ => VRule::Typed,
+                };
+                self.sign_chunked(path, tx.payload(), rule, MAX_DATA)
+            }
+            // Later kinds (EIP-712 digests) are signed here too, each by its own command.
+            _ => Err(SignFailure {
+                error: DeviceError::BadAnswer("this kind of approval has no signing command yet"),
+                device_may_have_signed: false,
+            }),
+        }
     }
 
     /// SIGN_ETH_TRANSACTION of `payload` in chunks of `chunk_size`; `v` read by `rule` (for the
@@ -199,8 +205,10 @@ impl<T: Exchange> EthApp<T> {
         signature_from_answer(&answer, rule).map_err(|error| SignFailure::after(error, true))
     }
 
-    /// SIGN_ETH_PERSONAL_MESSAGE (EIP-191); the device hashes the message itself.
-    pub fn sign_personal_message(
+    /// SIGN_ETH_PERSONAL_MESSAGE (EIP-191); the device hashes the message itself. For the
+    /// emulator's tests only: nothing approves a message yet.
+    #[cfg(test)]
+    pub(crate) fn sign_personal_message(
         &mut self,
         path: &DerivationPath,
         message: &[u8],
@@ -214,16 +222,17 @@ impl<T: Exchange> EthApp<T> {
     }
 
     /// SIGN_ETH_EIP_712 in hashed mode: `path ‖ domainSeparator ‖ hashStruct(message)`.
-    pub fn sign_eip712_hashed(
+    #[cfg(test)]
+    pub(crate) fn sign_eip712_hashed(
         &mut self,
         path: &DerivationPath,
-        domain_separator: B256,
-        struct_hash: B256,
+        domain_separator: alloy_primitives::B256,
+        struct_hash: alloy_primitives::B256,
     ) -> Result<Signature, DeviceError> {
         let mut data = path.to_apdu_bytes();
         data.extend_from_slice(domain_separator.as_slice());
         data.extend_from_slice(struct_hash.as_slice());
-        let answer = self.send(&Command::eth(Ins::SignEip712, 0x00, P2_EIP712_HASHED, data))?;
+        let answer = self.send(&Command::eth(Ins::SignEip712, 0x00, apdu::P2_EIP712_HASHED, data))?;
         signature_from_answer(&answer, VRule::Legacy27)
     }
 }

@@ -181,9 +181,9 @@ fn the_approved_proposal_is_approved_with_its_payload() {
     assert_eq!(codes(&v), Vec::<&str>::new());
     assert_eq!(v.action(), Some(0));
     let approval = v.approval().expect("approval");
-    assert_eq!(approval.signing_payload(), p.tx().signing_payload());
+    assert_eq!(approval.transaction().expect("a transaction").payload(), p.tx().signing_payload());
     assert_eq!(approval.signing_hash(), p.tx().signing_hash());
-    assert_eq!(approval.executor(), EXECUTOR);
+    assert_eq!(approval.signer(), EXECUTOR);
     // Every check is listed, in table order.
     let names: Vec<&str> = v.checks().iter().map(|c| c.check.name()).collect();
     assert_eq!(
@@ -390,13 +390,20 @@ fn legacy_without_eip155_is_missing_chain_id() {
 }
 
 #[test]
-fn with_signer_refuses_another_account() {
+fn binding_uses_the_signer_the_approval_holds_and_consumes_it() {
     let p = proposal_of(&with_inner(Inner::default()));
-    let v = verdict_at(&p, NOW).with_signer(EVIL, EXECUTOR);
+    let (v, bound) = verdict_at(&p, NOW).bind(EVIL);
     assert_eq!(codes(&v), ["signer_mismatch"]);
-    assert!(v.approval().is_none());
-    let v = verdict_at(&p, NOW).with_signer(EXECUTOR, EXECUTOR);
-    assert!(v.approval().is_some());
+    assert!(bound.is_none() && v.approval().is_none());
+    let (v, bound) = verdict_at(&p, NOW).bind(EXECUTOR);
+    assert!(v.approved());
+    assert_eq!(v.checks().last().map(|c| (c.check, c.ok)), Some((Check::Signer, true)));
+    let bound = bound.expect("bound");
+    assert_eq!(bound.approval().signer(), EXECUTOR);
+    assert!(v.approval().is_none(), "the approval moved into the binding");
+    // A refused verdict has nothing to bind.
+    let (v, bound) = verdict_at(&p, 5_000).bind(EXECUTOR);
+    assert!(bound.is_none() && !v.approved());
 }
 
 proptest! {
@@ -416,7 +423,7 @@ proptest! {
         let v = verdict_at(&p, NOW);
         if let Some(approval) = v.approval() {
             prop_assert_eq!(approval.action(), 0);
-            prop_assert_eq!(approval.signing_payload(), &bytes[..]);
+            prop_assert_eq!(approval.transaction().map(|t| t.payload()), Some(&bytes[..]));
             prop_assert_eq!(p.tx().to(), original.tx().to());
             prop_assert_eq!(p.tx().input(), original.tx().input());
             prop_assert_eq!(p.tx().value(), original.tx().value());
