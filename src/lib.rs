@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod authoring;
+pub mod chains;
 pub mod cli;
 pub mod commands;
 pub mod device;

@@ -210,8 +210,8 @@ fn press_after_review(api: &str, button: &str) -> String {
     for _ in 0..500 {
         let texts = screen_texts(api);
         if texts.iter().any(|t| t.starts_with("Accept risk")) {
-            let hash: String =
-                texts.windows(2).filter(|w| w[0].starts_with("Tx hash")).map(|w| w[1].clone()).collect();
+            let lines: Vec<&str> = texts.iter().map(String::as_str).collect();
+            let hash = bounded_signer::emulator::screens::read_hex_value(&lines, "Tx hash");
             http(api, "POST", &format!("/button/{button}"));
             return hash;
         }
@@ -239,7 +239,7 @@ fn manual_approval_through_the_rest_api() {
         // The hash the device showed is the signing hash the tool printed.
         let printed =
             stderr(&out).lines().find_map(|l| l.strip_prefix("Signing hash: ").map(str::to_string)).unwrap();
-        assert_eq!(format!("0x{shown}"), printed, "{button}");
+        assert_eq!(shown, printed, "{button}");
         let current = http(&emu.api, "GET", "/events?currentscreenonly=true");
         assert_eq!(current["events"][0]["text"], "Ethereum");
     }

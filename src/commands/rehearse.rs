@@ -112,8 +112,8 @@ pub fn run(json_out: bool) -> Result<Exit, CliError> {
     let texts: Vec<&str> =
         screens["events"].as_array().into_iter().flatten().filter_map(|e| e["text"].as_str()).collect();
     let _ = writeln!(say, "\n   The Ledger showed: {}", texts.join(" | "));
-    let shown: String = texts.windows(2).filter(|w| w[0].starts_with("Tx hash")).map(|w| w[1]).collect();
-    let matches = format!("0x{shown}") == signing_hash;
+    let shown = crate::emulator::screens::read_hex_value(&texts, "Tx hash");
+    let matches = shown == signing_hash;
     let _ = writeln!(
         say,
         "   Tx hash on the device {} the signing hash the tool printed ({signing_hash}).\n",

@@ -31,6 +31,9 @@ pub enum DeviceError {
     /// `6A15`: the path is outside the app's allowed paths.
     #[error("the Ethereum app refuses this derivation path (status 6a15)")]
     PathNotAllowed,
+    /// `6807`: the amount does not fit the device's screen buffer (`EXCEPTION_OVERFLOW`).
+    #[error("the device cannot display this amount (status 6807)")]
+    AmountNotDisplayable,
     /// `6A84`: the device ran out of memory.
     #[error("the message is too large for the device (status 6a84)")]
     TooLarge,
@@ -75,6 +78,7 @@ impl DeviceError {
             0x6501 => DeviceError::TxTypeUnsupported,
             0x6A15 => DeviceError::PathNotAllowed,
             0x6A84 => DeviceError::TooLarge,
+            0x6807 => DeviceError::AmountNotDisplayable,
             0x6901 => DeviceError::MenuOpen,
             0x6A87 | 0x6B00 | 0x6980 => DeviceError::ClientBug(sw),
             _ => DeviceError::Other(sw),
@@ -102,6 +106,9 @@ impl DeviceError {
             DeviceError::TxTypeUnsupported => "The Ledger cannot sign this transaction type.",
             DeviceError::PathNotAllowed => "Use a path under m/44'/60'.",
             DeviceError::TooLarge => "The device cannot hold this message.",
+            DeviceError::AmountNotDisplayable => {
+                "The value has too many digits for the Ledger's screen (it formats at most 49 characters, ticker included). Check the value: no approved upgrade sends that much."
+            }
             DeviceError::MenuOpen => "Close the menu on the device.",
             DeviceError::ClientBug(_) | DeviceError::BadAnswer(_) => {
                 "This is a bug in bounded-signer or a faulty device; please report it."
@@ -135,6 +142,7 @@ mod tests {
             (0x6501, 4, "cannot sign this transaction type"),
             (0x6A15, 4, "m/44'/60'"),
             (0x6A84, 4, "cannot hold"),
+            (0x6807, 4, "too many digits"),
             (0x6901, 4, "Close the menu"),
             (0x6A87, 1, "bug"),
             (0x6B00, 1, "bug"),

@@ -9,12 +9,13 @@
 
 use std::sync::Arc;
 
-use alloy_primitives::{Address, B256, keccak256};
+use alloy_primitives::{Address, B256, U256, keccak256};
 use firmware_policy::{DecodedTx, TxType};
 use k256::ecdsa::SigningKey;
 use zeroize::Zeroizing;
 
 use super::keys::Keys;
+use super::screens;
 use super::ui::Ui;
 use crate::device::DerivationPath;
 use crate::device::apdu::{CLA_BOLOS, CLA_ETH, INS_GET_APP_AND_VERSION, eip155_v_base_byte};
@@ -105,6 +106,12 @@ fn sw(code: u16) -> Outcome {
     Outcome::Answer(code.to_be_bytes().to_vec())
 }
 
+fn echo(request: &[u8], code: u16) -> Outcome {
+    let mut out = request.to_vec();
+    out.extend_from_slice(&code.to_be_bytes());
+    Outcome::Answer(out)
+}
+
 fn ok(mut data: Vec<u8>) -> Outcome {
     data.extend_from_slice(&[0x90, 0x00]);
     Outcome::Answer(data)
@@ -113,7 +120,7 @@ fn ok(mut data: Vec<u8>) -> Outcome {
 impl EmulatorApp {
     /// An app with these keys and settings.
     pub fn new(keys: Keys, blind_signing: bool, approve: Approve, fault: Option<Fault>, ui: Arc<Ui>) -> Self {
-        ui.show(&["Ethereum", "app is ready"]);
+        ui.show_screen(&screens::home());
         EmulatorApp { keys, blind_signing, approve, fault, ui, pending: None, apdus: 0 }
     }
 
@@ -131,10 +138,13 @@ impl EmulatorApp {
             return sw(0x6A87);
         };
         // No Lc reads as Lc = 0; a present Lc must count exactly the bytes that follow (§2.1).
+        // The real app answers a wrong Lc with 6A87 and part of the request echoed as data: the
+        // whole request when bytes follow the data, its first two bytes when the data is short.
         let data: &[u8] = match rest {
             [] => &[],
             [lc, data @ ..] if usize::from(*lc) == data.len() => data,
-            _ => return sw(0x6A87),
+            [lc, data @ ..] if usize::from(*lc) < data.len() => return echo(apdu, 0x6A87),
+            _ => return echo(apdu.get(..2).unwrap_or(apdu), 0x6A87),
         };
         match (*cla, *ins) {
             (CLA_BOLOS, INS_GET_APP_AND_VERSION) if (*p1, *p2) == (0, 0) => {
@@ -153,6 +163,8 @@ impl EmulatorApp {
             (CLA_ETH, 0x04) => self.sign_transaction(*p1, *p2, data),
             (CLA_ETH, 0x08) => self.sign_message(*p1, *p2, data),
             (CLA_ETH, 0x0C) => self.sign_eip712(*p1, *p2, data),
+            // SIGN_EIP7702_AUTHORIZATION: the "Smart accounts" setting is off by default.
+            (CLA_ETH, 0x34) => sw(0x6980),
             (CLA_ETH, _) => sw(0x6D00),
             _ => sw(0x6E00),
         }
@@ -206,11 +218,10 @@ impl EmulatorApp {
         let address = Address::from_public_key(key.verifying_key());
         let text = address.to_checksum(None);
         if p1 == 1 {
-            self.ui.show(&["Verify Ethereum", "address"]);
-            self.ui.show(&["Address", &text[2..22], &text[22..]]);
-            self.ui.show(&["Confirm"]);
+            self.show_all(&screens::address(address));
             let approved = self.decide();
-            self.ui.show(&["Ethereum", "app is ready"]);
+            self.ui.show_screen(&screens::address_decided(approved));
+            self.ui.show_screen(&screens::home());
             if !approved {
                 return sw(0x6985);
             }
@@ -229,7 +240,7 @@ impl EmulatorApp {
         if p2 != 0 {
             return sw(0x6B00);
         }
-        match p1 {
+        let chunk_start = match p1 {
             0x00 => {
                 let (path, tx) = match self.path(data) {
                     Ok(x) => x,
@@ -242,73 +253,125 @@ impl EmulatorApp {
                     _ => return sw(0x6A80),
                 }
                 self.pending = Some(Pending::Transaction { path, payload: Zeroizing::new(tx.to_vec()) });
+                0
             }
             0x80 => match &mut self.pending {
-                Some(Pending::Transaction { payload, .. }) => append_wiping(payload, data),
+                Some(Pending::Transaction { payload, .. }) => {
+                    let start = payload.len();
+                    append_wiping(payload, data);
+                    start
+                }
                 _ => return sw(0x6980),
             },
             _ => return sw(0x6B00),
-        }
+        };
         let Some(Pending::Transaction { payload, .. }) = &self.pending else { return sw(0x6980) };
         if payload.len() > firmware_policy::limits::MAX_TX_BYTES {
             self.pending = None;
             return sw(0x6A84);
         }
-        match expected_len(payload) {
-            Some(total) if payload.len() == total => {}
-            Some(total) if payload.len() > total => {
-                self.pending = None;
-                return sw(0x6A80);
-            }
-            _ => return ok(vec![]),
+        // The app parses as the chunks arrive: with blind signing off it refuses a call on the
+        // chunk where the calldata starts, before any review (not at the end).
+        if !self.blind_signing
+            && let Some(field) = data_field(payload)
+            && field.len >= 4
+            && field.to_present
+            && (chunk_start..payload.len()).contains(&field.start)
+        {
+            self.pending = None;
+            self.ui.show_screen(&screens::blind_signing_disabled());
+            return sw(0x6A80);
         }
+        let Some(total) = expected_len(payload) else { return ok(vec![]) };
+        if payload.len() < total {
+            return ok(vec![]);
+        }
+        // A pre-EIP-155 legacy list (6 items) is not complete for the app: it waits for the
+        // EIP-155 tail, and signs a following `v, r, s` as chain id `v` (so `1b 80 80` is chain 27).
+        let pre_155 = payload.first().is_some_and(|b| *b >= 0xC0) && item_count(payload) == Some(6);
+        let chain_override = if pre_155 {
+            match legacy_tail(payload.get(total..).unwrap_or_default()) {
+                Tail::Incomplete => return ok(vec![]),
+                Tail::Malformed => {
+                    self.pending = None;
+                    return sw(0x6A80);
+                }
+                Tail::Chain(chain) => Some(chain),
+            }
+        } else if payload.len() > total {
+            self.pending = None;
+            return sw(0x6A80);
+        } else {
+            None
+        };
         let Some(Pending::Transaction { path, payload }) = self.pending.take() else { return sw(0x6980) };
-        self.finish_transaction(&path, &payload)
+        let list = payload.get(..total).unwrap_or_default();
+        let Ok(tx) = DecodedTx::decode(list) else { return sw(0x6A80) };
+        // The app hashes every byte it was sent, tail included.
+        let hash = keccak256(&payload[..]);
+        self.finish_transaction(&path, &tx, hash, chain_override)
     }
 
-    fn finish_transaction(&mut self, path: &DerivationPath, payload: &[u8]) -> Outcome {
-        let Ok(tx) = DecodedTx::decode(payload) else { return sw(0x6A80) };
+    fn finish_transaction(
+        &mut self,
+        path: &DerivationPath,
+        tx: &DecodedTx,
+        hash: B256,
+        chain_override: Option<u64>,
+    ) -> Outcome {
         if tx.tx_type() == TxType::Eip4844 {
             return sw(0x6501);
         }
+        // Calldata too short for a selector, or a creation: refused at the end, not mid-stream.
         if !tx.input().is_empty() && !self.blind_signing {
-            self.ui.show(&["Blind signing must", "be enabled in", "settings"]);
+            self.ui.show_screen(&screens::blind_signing_disabled());
             return sw(0x6A80);
         }
         let (key, _) = match self.key(path) {
             Ok(k) => k,
             Err(e) => return e,
         };
-        let from = Address::from_public_key(key.verifying_key()).to_checksum(None);
-        let hash = tx.signing_hash();
-        let hash_text = format!("{:x}", hash);
-        if !tx.input().is_empty() {
-            self.ui.show(&["Blind signing ahead", "To accept risk, press both buttons"]);
-        }
-        self.ui.show(&["Review transaction"]);
-        self.ui.show(&["From", &from]);
-        if let Some(to) = tx.to() {
-            self.ui.show(&["To", &to.to_checksum(None)]);
-        }
-        self.ui.show(&["Max fees"]);
-        if !tx.input().is_empty() {
-            self.ui.show(&["Tx hash (1/2)", &hash_text[..32]]);
-            self.ui.show(&["Tx hash (2/2)", &hash_text[32..]]);
-            self.ui.show(&["Accept risk and sign transaction"]);
-        } else {
-            self.ui.show(&["Sign transaction"]);
-        }
-        let approved = self.decide();
-        self.ui.show(&["Ethereum", "app is ready"]);
+        let chain = chain_override.or(tx.chain_id()).unwrap_or(0);
+        let price = tx.gas_price().or(tx.max_fee_per_gas()).unwrap_or_default();
+        let review = screens::TxReview {
+            from: Address::from_public_key(key.verifying_key()),
+            to: tx.to(),
+            value: tx.value(),
+            data: tx.input(),
+            chain_id: chain,
+            max_fee: U256::from(price).saturating_mul(U256::from(tx.gas_limit())),
+            hash,
+        };
+        // An amount the screen buffer cannot hold: EXCEPTION_OVERFLOW, before any review.
+        let Some(review) = screens::transaction(&review) else { return sw(0x6807) };
+        self.show_all(&review);
+        let approved = self.decide_transaction();
+        self.ui.show_screen(&screens::transaction_decided(approved));
+        self.ui.show_screen(&screens::home());
         if !approved {
             return sw(0x6985);
         }
-        let v_base = match (tx.tx_type(), tx.chain_id()) {
-            (TxType::Legacy, Some(chain)) if chain != 0 => Some(eip155_v_base_byte(chain)),
-            (TxType::Legacy, _) => Some(27),
+        let v_base = match (tx.tx_type(), chain) {
+            (TxType::Legacy, 0) => Some(27),
+            (TxType::Legacy, chain) => Some(eip155_v_base_byte(chain)),
             _ => None,
         };
         self.signature(&key, hash, v_base)
+    }
+
+    fn show_all(&self, screens: &[screens::Screen]) {
+        for s in screens {
+            self.ui.show_screen(s);
+        }
+    }
+
+    /// The decision on a transaction: in manual mode, right on the decision screen shows "Reject
+    /// transaction", where both buttons reject.
+    fn decide_transaction(&self) -> bool {
+        match self.approve {
+            Approve::Manual => self.ui.await_decision_with_reject(&screens::reject_transaction()),
+            _ => self.decide(),
+        }
     }
 
     /// `v ‖ r ‖ s` over `hash`; `v_base` is added to the parity (None: the bare parity).
@@ -367,7 +430,10 @@ impl EmulatorApp {
         self.ui.show(&["Review message"]);
         self.ui.show(&["Message", &String::from_utf8_lossy(&message)]);
         self.ui.show(&["Sign message"]);
-        if !self.decide() {
+        let approved = self.decide();
+        self.ui.show_screen(&screens::message_decided(approved));
+        self.ui.show_screen(&screens::home());
+        if !approved {
             return sw(0x6985);
         }
         let mut prefixed = format!("\x19Ethereum Signed Message:\n{}", message.len()).into_bytes();
@@ -376,6 +442,10 @@ impl EmulatorApp {
     }
 
     fn sign_eip712(&mut self, p1: u8, p2: u8, data: &[u8]) -> Outcome {
+        // Full mode (P2 01) needs the struct definitions sent first: without them, 6980.
+        if (p1, p2) == (0, 1) {
+            return sw(0x6980);
+        }
         if p1 != 0 || p2 != 0 {
             return sw(0x6B00);
         }
@@ -395,17 +465,127 @@ impl EmulatorApp {
             Err(e) => return e,
         };
         let (domain, message) = rest.split_at(32);
-        self.ui.show(&["Blind signing ahead", "To accept risk, press both buttons"]);
-        self.ui.show(&["Review typed message"]);
-        self.ui.show(&["Domain hash", &alloy_primitives::hex::encode(domain)]);
-        self.ui.show(&["Message hash", &alloy_primitives::hex::encode(message)]);
-        self.ui.show(&["Sign message"]);
-        if !self.decide() {
+        self.show_all(&screens::typed_message(domain, message));
+        let approved = self.decide();
+        self.ui.show_screen(&screens::message_decided(approved));
+        self.ui.show_screen(&screens::home());
+        if !approved {
             return sw(0x6985);
         }
         let mut preimage = vec![0x19, 0x01];
         preimage.extend_from_slice(rest);
         self.signature(&key, keccak256(&preimage), Some(27))
+    }
+}
+
+/// Where a transaction's calldata is, once enough bytes have arrived to read every header up to
+/// it: its first byte's offset in the payload, its length, and whether the `to` field is set.
+struct DataField {
+    start: usize,
+    len: usize,
+    to_present: bool,
+}
+
+/// The RLP header at the start of `buf`: (header length, payload length, is a list), from the
+/// header bytes alone. alloy's `Header::decode` also requires the whole payload to be present,
+/// but the app reads headers as the chunks stream in, so the emulator must too. Checked against
+/// alloy's decoder on complete input (tests).
+fn stream_header(buf: &[u8]) -> Option<(usize, usize, bool)> {
+    let first = *buf.first()?;
+    let (list, short_base, long_base) = if first >= 0xc0 { (true, 0xc0, 0xf7) } else { (false, 0x80, 0xb7) };
+    match first {
+        0x00..=0x7f => Some((0, 1, false)),
+        b if b <= long_base => Some((1, usize::from(b - short_base), list)),
+        b => {
+            let len_of_len = usize::from(b - long_base);
+            let bytes = buf.get(1..1 + len_of_len)?;
+            let len =
+                bytes.iter().try_fold(0usize, |acc, b| acc.checked_mul(256)?.checked_add(usize::from(*b)))?;
+            Some((1 + len_of_len, len, list))
+        }
+    }
+}
+
+fn data_field(payload: &[u8]) -> Option<DataField> {
+    let (type_len, data_index) = match payload.first()? {
+        0xC0..=0xFF => (0, 5),
+        0x01 => (1, 6),
+        0x02 | 0x04 => (1, 7),
+        _ => return None,
+    };
+    let (list_header, _, is_list) = stream_header(payload.get(type_len..)?)?;
+    if !is_list {
+        return None;
+    }
+    let mut offset = type_len + list_header;
+    let mut to_present = false;
+    for index in 0..=data_index {
+        let (header_len, payload_len, _) = stream_header(payload.get(offset..)?)?;
+        if index + 2 == data_index {
+            to_present = payload_len > 0;
+        }
+        if index == data_index {
+            return Some(DataField { start: offset + header_len, len: payload_len, to_present });
+        }
+        offset = offset.checked_add(header_len)?.checked_add(payload_len)?;
+    }
+    None
+}
+
+/// The number of items in the RLP list at the start of a complete legacy payload.
+fn item_count(payload: &[u8]) -> Option<usize> {
+    let mut buf = payload;
+    let header = alloy_rlp::Header::decode(&mut buf).ok()?;
+    let mut body = buf.get(..header.payload_length)?;
+    let mut count = 0;
+    while !body.is_empty() {
+        let h = alloy_rlp::Header::decode(&mut body).ok()?;
+        body = body.get(h.payload_length..)?;
+        count += 1;
+    }
+    Some(count)
+}
+
+/// What follows a pre-EIP-155 legacy list.
+enum Tail {
+    /// Not all three items yet.
+    Incomplete,
+    /// Not three RLP strings, or bytes after them.
+    Malformed,
+    /// `v, r, s` whose `v` is this chain id.
+    Chain(u64),
+}
+
+fn legacy_tail(tail: &[u8]) -> Tail {
+    if tail.is_empty() {
+        return Tail::Incomplete;
+    }
+    let mut buf = tail;
+    let mut items = Vec::with_capacity(3);
+    while items.len() < 3 {
+        if buf.is_empty() {
+            return Tail::Incomplete;
+        }
+        let before = buf.len();
+        let Ok(h) = alloy_rlp::Header::decode(&mut buf) else { return Tail::Incomplete };
+        if h.list {
+            return Tail::Malformed;
+        }
+        let header_len = before - buf.len();
+        let Some(value) =
+            tail.get(tail.len() - before + header_len..).and_then(|b| b.get(..h.payload_length))
+        else {
+            return Tail::Incomplete;
+        };
+        items.push(value);
+        buf = buf.get(h.payload_length..).unwrap_or_default();
+    }
+    if !buf.is_empty() {
+        return Tail::Malformed;
+    }
+    match items.first().filter(|v| v.len() <= 8) {
+        Some(v) => Tail::Chain(v.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b))),
+        None => Tail::Malformed,
     }
 }
 

@@ -24,6 +24,8 @@ struct State {
     /// Set by a button press while a decision is awaited.
     decision: Option<bool>,
     awaiting: bool,
+    /// Set by the right button while a decision is awaited.
+    right_pressed: bool,
 }
 
 /// The screen and the buttons.
@@ -46,6 +48,36 @@ impl Ui {
         s.events.extend(current);
     }
 
+    /// Shows one screen given as owned lines.
+    pub fn show_screen(&self, lines: &[String]) {
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        self.show(&refs);
+    }
+
+    /// Waits for the person on a decision screen: both buttons approve, left rejects, and right
+    /// shows `reject` (as the device pages to "Reject transaction"), where both buttons reject.
+    pub fn await_decision_with_reject(&self, reject: &[String]) -> bool {
+        let decision_screen = self.lock().current.clone();
+        loop {
+            let mut s = self.lock();
+            s.decision = None;
+            s.awaiting = true;
+            s.right_pressed = false;
+            while s.decision.is_none() && !s.right_pressed {
+                s = self.changed.wait(s).unwrap_or_else(|poisoned| poisoned.into_inner());
+            }
+            if let Some(approved) = s.decision.take() {
+                s.awaiting = false;
+                let on_reject = s.current.as_slice() == reject;
+                return approved && !on_reject;
+            }
+            // Right: page between the decision screen and the reject screen.
+            let on_reject = s.current.as_slice() == reject;
+            drop(s);
+            self.show_screen(if on_reject { &decision_screen } else { reject });
+        }
+    }
+
     /// Waits for the person: `true` on both buttons, `false` on left.
     pub fn await_decision(&self) -> bool {
         let mut s = self.lock();
@@ -65,7 +97,7 @@ impl Ui {
             match button {
                 Button::Both => s.decision = Some(true),
                 Button::Left => s.decision = Some(false),
-                Button::Right => {}
+                Button::Right => s.right_pressed = true,
             }
         }
         self.changed.notify_all();

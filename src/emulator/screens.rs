@@ -1,0 +1,294 @@
+//! The screens app-ethereum 1.22.0 shows on a Nano S+, as `GET /events` reports their text: one
+//! screen a list of lines. Measured on the real app under Speculos (ledger-protocol.md §5.5) and
+//! read from its review flow: From, Amount (when there is no calldata, or a value), To, Max fees,
+//! Network (for chains other than 1), and the Tx hash when there is calldata, then the decision.
+//!
+//! Values wrap at 18 characters a line, three lines a page: an address (`0x` and 40 digits) is
+//! three lines, the Tx hash (`0x` and 64 digits) two pages, "(1/2)" and "(2/2)". Fixed texts wrap
+//! where the device wraps them (proportional font), so they are written here as the device
+//! breaks them.
+
+use alloy_primitives::{Address, U256};
+
+use super::amount;
+use crate::chains;
+
+/// One screen: its lines, top to bottom.
+pub type Screen = Vec<String>;
+
+const LINE: usize = 18;
+const LINES_PER_PAGE: usize = 3;
+
+fn screen(lines: &[&str]) -> Screen {
+    lines.iter().map(|l| (*l).to_string()).collect()
+}
+
+/// Lines of at most 18 characters: words (split at spaces) kept whole where they fit, and a word
+/// longer than a line (hex) cut every 18 characters.
+fn wrap(value: &str) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in value.split(' ') {
+        let chars: Vec<char> = word.chars().collect();
+        for piece in chars.chunks(LINE).map(|c| c.iter().collect::<String>()) {
+            match lines.last_mut() {
+                Some(line)
+                    if !line.is_empty() && line.chars().count() + 1 + piece.chars().count() <= LINE =>
+                {
+                    line.push(' ');
+                    line.push_str(&piece);
+                }
+                _ => lines.push(piece),
+            }
+        }
+    }
+    lines
+}
+
+/// A titled value, paged as the device pages it: "Title" alone when it fits one page, else
+/// "Title (i/n)" on each page.
+pub fn paged(title: &str, value: &str) -> Vec<Screen> {
+    let lines = wrap(value);
+    let pages: Vec<&[String]> = lines.chunks(LINES_PER_PAGE).collect();
+    let count = pages.len().max(1);
+    if count == 1 {
+        let mut s = vec![title.to_string()];
+        s.extend(lines);
+        return vec![s];
+    }
+    pages
+        .iter()
+        .enumerate()
+        .map(|(i, page)| {
+            let mut s = vec![format!("{title} ({}/{count})", i + 1)];
+            s.extend(page.iter().cloned());
+            s
+        })
+        .collect()
+}
+
+/// Reads a hex value back from screen lines as `GET /events` lists them: the lines after each
+/// page title of `title` ("Tx hash", "Tx hash (1/2)", …), while they are hex.
+pub fn read_hex_value(lines: &[&str], title: &str) -> String {
+    let page_title = |l: &str| l == title || l.strip_prefix(title).is_some_and(|rest| rest.starts_with(" ("));
+    let hex_line = |l: &str| !l.is_empty() && l.chars().all(|c| c.is_ascii_hexdigit() || c == 'x');
+    let mut out = String::new();
+    let mut inside = false;
+    for line in lines {
+        if page_title(line) {
+            inside = true;
+        } else if inside && hex_line(line) {
+            out.push_str(line);
+        } else {
+            inside = false;
+        }
+    }
+    out
+}
+
+/// The home screen.
+pub fn home() -> Screen {
+    screen(&["Ethereum", "app is ready"])
+}
+
+/// What a transaction review needs to know.
+pub struct TxReview<'a> {
+    /// The signing account.
+    pub from: Address,
+    /// The target (`None` for creation).
+    pub to: Option<Address>,
+    /// Wei sent.
+    pub value: U256,
+    /// The calldata.
+    pub data: &'a [u8],
+    /// The chain id (a pre-EIP-155 transaction is shown as chain 0's fee ticker, as the app does).
+    pub chain_id: u64,
+    /// gasPrice, or maxFeePerGas, times the gas limit.
+    pub max_fee: U256,
+    /// The signing hash.
+    pub hash: alloy_primitives::B256,
+}
+
+/// ERC-20 `transfer(address,uint256)`, which the app's built-in ERC-20 plugin reviews itself.
+const ERC20_TRANSFER: [u8; 4] = [0xa9, 0x05, 0x9c, 0xbb];
+
+/// The screens of a transaction review, up to the decision screen. `None` when the amount cannot
+/// be formatted (the app then answers 6807 before showing anything).
+pub fn transaction(review: &TxReview<'_>) -> Option<Vec<Screen>> {
+    let ticker = chains::ticker(review.chain_id);
+    let amount = amount::format(review.value, ticker)?;
+    // A fee that does not fit is shown empty, as the app does.
+    let fee = amount::format(review.max_fee, ticker).unwrap_or_default();
+    let from = review.from.to_checksum(None);
+    let mut screens = Vec::new();
+    let erc20 = review.data.len() == 68 && review.data.starts_with(&ERC20_TRANSFER) && review.to.is_some();
+    if erc20 {
+        screens.push(screen(&["Review transaction to", "send ERC20 token"]));
+        screens.extend(paged("From", &from));
+        screens.extend(paged("Max fees", &fee));
+        screens.push(screen(&["Accept risk and", "sign transaction"]));
+        return Some(screens);
+    }
+    let blind = !review.data.is_empty();
+    if blind {
+        screens.push(screen(&["Blind signing ahead", "To accept risk, press", "both buttons"]));
+    }
+    screens.push(screen(&["Review transaction"]));
+    screens.extend(paged("From", &from));
+    if !blind || !review.value.is_zero() {
+        screens.extend(paged("Amount", &amount));
+    }
+    match review.to {
+        Some(to) => screens.extend(paged("To", &to.to_checksum(None))),
+        None => screens.push(screen(&["To", "Contract"])),
+    }
+    screens.extend(paged("Max fees", &fee));
+    if review.chain_id != 1 {
+        screens.extend(paged("Network", &chains::network_name(review.chain_id)));
+    }
+    if blind {
+        screens.extend(paged("Tx hash", &format!("{:#x}", review.hash)));
+        screens.push(screen(&["Accept risk and", "sign transaction"]));
+    } else {
+        screens.push(screen(&["Sign transaction"]));
+    }
+    Some(screens)
+}
+
+/// Shown when the person presses right on the decision screen: both buttons then reject.
+pub fn reject_transaction() -> Screen {
+    screen(&["Reject transaction"])
+}
+
+/// After the decision.
+pub fn transaction_decided(approved: bool) -> Screen {
+    screen(if approved { &["Transaction signed"] } else { &["Transaction rejected"] })
+}
+
+/// Blind signing is off and the transaction has calldata.
+pub fn blind_signing_disabled() -> Screen {
+    screen(&["Blind signing must", "be enabled in", "settings"])
+}
+
+/// An address shown for verification, up to the decision.
+pub fn address(address: Address) -> Vec<Screen> {
+    let mut screens = vec![screen(&["Verify Ethereum", "address"])];
+    screens.extend(paged("Address", &address.to_checksum(None)));
+    screens.push(screen(&["Confirm"]));
+    screens
+}
+
+/// After an address verification.
+pub fn address_decided(approved: bool) -> Screen {
+    screen(if approved { &["Address verified"] } else { &["Address verification", "cancelled"] })
+}
+
+/// An EIP-712 message in hashed mode, up to the decision: both hashes as uppercase hex.
+pub fn typed_message(domain: &[u8], message: &[u8]) -> Vec<Screen> {
+    let upper = |b: &[u8]| format!("0x{}", alloy_primitives::hex::encode_upper(b));
+    let mut screens = vec![
+        screen(&["Blind signing ahead", "To accept risk, press", "both buttons"]),
+        screen(&["Review typed", "message"]),
+    ];
+    screens.extend(paged("Domain hash", &upper(domain)));
+    screens.extend(paged("Message hash", &upper(message)));
+    screens.push(screen(&["Accept risk and", "sign message"]));
+    screens
+}
+
+/// After a message decision.
+pub fn message_decided(approved: bool) -> Screen {
+    screen(if approved { &["Message signed"] } else { &["Message rejected"] })
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy_primitives::{B256, address};
+
+    use super::*;
+
+    const FROM: Address = address!("0xDad77910DbDFdE764fC21FCD4E74D71bBACA6D8D");
+    const TO: Address = address!("0x3a35f296e66B56D13cEd22538Ce13eA2E0cf4bF2");
+
+    fn review(data: &[u8], value: u64, chain_id: u64) -> TxReview<'_> {
+        TxReview {
+            from: FROM,
+            to: Some(TO),
+            value: U256::from(value),
+            data,
+            chain_id,
+            max_fee: U256::from(1_050_000_000_000_000u64),
+            hash: B256::repeat_byte(0xab),
+        }
+    }
+
+    fn texts(screens: &[Screen]) -> Vec<String> {
+        screens.iter().map(|s| s.join(" / ")).collect()
+    }
+
+    #[test]
+    fn an_address_is_three_lines_and_the_tx_hash_two_pages() {
+        let s = paged("From", &FROM.to_checksum(None));
+        assert_eq!(s, vec![vec!["From", "0xDad77910DbDFdE76", "4fC21FCD4E74D71bBA", "CA6D8D"]]);
+        let hash = format!("{:#x}", B256::repeat_byte(0xab));
+        let s = paged("Tx hash", &hash);
+        assert_eq!(s.len(), 2);
+        assert_eq!(s[0][0], "Tx hash (1/2)");
+        assert_eq!(s[0][1].len(), 18);
+        assert!(s[0][1].starts_with("0x") && s[0][1][2..].len() == 16);
+        assert_eq!((s[0].len(), s[1][0].as_str(), s[1][1].len()), (4, "Tx hash (2/2)", 12));
+    }
+
+    #[test]
+    fn a_transfer_shows_amount_and_a_contract_call_the_hash() {
+        let transfer = transaction(&review(&[], 1_250_000_000_000_000_000, 1)).expect("fits");
+        assert_eq!(
+            texts(&transfer),
+            [
+                "Review transaction",
+                "From / 0xDad77910DbDFdE76 / 4fC21FCD4E74D71bBA / CA6D8D",
+                "Amount / 1.25 ETH",
+                "To / 0x3a35f296e66B56D1 / 3cEd22538Ce13eA2E0 / cf4bF2",
+                "Max fees / 0.00105 ETH",
+                "Sign transaction",
+            ]
+        );
+        let call = transaction(&review(&[1, 2, 3, 4], 0, 11155111)).expect("fits");
+        let t = texts(&call);
+        assert_eq!(t[0], "Blind signing ahead / To accept risk, press / both buttons");
+        assert!(!t.iter().any(|s| s.starts_with("Amount")), "no amount for a call without value");
+        assert!(t.contains(&"Network / Sepolia".to_string()));
+        assert!(
+            t.iter().any(|s| s.starts_with("Tx hash (1/2)"))
+                && t.iter().any(|s| s.starts_with("Tx hash (2/2)"))
+        );
+        assert_eq!(t.last().map(String::as_str), Some("Accept risk and / sign transaction"));
+        let unknown = transaction(&review(&[], 1_000_000_000_000_000_000, 424242)).expect("fits");
+        let t = texts(&unknown);
+        assert!(t.contains(&"Amount / 1 ???".to_string()) && t.contains(&"Network / 424242".to_string()));
+    }
+
+    #[test]
+    fn a_paged_hash_reads_back_whole() {
+        let hash = format!("{:#x}", B256::repeat_byte(0xcd));
+        let screens = paged("Tx hash", &hash);
+        let mut lines: Vec<String> = vec!["Max fees".into(), "0.00105 ETH".into()];
+        lines.extend(screens.into_iter().flatten());
+        lines.extend(["Accept risk and".to_string(), "sign transaction".to_string()]);
+        let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+        assert_eq!(read_hex_value(&refs, "Tx hash"), hash);
+    }
+
+    #[test]
+    fn an_erc20_transfer_is_reviewed_by_the_plugin() {
+        let mut data = ERC20_TRANSFER.to_vec();
+        data.resize(68, 0);
+        let t = texts(&transaction(&review(&data, 0, 1)).expect("fits"));
+        assert_eq!(t[0], "Review transaction to / send ERC20 token");
+        assert!(!t.iter().any(|s| s.starts_with("To ") || s.starts_with("Tx hash")));
+    }
+
+    #[test]
+    fn an_amount_that_does_not_fit_is_no_review() {
+        assert!(transaction(&TxReview { value: U256::MAX, ..review(&[], 0, 1) }).is_none());
+    }
+}
