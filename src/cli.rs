@@ -261,9 +261,11 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
 
 /// Prints one JSON document on stdout. A closed pipe is not an error worth a panic.
 pub fn print_json(v: &serde_json::Value) {
-    let mut out = std::io::stdout().lock();
-    let text = crate::render::json::to_text(v);
-    note_output(writeln!(out, "{}", &*text).and_then(|()| out.flush()));
+    let mut out = std::io::BufWriter::with_capacity(64 << 10, std::io::stdout().lock());
+    // Written as it is serialized: a document with megabytes of hex is never a second string.
+    let written =
+        crate::render::json::write(&mut out, v).and_then(|()| writeln!(out)).and_then(|()| out.flush());
+    note_output(written);
 }
 
 /// The first failed write to stdout or stderr, reported when the command is done.
@@ -291,6 +293,39 @@ fn output_failure(exit: ExitCode) -> ExitCode {
 pub fn print_text(s: &str) {
     let mut out = std::io::stdout().lock();
     note_output(out.write_all(crate::text::for_terminal(s).as_bytes()).and_then(|()| out.flush()));
+}
+
+/// Human text streamed to stdout through a buffer, escaped as [`print_text`] escapes it: for
+/// output too large to build as one string (a call tree of thousands of calls).
+pub struct TextOut {
+    out: std::io::BufWriter<std::io::StdoutLock<'static>>,
+}
+
+impl TextOut {
+    /// Locks stdout for writing.
+    pub fn new() -> Self {
+        TextOut { out: std::io::BufWriter::with_capacity(64 << 10, std::io::stdout().lock()) }
+    }
+}
+
+impl Default for TextOut {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Write for TextOut {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        // Escaping is per character, so escaping each fragment is escaping the whole.
+        note_output(self.out.write_all(crate::text::for_terminal(s).as_bytes()));
+        Ok(())
+    }
+}
+
+impl Drop for TextOut {
+    fn drop(&mut self) {
+        note_output(self.out.flush());
+    }
 }
 
 /// Prints a diagnostic line on stderr, through the same terminal escaping as [`print_text`].

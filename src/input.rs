@@ -328,16 +328,25 @@ fn decode_content(content: Zeroizing<Vec<u8>>, source: Source) -> Result<TxInput
     };
     let (bytes, claimed_from) = match first {
         None => return Err(InputError::Empty { from: source }),
+        // The text is freed as soon as it is parsed: it is the largest thing read (hex is twice
+        // the payload), and nothing needs it afterwards.
         Some(b'{') => {
-            let text = std::str::from_utf8(&content).map_err(utf8("JSON"))?;
-            let built = request::payload_from_json(text)
-                .map_err(|problem| InputError::Request { from: source.clone(), problem })?;
+            let built = {
+                let text = std::str::from_utf8(&content).map_err(utf8("JSON"))?;
+                request::payload_from_json(text)
+                    .map_err(|problem| InputError::Request { from: source.clone(), problem })?
+            };
+            drop(content);
             (built.payload, built.from)
         }
         // A raw payload starts with 0x01–0x04 or ≥ 0xc0; printable text is meant as hex.
         Some(b) if b.is_ascii_graphic() => {
-            let text = std::str::from_utf8(&content).map_err(utf8("hex text"))?;
-            (parse_hex(text, &source, "transaction")?, None)
+            let bytes = {
+                let text = std::str::from_utf8(&content).map_err(utf8("hex text"))?;
+                parse_hex(text, &source, "transaction")?
+            };
+            drop(content);
+            (bytes, None)
         }
         Some(_) => (content, None),
     };

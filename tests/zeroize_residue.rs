@@ -165,7 +165,7 @@ fn residue_after_load_decode_check() {
             path: DerivationPath::default_account(),
         };
         match sign_with(request, DeviceSpec::open, &|| 1_795_262_400, &home).unwrap() {
-            SignOutcome::Signed(mut signed) => bounded_signer::request::wipe_json(&mut signed.document),
+            SignOutcome::Signed(signed) => bounded_signer::request::wipe_json(&mut signed.document()),
             SignOutcome::Refused { .. } => panic!("refused"),
         }
     }

@@ -64,8 +64,9 @@ pub enum ArgValue {
     Uint(U256),
     /// A 32-byte word (`bytes32`).
     Word(B256),
-    /// A byte string.
-    Bytes(Vec<u8>),
+    /// A byte string. Shared with the decoded call it came from (and the child decoded from it),
+    /// not copied: each wrapper level of a nested payload would otherwise hold one more copy.
+    Bytes(Bytes),
     /// A boolean.
     Bool(bool),
     /// A fixed text produced by the decoder (never text from input).
@@ -82,7 +83,8 @@ impl Zeroize for ArgValue {
             ArgValue::Address(a) => a.0.0.zeroize(),
             ArgValue::Uint(u) => *u = U256::ZERO,
             ArgValue::Word(w) => w.0.zeroize(),
-            ArgValue::Bytes(b) => b.zeroize(),
+            // The last holder wipes the shared buffer (see `tx::wipe_bytes`).
+            ArgValue::Bytes(b) => crate::tx::wipe_bytes(b),
             ArgValue::Bool(b) => b.zeroize(),
             ArgValue::Text(_) => {}
             ArgValue::String(s) => s.zeroize(),
@@ -265,7 +267,7 @@ fn word(name: &'static str, w: B256) -> Arg {
     Arg { name, ty: "bytes32", value: ArgValue::Word(w) }
 }
 fn bytes(name: &'static str, b: &Bytes) -> Arg {
-    Arg { name, ty: "bytes", value: ArgValue::Bytes(b.to_vec()) }
+    Arg { name, ty: "bytes", value: ArgValue::Bytes(b.clone()) }
 }
 fn detail(key: &'static str, value: ArgValue) -> Detail {
     Detail { key, value }
@@ -338,6 +340,44 @@ impl Ctx<'_> {
             return Err(CallTreeError::TooDeep);
         }
         decode_at(to, value, operation, data, &Ctx { depth, budget: self.budget })
+    }
+
+    /// A child call that does not exist as bytes in the input (a ProxyAdmin's call on its proxy),
+    /// built by `fill` from fields already decoded. It counts against the limits as the
+    /// `calldata_len` bytes its encoding would have.
+    fn synthesized(
+        &self,
+        to: Option<Address>,
+        value: U256,
+        operation: Operation,
+        selector: [u8; 4],
+        calldata_len: usize,
+        fill: impl FnOnce(&mut CallNode, &Ctx<'_>) -> Decoded,
+    ) -> Result<CallNode, Fail> {
+        let depth = self.depth.checked_add(1).ok_or(CallTreeError::TooDeep)?;
+        if depth > MAX_CALL_DEPTH {
+            return Err(CallTreeError::TooDeep.into());
+        }
+        self.budget.spend(calldata_len)?;
+        let mut node = CallNode {
+            to,
+            value,
+            operation,
+            selector: Some(selector),
+            function: None,
+            known_as: &[],
+            args: Vec::new(),
+            canonical: true,
+            calldata_len,
+            details: Vec::new(),
+            children: Vec::new(),
+        };
+        if let Some(known) = table::lookup(selector) {
+            node.function = Some(known.signature);
+            node.known_as = known.known_as;
+        }
+        fill(&mut node, &Ctx { depth, budget: self.budget })?;
+        Ok(node)
     }
 }
 

@@ -208,7 +208,7 @@ pub enum Signable {
 
 /// A transaction payload approved for signing.
 pub struct TxSignable {
-    payload: Zeroizing<Vec<u8>>,
+    payload: alloc::sync::Arc<Zeroizing<Vec<u8>>>,
     tx_type: TxType,
     chain_id: u64,
     has_calldata: bool,
@@ -217,7 +217,7 @@ pub struct TxSignable {
 impl TxSignable {
     /// The exact bytes to send to the device.
     pub fn payload(&self) -> &[u8] {
-        &self.payload
+        self.payload.as_slice()
     }
     /// The transaction type (the device's chunking and v rules depend on it).
     pub fn tx_type(&self) -> TxType {
@@ -658,7 +658,7 @@ fn finish(
                 signer: m.executor,
                 signing_hash: tx.signing_hash(),
                 signable: Signable::Transaction(TxSignable {
-                    payload: Zeroizing::new(tx.signing_payload().to_vec()),
+                    payload: tx.shared_payload(),
                     tx_type: tx.tx_type(),
                     chain_id: m.chain_id,
                     has_calldata: !tx.input().is_empty(),

@@ -446,10 +446,12 @@ impl Manifest {
         self.labels.sort_by_key(|(address, _)| *address);
     }
 
-    /// Checks every validity rule of the spec and returns the decoded call tree of each action.
+    /// Checks every validity rule of the spec, decoding each action's call tree (and dropping it:
+    /// only `manifest show` needs the trees, and it decodes them again, so a loaded manifest does
+    /// not carry a second copy of every action's calldata per wrapper level).
     ///
     /// Authoring and reading both call this, so the rules live in one place.
-    pub fn validate(&self) -> Result<Vec<CallNode>, ManifestError> {
+    pub fn validate(&self) -> Result<(), ManifestError> {
         use ManifestErrorKind as K;
         check_text(&self.release, limits::MAX_NAME_BYTES, Field::top("release"))?;
         if self.chain_id == 0 {
@@ -502,7 +504,6 @@ impl Manifest {
         // cost 8 million comparisons.
         let mut names = BTreeSet::new();
         let mut calls = BTreeSet::new();
-        let mut trees = Vec::with_capacity(self.actions.len());
         for (index, action) in self.actions.iter().enumerate() {
             let field = Field::item("actions", index);
             if !names.insert(action.name.as_str()) {
@@ -511,12 +512,12 @@ impl Manifest {
             if !calls.insert((action.to, action.data.as_slice(), action.value, action.nonce)) {
                 return Err(ManifestError::at(K::DuplicateAction, field));
             }
-            trees.push(self.validate_action(index, action)?);
+            self.validate_action(index, action)?;
         }
-        Ok(trees)
+        Ok(())
     }
 
-    fn validate_action(&self, index: usize, action: &Action) -> Result<CallNode, ManifestError> {
+    fn validate_action(&self, index: usize, action: &Action) -> Result<(), ManifestError> {
         use ManifestErrorKind as K;
         let field = Field::item("actions", index);
         check_text(&action.name, limits::MAX_NAME_BYTES, field.sub("name"))?;
@@ -540,7 +541,7 @@ impl Manifest {
         if !tree.is_canonical() {
             return Err(ManifestError::at(K::CalldataNotCanonical, field.sub("data")));
         }
-        Ok(tree)
+        Ok(())
     }
 
     /// Whether `address` is in the allowlist (which is sorted, so this is a binary search).
@@ -621,7 +622,6 @@ pub struct LoadedManifest {
     manifest: Manifest,
     bytes: Zeroizing<Vec<u8>>,
     hash: ManifestHash,
-    trees: Vec<CallNode>,
 }
 
 impl LoadedManifest {
@@ -646,15 +646,15 @@ impl LoadedManifest {
                 offset: Some(offset),
             });
         }
-        let trees = manifest.validate()?;
+        manifest.validate()?;
         let hash = ManifestHash(keccak256(bytes));
-        Ok(LoadedManifest { manifest, bytes: reencoded, hash, trees })
+        Ok(LoadedManifest { manifest, bytes: reencoded, hash })
     }
 
     /// Validates an authored manifest and encodes it: the compile step of `manifest build`.
     pub fn from_manifest(mut manifest: Manifest) -> Result<Self, ManifestError> {
         manifest.normalize();
-        let trees = manifest.validate()?;
+        manifest.validate()?;
         let bytes = canonical::encode(&manifest);
         if bytes.len() > limits::MAX_MANIFEST_BYTES {
             return Err(ManifestError {
@@ -664,7 +664,7 @@ impl LoadedManifest {
             });
         }
         let hash = ManifestHash(keccak256(bytes.as_slice()));
-        Ok(LoadedManifest { manifest, bytes, hash, trees })
+        Ok(LoadedManifest { manifest, bytes, hash })
     }
 
     /// The decoded manifest.
@@ -682,9 +682,10 @@ impl LoadedManifest {
         self.hash
     }
 
-    /// The decoded call tree of action `index`.
-    pub fn action_tree(&self, index: usize) -> Option<&CallNode> {
-        self.trees.get(index)
+    /// Decodes the call tree of action `index` (validation already proved that it decodes).
+    pub fn action_tree(&self, index: usize) -> Option<CallNode> {
+        let action = self.manifest.actions.get(index)?;
+        calls::decode_call(Some(action.to), action.value, Operation::Call, &action.data).ok()
     }
 }
 

@@ -6,6 +6,7 @@
 //! (trailing bytes, a permissive legacy form), so every decode is followed by an emptiness check
 //! and a byte-for-byte comparison with alloy's own re-encoding.
 
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -175,7 +176,9 @@ fn err(kind: TxErrorKind, offset: usize) -> TxDecodeError {
 /// keeps inside the transaction is overwritten before it is freed.
 pub struct DecodedTx {
     tx: UnsignedTx,
-    payload: Zeroizing<Vec<u8>>,
+    /// Shared with the approval a check builds, so the bytes checked and the bytes signed are
+    /// one buffer (wiped when the last holder drops it).
+    payload: Arc<Zeroizing<Vec<u8>>>,
     signing_hash: B256,
     signature: Option<Signature>,
     form: TxForm,
@@ -231,7 +234,7 @@ impl DecodedTx {
             return Err(err(TxErrorKind::NotCanonical, at));
         }
         let signing_hash = keccak256(payload.as_slice());
-        Ok(DecodedTx { tx, payload, signing_hash, signature, form })
+        Ok(DecodedTx { tx, payload: Arc::new(payload), signing_hash, signature, form })
     }
 
     /// The type.
@@ -328,7 +331,12 @@ impl DecodedTx {
 
     /// The canonical unsigned payload: the exact bytes checked and sent to the device.
     pub fn signing_payload(&self) -> &[u8] {
-        &self.payload
+        self.payload.as_slice()
+    }
+
+    /// The same payload, shared (no copy): what an approval carries.
+    pub(crate) fn shared_payload(&self) -> Arc<Zeroizing<Vec<u8>>> {
+        Arc::clone(&self.payload)
     }
 
     /// keccak256 of the signing payload (the "Tx hash" a Ledger shows).

@@ -3,7 +3,7 @@
 use alloy_primitives::Address;
 use firmware_policy::check_opened;
 
-use crate::cli::{CheckArgs, print_json, print_text};
+use crate::cli::{CheckArgs, TextOut, print_json, print_text};
 use crate::error::{CliError, Exit};
 use crate::input::{ReadProposal, read_proposal};
 use crate::render;
@@ -24,7 +24,7 @@ pub(crate) fn run(args: &CheckArgs, json: bool) -> Result<Exit, CliError> {
         let action_name = verdict.action().and_then(|i| trusted?.actions.get(i)).map(|a| a.name.as_str());
         print_text(&render::human::tx(proposal.tx(), sender, claimed, &lookup));
         print_text("\n");
-        print_text(&render::human::calls(proposal.calls(), &lookup));
+        render::human::write_calls(&mut TextOut::new(), proposal.calls(), &lookup);
         print_text("\n");
         print_text(&render::human::verdict(&verdict, action_name));
     }

@@ -4,7 +4,7 @@ use firmware_policy::calls::decode_call;
 use firmware_policy::{Operation, U256};
 use serde_json::json;
 
-use crate::cli::{DecodeArgs, print_json, print_text};
+use crate::cli::{DecodeArgs, TextOut, print_json, print_text};
 use crate::error::{CliError, Exit};
 use crate::input::{ReadProposal, Source, parse_hex, read_proposal};
 use crate::render::{self, human::no_labels};
@@ -18,7 +18,7 @@ pub(crate) fn run(args: &DecodeArgs, json: bool) -> Result<Exit, CliError> {
         if json {
             print_json(&json!({ "calls": render::json::call_node(&tree) }));
         } else {
-            print_text(&render::human::calls(&tree, &no_labels));
+            render::human::write_calls(&mut TextOut::new(), &tree, &no_labels);
         }
         return Ok(Exit::Success);
     }
@@ -35,7 +35,7 @@ pub(crate) fn run(args: &DecodeArgs, json: bool) -> Result<Exit, CliError> {
     } else {
         print_text(&render::human::tx(tx, sender, claimed, &no_labels));
         print_text("\n");
-        print_text(&render::human::calls(proposal.calls(), &no_labels));
+        render::human::write_calls(&mut TextOut::new(), proposal.calls(), &no_labels);
     }
     Ok(Exit::Success)
 }

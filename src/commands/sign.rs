@@ -54,18 +54,29 @@ pub fn read_request(args: &SignArgs) -> Result<SignRequest, CliError> {
     Ok(SignRequest { manifest, approved, proposal, device, path })
 }
 
-/// The result document of the spec.
+/// A verified, journaled signature with the proposal it signs. The result document of the spec
+/// is built only when it is asked for (`--json`, `--out`): it holds the whole call tree as hex.
 pub struct Signed {
-    /// The JSON document.
-    pub document: Value,
+    result: signing::Signed,
+    proposal: Proposal,
+}
+
+impl Signed {
     /// Whether it came from the journal (the device was not touched).
-    pub from_journal: bool,
+    pub fn from_journal(&self) -> bool {
+        self.result.from_journal
+    }
+
+    /// The result document of the spec.
+    pub fn document(&self) -> Value {
+        result_json(&self.result, &self.proposal)
+    }
 }
 
 /// What `sign` ended with (errors aside).
 pub enum SignOutcome {
     /// Signed (or returned from the journal).
-    Signed(Signed),
+    Signed(Box<Signed>),
     /// Refused by the policy (exit 3): the verdict document and its human text.
     Refused {
         /// The verdict JSON.
@@ -123,16 +134,11 @@ pub fn sign_with(
         progress: &mut report,
     };
     let outcome = signing::sign(request, || Ok(Box::new(EthApp::new(open(&device)?))))?;
-    let result = match outcome {
-        Outcome::Refused(verdict) => refused(&verdict, &proposal),
-        Outcome::Signed(signed) => {
-            let document = result_json(&signed, &proposal);
-            SignOutcome::Signed(Signed { document, from_journal: signed.from_journal })
-        }
-    };
-    drop(proposal);
     drop(manifest);
-    Ok(result)
+    Ok(match outcome {
+        Outcome::Refused(verdict) => refused(&verdict, &proposal),
+        Outcome::Signed(result) => SignOutcome::Signed(Box::new(Signed { result, proposal })),
+    })
 }
 
 fn result_json(signed: &signing::Signed, proposal: &Proposal) -> Value {
@@ -156,24 +162,26 @@ fn result_json(signed: &signing::Signed, proposal: &Proposal) -> Value {
 }
 
 /// The result as a signer reads it.
-pub fn signed_text(result: &Signed) -> String {
-    let doc = &result.document;
-    let source = if result.from_journal { " (from the journal; the device was not asked again)" } else { "" };
-    let s = &doc["signature"];
-    let journal = &doc["journal"];
+pub fn signed_text(signed: &Signed) -> String {
+    let r = &signed.result;
+    let tx = signed.proposal.tx();
+    let source = if r.from_journal { " (from the journal; the device was not asked again)" } else { "" };
+    let v = signature_json(&r.signature, tx.tx_type(), tx.chain_id().unwrap_or(0));
+    let journal = r.journal.map_or_else(
+        || "none".to_string(),
+        |h| format!("{h}  (write this into the ceremony log; `journal verify --head` checks it later)"),
+    );
     format!(
-        "Signed{source}\n  action        {}\n  signing hash  {}\n  from          {}\n  r             {}\n  s             {}\n  v             {} (y_parity {})\n  tx hash       {}\n  signed tx     {}\n  journal head  {}:{}  (write this into the ceremony log; `journal verify --head` checks it later)\n",
-        doc["action"],
-        doc["signing_hash"].as_str().unwrap_or_default(),
-        doc["from"].as_str().unwrap_or_default(),
-        s["r"].as_str().unwrap_or_default(),
-        s["s"].as_str().unwrap_or_default(),
-        s["v"].as_str().unwrap_or_default(),
-        s["y_parity"],
-        doc["tx_hash"].as_str().unwrap_or_default(),
-        doc["signed_tx"].as_str().unwrap_or_default(),
-        journal["records"],
-        journal["head"].as_str().unwrap_or_default(),
+        "Signed{source}\n  action        {}\n  signing hash  {:#x}\n  from          {}\n  r             {:#066x}\n  s             {:#066x}\n  v             {} (y_parity {})\n  tx hash       {:#x}\n  signed tx     {}\n  journal head  {journal}\n",
+        r.verdict.action().map_or("-".to_string(), |a| a.to_string()),
+        tx.signing_hash(),
+        r.signer,
+        r.signature.r(),
+        r.signature.s(),
+        v["v"].as_str().unwrap_or_default(),
+        u8::from(r.signature.v()),
+        keccak256(r.signed_tx.as_slice()),
+        alloy_primitives::hex::encode_prefixed(r.signed_tx.as_slice()),
     )
 }
 
@@ -190,22 +198,23 @@ pub fn run(args: &SignArgs, json_out: bool) -> Result<Exit, CliError> {
             }
             Ok(Exit::Refused)
         }
-        SignOutcome::Signed(mut result) => {
+        SignOutcome::Signed(result) => {
             // The device has signed and the journal holds the signature: from here on the result
             // is always delivered, even when --out cannot be written (then exit 1).
-            let write_failure = args.out.as_ref().and_then(|path| {
-                let mut text = render::json::to_text(&result.document);
+            let mut document = (json_out || args.out.is_some()).then(|| result.document());
+            let write_failure = args.out.as_ref().zip(document.as_ref()).and_then(|(path, document)| {
+                let mut text = render::json::to_text(document);
                 text.push('\n');
                 write_output(path, text.as_bytes(), args.force).err().map(|e| (path, CliError::from(e)))
             });
             let exit = if write_failure.is_some() { Exit::Internal } else { Exit::Success };
-            if json_out {
-                if let (Some((path, e)), Value::Object(doc)) = (&write_failure, &mut result.document) {
+            if let (true, Some(document)) = (json_out, document.as_mut()) {
+                if let (Some((path, e)), Value::Object(doc)) = (&write_failure, &mut *document) {
                     let message = format!("could not write {}; the signature is journaled", path.display());
                     let hint = format!("{} Copy the result from this document.", e.what_to_do());
                     doc.insert("error".into(), json!({"kind": "internal", "message": message, "hint": hint}));
                 }
-                print_json(&result.document);
+                print_json(document);
             } else {
                 print_text(&signed_text(&result));
             }

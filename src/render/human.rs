@@ -111,12 +111,19 @@ pub fn tx(
 
 /// The call tree, one node per block, indented by depth.
 pub fn calls(root: &CallNode, labels: Labels<'_>) -> String {
-    let mut s = String::from("Calls\n");
-    node(&mut s, root, 0, labels);
+    let mut s = String::new();
+    write_calls(&mut s, root, labels);
     s
 }
 
-fn node(s: &mut String, n: &CallNode, depth: usize, labels: Labels<'_>) {
+/// Writes the call tree into `out` as it walks it, so a tree of thousands of calls is never held
+/// as one string.
+pub fn write_calls(out: &mut impl std::fmt::Write, root: &CallNode, labels: Labels<'_>) {
+    let _ = out.write_str("Calls\n");
+    node(out, root, 0, labels);
+}
+
+fn node(s: &mut impl std::fmt::Write, n: &CallNode, depth: usize, labels: Labels<'_>) {
     let pad = "  ".repeat(depth + 1);
     let to = n.to.map_or("(new contract)".into(), |a| addr(&a, labels));
     let function = match (n.function, n.selector) {
@@ -220,7 +227,7 @@ pub fn manifest(loaded: &LoadedManifest) -> String {
             );
         }
         if let Some(tree) = loaded.action_tree(i) {
-            for line in calls(tree, &labels).lines() {
+            for line in calls(&tree, &labels).lines() {
                 let _ = writeln!(s, "      {line}");
             }
         }

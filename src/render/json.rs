@@ -170,7 +170,7 @@ pub fn manifest(loaded: &LoadedManifest) -> Value {
                 "authorizations": a.authorizations.iter().map(|x| json!({
                     "chain_id": quantity(x.chain_id), "address": address(&x.address), "nonce": quantity(x.nonce)
                 })).collect::<Vec<_>>(),
-                "calls": loaded.action_tree(i).map(call_node),
+                "calls": loaded.action_tree(i).as_ref().map(call_node),
             })
         })
         .collect();
@@ -252,6 +252,15 @@ impl serde_json::ser::Formatter for Escaping {
     fn end_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
         self.0.end_object_value(w)
     }
+}
+
+/// Writes a JSON document into `out` as it is serialized: pretty, with input text escaped (see
+/// [`Escaping`]).
+pub fn write(out: &mut impl std::io::Write, v: &Value) -> std::io::Result<()> {
+    use serde::Serialize as _;
+    let mut ser =
+        serde_json::Serializer::with_formatter(out, Escaping(serde_json::ser::PrettyFormatter::new()));
+    v.serialize(&mut ser).map_err(std::io::Error::other)
 }
 
 /// The one way a JSON document becomes text: pretty, with input text escaped (see [`Escaping`]).

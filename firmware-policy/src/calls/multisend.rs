@@ -75,6 +75,7 @@ pub(super) fn multi_send(node: &mut CallNode, data: &[u8], ctx: &Ctx<'_>) -> Dec
         node.details.push(detail("error", ArgValue::Text(problem)));
     }
     let mut result = Ok(());
+    node.children.reserve_exact(batch.entries.len());
     for entry in &batch.entries {
         match ctx.child(Some(entry.to), entry.value, entry.operation, entry.data) {
             Ok(child) => node.children.push(child),

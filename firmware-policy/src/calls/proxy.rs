@@ -7,9 +7,8 @@
 
 use alloc::vec;
 
-use alloy_primitives::U256;
+use alloy_primitives::{Address, Bytes, U256};
 use alloy_sol_types::{SolCall, sol};
-use zeroize::Zeroize;
 
 use super::{
     ArgValue, CallNode, Ctx, Decoded, NEW_IMPLEMENTATION, Operation, addr, bytes, decode_known, detail,
@@ -43,14 +42,24 @@ pub(super) fn upgrade_to(node: &mut CallNode, data: &[u8], _: &Ctx<'_>) -> Decod
 pub(super) fn upgrade_to_and_call(node: &mut CallNode, data: &[u8], ctx: &Ctx<'_>) -> Decoded {
     let (mut call, canonical) = decode_known::<Proxy::upgradeToAndCallCall>(data)?;
     node.canonical = canonical;
-    node.args = vec![addr("newImplementation", call.newImplementation), bytes("data", &call.data)];
-    node.details = vec![detail(NEW_IMPLEMENTATION, ArgValue::Address(call.newImplementation))];
-    if !call.data.is_empty() {
-        let implementation = Some(call.newImplementation);
-        let init = ctx.child(implementation, U256::ZERO, Operation::DelegateCall, &call.data)?;
+    let filled = fill_upgrade_to_and_call(node, call.newImplementation, &call.data, ctx);
+    wipe_bytes(&mut call.data);
+    filled
+}
+
+/// The arguments and the initializer child of `upgradeToAndCall(implementation, data)`.
+fn fill_upgrade_to_and_call(
+    node: &mut CallNode,
+    implementation: Address,
+    data: &Bytes,
+    ctx: &Ctx<'_>,
+) -> Decoded {
+    node.args = vec![addr("newImplementation", implementation), bytes("data", data)];
+    node.details = vec![detail(NEW_IMPLEMENTATION, ArgValue::Address(implementation))];
+    if !data.is_empty() {
+        let init = ctx.child(Some(implementation), U256::ZERO, Operation::DelegateCall, data)?;
         node.children.push(init);
     }
-    wipe_bytes(&mut call.data);
     Ok(())
 }
 
@@ -71,15 +80,21 @@ pub(super) fn proxy_admin_upgrade_and_call(node: &mut CallNode, data: &[u8], ctx
         addr("implementation", call.implementation),
         bytes("data", &call.data),
     ];
-    // Both OpenZeppelin v4 and v5 forward msg.value to the proxy.
-    let mut inner = Proxy::upgradeToAndCallCall {
-        newImplementation: call.implementation,
-        data: core::mem::take(&mut call.data),
-    };
-    let mut encoded = inner.abi_encode();
-    let child = ctx.child(Some(call.proxy), node.value, Operation::Call, &encoded);
-    encoded.zeroize();
-    wipe_bytes(&mut inner.data);
+    // Both OpenZeppelin v4 and v5 forward msg.value to the proxy. The call it makes is
+    // `upgradeToAndCall(implementation, data)` on the proxy: built here from the decoded fields,
+    // sharing `data`, rather than encoded and decoded again (two more copies of the payload).
+    let padded = call.data.len().div_ceil(32).saturating_mul(32);
+    let encoded_len = padded.saturating_add(4 + 3 * 32);
+    let (implementation, payload) = (call.implementation, &call.data);
+    let child = ctx.synthesized(
+        Some(call.proxy),
+        node.value,
+        Operation::Call,
+        Proxy::upgradeToAndCallCall::SELECTOR,
+        encoded_len,
+        |child, ctx| fill_upgrade_to_and_call(child, implementation, payload, ctx),
+    );
+    wipe_bytes(&mut call.data);
     node.children.push(child?);
     Ok(())
 }
