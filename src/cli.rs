@@ -260,8 +260,8 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
 }
 
 /// Prints one JSON document on stdout. A closed pipe is not an error worth a panic.
-pub fn print_json(v: &serde_json::Value) {
-    let mut out = std::io::BufWriter::with_capacity(64 << 10, std::io::stdout().lock());
+pub fn print_json(v: &impl serde::Serialize) {
+    let mut out = WipingBuf::new(std::io::stdout().lock());
     // Written as it is serialized: a document with megabytes of hex is never a second string.
     let written =
         crate::render::json::write(&mut out, v).and_then(|()| writeln!(out)).and_then(|()| out.flush());
@@ -298,13 +298,55 @@ pub fn print_text(s: &str) {
 /// Human text streamed to stdout through a buffer, escaped as [`print_text`] escapes it: for
 /// output too large to build as one string (a call tree of thousands of calls).
 pub struct TextOut {
-    out: std::io::BufWriter<std::io::StdoutLock<'static>>,
+    out: WipingBuf<std::io::StdoutLock<'static>>,
 }
 
 impl TextOut {
     /// Locks stdout for writing.
     pub fn new() -> Self {
-        TextOut { out: std::io::BufWriter::with_capacity(64 << 10, std::io::stdout().lock()) }
+        TextOut { out: WipingBuf::new(std::io::stdout().lock()) }
+    }
+}
+
+/// A write buffer that wipes itself: output can hold payload hex, and `BufWriter` frees its
+/// buffer as it is.
+pub struct WipingBuf<W: std::io::Write> {
+    inner: W,
+    buf: zeroize::Zeroizing<Vec<u8>>,
+}
+
+impl<W: std::io::Write> WipingBuf<W> {
+    const CAPACITY: usize = 64 << 10;
+
+    /// Buffers writes to `inner`.
+    pub fn new(inner: W) -> Self {
+        WipingBuf { inner, buf: zeroize::Zeroizing::new(Vec::with_capacity(Self::CAPACITY)) }
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for WipingBuf<W> {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        if self.buf.len() + data.len() > Self::CAPACITY {
+            self.flush()?;
+        }
+        if data.len() >= Self::CAPACITY {
+            return self.inner.write(data);
+        }
+        self.buf.extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let written = self.inner.write_all(&self.buf);
+        zeroize::Zeroize::zeroize(&mut *self.buf);
+        self.buf.clear();
+        written.and_then(|()| self.inner.flush())
+    }
+}
+
+impl<W: std::io::Write> Drop for WipingBuf<W> {
+    fn drop(&mut self) {
+        note_output(std::io::Write::flush(self));
     }
 }
 
@@ -324,7 +366,7 @@ impl std::fmt::Write for TextOut {
 
 impl Drop for TextOut {
     fn drop(&mut self) {
-        note_output(self.out.flush());
+        note_output(std::io::Write::flush(&mut self.out));
     }
 }
 

@@ -146,7 +146,7 @@ pub fn run(json_out: bool) -> Result<Exit, CliError> {
         print_json(&json!({
             "ok": ok,
             "manifest_hash": hash.to_string(),
-            "signed": signed.document(),
+            "signed": serde_json::to_value(signed.document()).unwrap_or_default(),
             "device_tx_hash_matches": matches,
             "tampered": {"verdict": if refused { "refused" } else { "approved" }, "reasons": tampered_reasons},
         }));

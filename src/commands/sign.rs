@@ -15,6 +15,7 @@ use crate::error::{CliError, Exit};
 use crate::home::ensure_state_home;
 use crate::input::{ReadProposal, read_proposal};
 use crate::render;
+use crate::render::json::{Document, Part};
 use crate::signing::{self, Outcome, Progress};
 
 use crate::manifest_file::open;
@@ -67,8 +68,8 @@ impl Signed {
         self.result.from_journal
     }
 
-    /// The result document of the spec.
-    pub fn document(&self) -> Value {
+    /// The result document of the spec, streamed when it is written.
+    pub fn document(&self) -> Document<'_> {
         result_json(&self.result, &self.proposal)
     }
 }
@@ -141,28 +142,36 @@ pub fn sign_with(
     })
 }
 
-fn result_json(signed: &signing::Signed, proposal: &Proposal) -> Value {
+fn result_json<'a>(signed: &'a signing::Signed, proposal: &'a Proposal) -> Document<'a> {
     let tx = proposal.tx();
     let verdict = &signed.verdict;
-    let journal = signed
-        .journal
-        .map_or(Value::Null, |head| json!({"records": head.records, "head": format!("{:#x}", head.hash)}));
-    render::json::obj([
-        ("verdict", render::json::verdict(verdict, tx, proposal.calls())),
-        ("manifest_hash", verdict.manifest_hash().to_string().into()),
-        ("action", verdict.action().map_or(Value::Null, Value::from)),
-        ("signing_payload", render::json::bytes(tx.signing_payload())),
-        ("signing_hash", format!("{:#x}", tx.signing_hash()).into()),
-        ("signature", signature_json(&signed.signature, tx.tx_type(), tx.chain_id().unwrap_or(0))),
-        ("signed_tx", render::json::bytes(&signed.signed_tx)),
-        ("tx_hash", format!("{:#x}", keccak256(signed.signed_tx.as_slice())).into()),
-        ("from", signed.signer.to_checksum(None).into()),
-        ("journal", journal),
+    let journal = signed.journal.map_or(Value::Null, |head| {
+        json!({"records": head.records, "head": format!("{:#x}", head.hash)})
+    });
+    Document(vec![
+        ("verdict", Part::Verdict(render::json::VerdictJson { verdict, tx, calls: proposal.calls() })),
+        ("manifest_hash", Part::Value(verdict.manifest_hash().to_string().into())),
+        ("action", Part::Value(verdict.action().map_or(Value::Null, Value::from))),
+        ("signing_payload", Part::Hex(tx.signing_payload())),
+        ("signing_hash", Part::Value(format!("{:#x}", tx.signing_hash()).into())),
+        ("signature", Part::Value(signature_json(&signed.signature, tx.tx_type(), tx.chain_id().unwrap_or(0)))),
+        ("signed_tx", Part::Hex(&signed.signed_tx)),
+        ("tx_hash", Part::Value(format!("{:#x}", keccak256(signed.signed_tx.as_slice())).into())),
+        ("from", Part::Value(signed.signer.to_checksum(None).into())),
+        ("journal", Part::Value(journal)),
     ])
 }
 
 /// The result as a signer reads it.
 pub fn signed_text(signed: &Signed) -> String {
+    let mut s = String::new();
+    write_signed_text(&mut s, signed);
+    s
+}
+
+/// Writes the result as a signer reads it into `out`, the signed transaction as it is hex-encoded
+/// (it can be megabytes; it is never built as a string of its own).
+pub fn write_signed_text(out: &mut impl std::fmt::Write, signed: &Signed) {
     let r = &signed.result;
     let tx = signed.proposal.tx();
     let source = if r.from_journal { " (from the journal; the device was not asked again)" } else { "" };
@@ -171,7 +180,8 @@ pub fn signed_text(signed: &Signed) -> String {
         || "none".to_string(),
         |h| format!("{h}  (write this into the ceremony log; `journal verify --head` checks it later)"),
     );
-    format!(
+    let _ = write!(
+        out,
         "Signed{source}\n  action        {}\n  signing hash  {:#x}\n  from          {}\n  r             {:#066x}\n  s             {:#066x}\n  v             {} (y_parity {})\n  tx hash       {:#x}\n  signed tx     {}\n  journal head  {journal}\n",
         r.verdict.action().map_or("-".to_string(), |a| a.to_string()),
         tx.signing_hash(),
@@ -181,8 +191,8 @@ pub fn signed_text(signed: &Signed) -> String {
         v["v"].as_str().unwrap_or_default(),
         u8::from(r.signature.v()),
         keccak256(r.signed_tx.as_slice()),
-        alloy_primitives::hex::encode_prefixed(r.signed_tx.as_slice()),
-    )
+        render::json::Hex(r.signed_tx.as_slice()),
+    );
 }
 
 /// `sign` from the command line.
@@ -209,14 +219,15 @@ pub fn run(args: &SignArgs, json_out: bool) -> Result<Exit, CliError> {
             });
             let exit = if write_failure.is_some() { Exit::Internal } else { Exit::Success };
             if let (true, Some(document)) = (json_out, document.as_mut()) {
-                if let (Some((path, e)), Value::Object(doc)) = (&write_failure, &mut *document) {
+                if let Some((path, e)) = &write_failure {
                     let message = format!("could not write {}; the signature is journaled", path.display());
                     let hint = format!("{} Copy the result from this document.", e.what_to_do());
-                    doc.insert("error".into(), json!({"kind": "internal", "message": message, "hint": hint}));
+                    let error = json!({"kind": "internal", "message": message, "hint": hint});
+                    document.0.push(("error", Part::Value(error)));
                 }
                 print_json(document);
             } else {
-                print_text(&signed_text(&result));
+                write_signed_text(&mut crate::cli::TextOut::new(), &result);
             }
             if let Some((path, e)) = &write_failure {
                 crate::cli::print_diagnostic(&format!(

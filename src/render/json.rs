@@ -122,10 +122,9 @@ pub fn tx(t: &DecodedTx, sender: Option<Address>, claimed_from: Option<Address>)
     v
 }
 
-/// The verdict document.
-pub fn verdict(v: &Verdict, proposal_tx: &DecodedTx, calls: &CallNode) -> Value {
-    let checks = v
-        .checks()
+/// The `checks` entries of a verdict.
+fn checks(v: &Verdict) -> Value {
+    v.checks()
         .iter()
         .map(|c| {
             let mut o = json!({"check": c.check.name(), "ok": c.ok, "detail": c.detail});
@@ -134,7 +133,12 @@ pub fn verdict(v: &Verdict, proposal_tx: &DecodedTx, calls: &CallNode) -> Value 
             }
             o
         })
-        .collect();
+        .collect()
+}
+
+/// The verdict document.
+pub fn verdict(v: &Verdict, proposal_tx: &DecodedTx, calls: &CallNode) -> Value {
+    let checks = checks(v);
     obj([
         ("verdict", (if v.approved() { "approved" } else { "refused" }).into()),
         ("manifest_hash", word(&v.manifest_hash().0)),
@@ -256,21 +260,31 @@ impl serde_json::ser::Formatter for Escaping {
 
 /// Writes a JSON document into `out` as it is serialized: pretty, with input text escaped (see
 /// [`Escaping`]).
-pub fn write(out: &mut impl std::io::Write, v: &Value) -> std::io::Result<()> {
-    use serde::Serialize as _;
+pub fn write(out: &mut impl std::io::Write, v: &impl serde::Serialize) -> std::io::Result<()> {
     let mut ser =
         serde_json::Serializer::with_formatter(out, Escaping(serde_json::ser::PrettyFormatter::new()));
     v.serialize(&mut ser).map_err(std::io::Error::other)
 }
 
 /// The one way a JSON document becomes text: pretty, with input text escaped (see [`Escaping`]).
-pub fn to_text(v: &Value) -> zeroize::Zeroizing<String> {
-    use serde::Serialize as _;
-    let mut out = zeroize::Zeroizing::new(Vec::with_capacity(4096));
-    let mut ser =
-        serde_json::Serializer::with_formatter(&mut *out, Escaping(serde_json::ser::PrettyFormatter::new()));
-    // Writing a `Value` into a Vec cannot fail: no I/O, and every key is a string.
-    let _ = v.serialize(&mut ser);
+/// Written into a buffer of its exact size (a counting pass first): a growing buffer would free
+/// partial copies of the document, payload hex included, unwiped.
+pub fn to_text(v: &impl serde::Serialize) -> zeroize::Zeroizing<String> {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    // Writing into memory cannot fail: no I/O, and every key is a string.
+    let _ = write(&mut count, v);
+    let mut out = zeroize::Zeroizing::new(Vec::with_capacity(count.0 + 1));
+    let _ = write(&mut *out, v);
     let bytes = std::mem::take(&mut *out);
     // Only valid UTF-8 was written (serde_json's own output plus ASCII escapes).
     zeroize::Zeroizing::new(String::from_utf8(bytes).unwrap_or_default())
@@ -279,6 +293,28 @@ pub fn to_text(v: &Value) -> zeroize::Zeroizing<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The streaming views are the builders' documents, key for key and in order.
+    #[test]
+    fn streamed_views_equal_the_built_documents() {
+        use alloy_primitives::{Address, U256};
+        use firmware_policy::Operation;
+        // The example's Timelock schedule of ProxyAdmin.upgradeAndCall with an initializer.
+        let release =
+            crate::authoring::parse_release(include_str!("../../examples/box-v2-upgrade.toml")).unwrap();
+        let data = release.actions[0].data.clone();
+        let tree = firmware_policy::calls::decode_call(Some(Address::repeat_byte(1)), U256::ZERO, Operation::Call, &data)
+            .unwrap();
+        assert_eq!(tree.children.len(), 1, "the example decodes");
+        assert_eq!(serde_json::to_value(CallJson(&tree)).unwrap(), call_node(&tree));
+        let text = to_text(&CallJson(&tree));
+        assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), call_node(&tree));
+        let keys: Vec<String> =
+            serde_json::from_str::<serde_json::Map<String, Value>>(&text).unwrap().keys().cloned().collect();
+        let built: Vec<String> = call_node(&tree).as_object().unwrap().keys().cloned().collect();
+        assert_eq!(keys, built, "same key order");
+        assert_eq!(Hex(&[0xab; 300]).to_string(), format!("0x{}", "ab".repeat(300)));
+    }
 
     #[test]
     fn json_text_escapes_bidi_c1_and_format_characters_and_reads_back_the_same() {
@@ -289,5 +325,182 @@ mod tests {
         assert!(text.is_ascii());
         let back: Value = serde_json::from_str(&text).expect("valid JSON");
         assert_eq!(back, v);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Streaming views. A verdict over a 1 MiB payload holds that payload as hex at every wrapper
+// level; built as a `Value` and then as text it would be held several times over. These views
+// serialize straight into the writer, hex included (`collect_str`), in the same key order as
+// the builders above, so a document costs its output, not a copy of it.
+
+/// Bytes as `0x` + lowercase hex, written as they are serialized.
+pub struct Hex<'a>(pub &'a [u8]);
+
+impl std::fmt::Display for Hex<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("0x")?;
+        let mut buf = [0u8; 256];
+        for chunk in self.0.chunks(buf.len() / 2) {
+            let out = &mut buf[..chunk.len() * 2];
+            // Sizes match by construction: two hex digits a byte.
+            if hex::encode_to_slice(chunk, out).is_err() {
+                return Err(std::fmt::Error);
+            }
+            f.write_str(std::str::from_utf8(out).map_err(|_| std::fmt::Error)?)?;
+        }
+        Ok(())
+    }
+}
+
+impl serde::Serialize for Hex<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// An argument or detail value, streamed.
+pub struct ArgJson<'a>(pub &'a ArgValue);
+
+impl serde::Serialize for ArgJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        match self.0 {
+            ArgValue::Bytes(b) => Hex(b).serialize(s),
+            ArgValue::Word(w) => Hex(w.as_slice()).serialize(s),
+            ArgValue::List(items) => {
+                let mut seq = s.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(&ArgJson(item))?;
+                }
+                seq.end()
+            }
+            other => arg_value(other).serialize(s),
+        }
+    }
+}
+
+/// A call-tree node, streamed (the shape of [`call_node`]).
+pub struct CallJson<'a>(pub &'a CallNode);
+
+impl serde::Serialize for CallJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        struct Args<'a>(&'a [firmware_policy::calls::Arg]);
+        impl serde::Serialize for Args<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeSeq;
+                let mut seq = s.serialize_seq(Some(self.0.len()))?;
+                for a in self.0 {
+                    seq.serialize_element(&ArgEntry(a))?;
+                }
+                seq.end()
+            }
+        }
+        struct ArgEntry<'a>(&'a firmware_policy::calls::Arg);
+        impl serde::Serialize for ArgEntry<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut m = s.serialize_map(Some(3))?;
+                m.serialize_entry("name", self.0.name)?;
+                m.serialize_entry("type", self.0.ty)?;
+                m.serialize_entry("value", &ArgJson(&self.0.value))?;
+                m.end()
+            }
+        }
+        struct Details<'a>(&'a [firmware_policy::calls::Detail]);
+        impl serde::Serialize for Details<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut m = s.serialize_map(Some(self.0.len()))?;
+                for d in self.0 {
+                    m.serialize_entry(d.key, &ArgJson(&d.value))?;
+                }
+                m.end()
+            }
+        }
+        struct Children<'a>(&'a [CallNode]);
+        impl serde::Serialize for Children<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeSeq;
+                let mut seq = s.serialize_seq(Some(self.0.len()))?;
+                for c in self.0 {
+                    seq.serialize_element(&CallJson(c))?;
+                }
+                seq.end()
+            }
+        }
+        let n = self.0;
+        let mut m = s.serialize_map(Some(11))?;
+        m.serialize_entry("to", &n.to.as_ref().map_or(Value::Null, address))?;
+        m.serialize_entry("value", &quantity(n.value))?;
+        m.serialize_entry("operation", n.operation.as_str())?;
+        m.serialize_entry("selector", &n.selector.as_ref().map(|sel| Hex(sel)))?;
+        m.serialize_entry("function", &n.function)?;
+        m.serialize_entry("known_as", n.known_as)?;
+        m.serialize_entry("args", &Args(&n.args))?;
+        m.serialize_entry("canonical", &n.canonical)?;
+        m.serialize_entry("calldata_len", &n.calldata_len)?;
+        m.serialize_entry("details", &Details(&n.details))?;
+        m.serialize_entry("children", &Children(&n.children))?;
+        m.end()
+    }
+}
+
+/// The verdict document, streamed (the shape of [`verdict`]).
+pub struct VerdictJson<'a> {
+    /// The verdict.
+    pub verdict: &'a Verdict,
+    /// The evaluated transaction.
+    pub tx: &'a DecodedTx,
+    /// Its call tree.
+    pub calls: &'a CallNode,
+}
+
+impl serde::Serialize for VerdictJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let v = self.verdict;
+        let mut m = s.serialize_map(Some(10))?;
+        m.serialize_entry("verdict", if v.approved() { "approved" } else { "refused" })?;
+        m.serialize_entry("manifest_hash", &word(&v.manifest_hash().0))?;
+        m.serialize_entry("action", &v.action())?;
+        m.serialize_entry("reasons", &v.reasons().iter().map(|r| r.code()).collect::<Vec<_>>())?;
+        m.serialize_entry("checks", &checks(v))?;
+        m.serialize_entry("evaluated_at", &format_instant(v.evaluated_at()))?;
+        m.serialize_entry("tool_version", crate::TOOL_VERSION)?;
+        m.serialize_entry("signing_payload", &Hex(self.tx.signing_payload()))?;
+        m.serialize_entry("signing_hash", &word(&self.tx.signing_hash()))?;
+        m.serialize_entry("calls", &CallJson(self.calls))?;
+        m.end()
+    }
+}
+
+/// A document of small `Value` fields and streamed parts, in order.
+pub struct Document<'a>(pub Vec<(&'static str, Part<'a>)>);
+
+/// One field of a [`Document`].
+pub enum Part<'a> {
+    /// A small value.
+    Value(Value),
+    /// A verdict, streamed.
+    Verdict(VerdictJson<'a>),
+    /// A call tree, streamed.
+    Calls(&'a CallNode),
+    /// Bytes as hex, streamed.
+    Hex(&'a [u8]),
+}
+
+impl serde::Serialize for Document<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (key, part) in &self.0 {
+            match part {
+                Part::Value(v) => m.serialize_entry(key, v)?,
+                Part::Verdict(v) => m.serialize_entry(key, v)?,
+                Part::Calls(c) => m.serialize_entry(key, &CallJson(c))?,
+                Part::Hex(b) => m.serialize_entry(key, &Hex(b))?,
+            }
+        }
+        m.end()
     }
 }
