@@ -155,6 +155,8 @@ where
         signer,
         signs: Signs::Transaction,
     };
+    // Once: the facts include keccak256 of the calldata, which may be a megabyte.
+    let facts = TxFacts::of(proposal.tx());
     let attempt = |kind: Kind| {
         let mut body = Body::new(kind);
         body.manifest_hash = Some(key.manifest_hash);
@@ -163,7 +165,7 @@ where
         body.signer = Some(key.signer);
         body.signs = Some(key.signs);
         body.signing_hash = Some(signing_hash);
-        body.tx = Some(TxFacts::of(proposal.tx()));
+        body.tx = Some(facts.clone());
         body
     };
     let intent = attempt(Kind::Intent);

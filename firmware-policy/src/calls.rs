@@ -254,7 +254,19 @@ pub fn decode_call(
     data: &[u8],
 ) -> Result<CallNode, CallTreeError> {
     let budget = Budget { nodes: Cell::new(0), bytes: Cell::new(0) };
-    decode_at(to, value, operation, data, &Ctx { depth: 0, budget: &budget })
+    decode_at(to, value, operation, data, &Ctx { depth: 0, budget: &budget, ids: true })
+}
+
+/// [`decode_call`] without the facts that cost a hash of the payload (Timelock operation ids):
+/// what validation needs, which checks the tree's shape, targets and canonicality only.
+pub fn decode_call_shape(
+    to: Option<Address>,
+    value: U256,
+    operation: Operation,
+    data: &[u8],
+) -> Result<CallNode, CallTreeError> {
+    let budget = Budget { nodes: Cell::new(0), bytes: Cell::new(0) };
+    decode_at(to, value, operation, data, &Ctx { depth: 0, budget: &budget, ids: false })
 }
 
 fn addr(name: &'static str, a: Address) -> Arg {
@@ -325,6 +337,9 @@ impl Budget {
 struct Ctx<'b> {
     depth: usize,
     budget: &'b Budget,
+    /// Whether to compute wrapper facts that cost a hash of the payload (Timelock operation ids):
+    /// manifest validation needs the tree's shape, not its ids, and the payload is hashed once.
+    ids: bool,
 }
 
 impl Ctx<'_> {
@@ -339,7 +354,7 @@ impl Ctx<'_> {
         if depth > MAX_CALL_DEPTH {
             return Err(CallTreeError::TooDeep);
         }
-        decode_at(to, value, operation, data, &Ctx { depth, budget: self.budget })
+        decode_at(to, value, operation, data, &Ctx { depth, budget: self.budget, ids: self.ids })
     }
 
     /// A child call that does not exist as bytes in the input (a ProxyAdmin's call on its proxy),
@@ -376,7 +391,7 @@ impl Ctx<'_> {
             node.function = Some(known.signature);
             node.known_as = known.known_as;
         }
-        fill(&mut node, &Ctx { depth, budget: self.budget })?;
+        fill(&mut node, &Ctx { depth, budget: self.budget, ids: self.ids })?;
         Ok(node)
     }
 }

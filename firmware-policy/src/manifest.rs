@@ -532,7 +532,7 @@ impl Manifest {
             let kind = K::TargetNotAllowed { address: action.to };
             return Err(ManifestError::at(kind, field.sub("to")));
         }
-        let tree = calls::decode_call(Some(action.to), action.value, Operation::Call, &action.data)
+        let tree = calls::decode_call_shape(Some(action.to), action.value, Operation::Call, &action.data)
             .map_err(|e| ManifestError::at(K::CallTree(e), field.sub("data")))?;
         if let Some(address) = tree.reached_addresses().into_iter().find(|a| !self.is_allowed(a)) {
             let kind = K::NestedTargetNotAllowed { address };
@@ -596,7 +596,7 @@ impl OpenedManifest {
             canonical::well_formed(bytes)?;
             return Ok(OpenedManifest::NotApproved { hash });
         }
-        LoadedManifest::from_canonical_bytes(bytes)
+        LoadedManifest::from_hashed_bytes(bytes, hash)
             .map(|m| OpenedManifest::Approved(alloc::boxed::Box::new(m)))
     }
 
@@ -628,6 +628,12 @@ impl LoadedManifest {
     /// Decodes, re-encodes and compares, hashes and validates. Anything but the one canonical
     /// byte string of a valid manifest is refused with the field and offset.
     pub fn from_canonical_bytes(bytes: &[u8]) -> Result<Self, ManifestError> {
+        Self::from_hashed_bytes(bytes, ManifestHash(keccak256(bytes)))
+    }
+
+    /// [`Self::from_canonical_bytes`] for bytes whose keccak256 the caller already computed (the
+    /// hash-first open), so a megabyte manifest is hashed once per run.
+    fn from_hashed_bytes(bytes: &[u8], hash: ManifestHash) -> Result<Self, ManifestError> {
         if bytes.len() > limits::MAX_MANIFEST_BYTES {
             return Err(ManifestError {
                 kind: ManifestErrorKind::TooLarge { len: bytes.len() },
@@ -647,7 +653,6 @@ impl LoadedManifest {
             });
         }
         manifest.validate()?;
-        let hash = ManifestHash(keccak256(bytes));
         Ok(LoadedManifest { manifest, bytes: reencoded, hash })
     }
 

@@ -18,7 +18,11 @@ pub(crate) fn run(args: &CheckArgs, json: bool) -> Result<Exit, CliError> {
     // Labels and action names come from the manifest: only an approved one is trusted for them.
     let trusted = manifest.approved().map(|m| m.manifest());
     if json {
-        print_json(&render::json::VerdictJson { verdict: &verdict, tx: proposal.tx(), calls: proposal.calls() });
+        print_json(&render::json::VerdictJson {
+            verdict: &verdict,
+            tx: proposal.tx(),
+            calls: proposal.calls(),
+        });
     } else {
         let lookup = |a: &Address| trusted.and_then(|m| m.label(a)).map(str::to_string);
         let action_name = verdict.action().and_then(|i| trusted?.actions.get(i)).map(|a| a.name.as_str());

@@ -145,16 +145,19 @@ pub fn sign_with(
 fn result_json<'a>(signed: &'a signing::Signed, proposal: &'a Proposal) -> Document<'a> {
     let tx = proposal.tx();
     let verdict = &signed.verdict;
-    let journal = signed.journal.map_or(Value::Null, |head| {
-        json!({"records": head.records, "head": format!("{:#x}", head.hash)})
-    });
+    let journal = signed
+        .journal
+        .map_or(Value::Null, |head| json!({"records": head.records, "head": format!("{:#x}", head.hash)}));
     Document(vec![
         ("verdict", Part::Verdict(render::json::VerdictJson { verdict, tx, calls: proposal.calls() })),
         ("manifest_hash", Part::Value(verdict.manifest_hash().to_string().into())),
         ("action", Part::Value(verdict.action().map_or(Value::Null, Value::from))),
         ("signing_payload", Part::Hex(tx.signing_payload())),
         ("signing_hash", Part::Value(format!("{:#x}", tx.signing_hash()).into())),
-        ("signature", Part::Value(signature_json(&signed.signature, tx.tx_type(), tx.chain_id().unwrap_or(0)))),
+        (
+            "signature",
+            Part::Value(signature_json(&signed.signature, tx.tx_type(), tx.chain_id().unwrap_or(0))),
+        ),
         ("signed_tx", Part::Hex(&signed.signed_tx)),
         ("tx_hash", Part::Value(format!("{:#x}", keccak256(signed.signed_tx.as_slice())).into())),
         ("from", Part::Value(signed.signer.to_checksum(None).into())),

@@ -303,8 +303,13 @@ mod tests {
         let release =
             crate::authoring::parse_release(include_str!("../../examples/box-v2-upgrade.toml")).unwrap();
         let data = release.actions[0].data.clone();
-        let tree = firmware_policy::calls::decode_call(Some(Address::repeat_byte(1)), U256::ZERO, Operation::Call, &data)
-            .unwrap();
+        let tree = firmware_policy::calls::decode_call(
+            Some(Address::repeat_byte(1)),
+            U256::ZERO,
+            Operation::Call,
+            &data,
+        )
+        .unwrap();
         assert_eq!(tree.children.len(), 1, "the example decodes");
         assert_eq!(serde_json::to_value(CallJson(&tree)).unwrap(), call_node(&tree));
         let text = to_text(&CallJson(&tree));

@@ -61,8 +61,10 @@ fn timelock_single(
         word("salt", salt),
     ]);
     node.args.extend(delay.map(|d| uint("delay", "uint256", d)));
-    let id = hash_operation(target, value, payload, predecessor, salt);
-    node.details = vec![detail("operation_id", ArgValue::Word(id))];
+    if ctx.ids {
+        let id = hash_operation(target, value, payload, predecessor, salt);
+        node.details = vec![detail("operation_id", ArgValue::Word(id))];
+    }
     node.children.push(ctx.child(Some(target), value, Operation::Call, payload)?);
     Ok(())
 }
@@ -112,8 +114,10 @@ fn timelock_batch(
         word("salt", salt),
     ]);
     node.args.extend(delay.map(|d| uint("delay", "uint256", d)));
-    let id = hash_operation_batch(targets, values, payloads, predecessor, salt);
-    node.details = vec![detail("operation_id", ArgValue::Word(id))];
+    if ctx.ids {
+        let id = hash_operation_batch(targets, values, payloads, predecessor, salt);
+        node.details = vec![detail("operation_id", ArgValue::Word(id))];
+    }
     if targets.len() != values.len() || targets.len() != payloads.len() {
         // The contract reverts with TimelockInvalidOperationLength; no call would be made.
         node.canonical = false;
