@@ -290,49 +290,6 @@ pub fn to_text(v: &impl serde::Serialize) -> zeroize::Zeroizing<String> {
     zeroize::Zeroizing::new(String::from_utf8(bytes).unwrap_or_default())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The streaming views are the builders' documents, key for key and in order.
-    #[test]
-    fn streamed_views_equal_the_built_documents() {
-        use alloy_primitives::{Address, U256};
-        use firmware_policy::Operation;
-        // The example's Timelock schedule of ProxyAdmin.upgradeAndCall with an initializer.
-        let release =
-            crate::authoring::parse_release(include_str!("../../examples/box-v2-upgrade.toml")).unwrap();
-        let data = release.actions[0].data.clone();
-        let tree = firmware_policy::calls::decode_call(
-            Some(Address::repeat_byte(1)),
-            U256::ZERO,
-            Operation::Call,
-            &data,
-        )
-        .unwrap();
-        assert_eq!(tree.children.len(), 1, "the example decodes");
-        assert_eq!(serde_json::to_value(CallJson(&tree)).unwrap(), call_node(&tree));
-        let text = to_text(&CallJson(&tree));
-        assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), call_node(&tree));
-        let keys: Vec<String> =
-            serde_json::from_str::<serde_json::Map<String, Value>>(&text).unwrap().keys().cloned().collect();
-        let built: Vec<String> = call_node(&tree).as_object().unwrap().keys().cloned().collect();
-        assert_eq!(keys, built, "same key order");
-        assert_eq!(Hex(&[0xab; 300]).to_string(), format!("0x{}", "ab".repeat(300)));
-    }
-
-    #[test]
-    fn json_text_escapes_bidi_c1_and_format_characters_and_reads_back_the_same() {
-        let v = json!({"release": "box\u{202e}v2\u{9b}\u{200b}\u{e0041}", "n": 1, "list": ["a\u{2028}"]});
-        let text = to_text(&v);
-        assert!(text.contains(r#""box\u202ev2\u009b\u200b\udb40\udc41""#), "{}", &*text);
-        assert!(text.contains(r#""a\u2028""#), "{}", &*text);
-        assert!(text.is_ascii());
-        let back: Value = serde_json::from_str(&text).expect("valid JSON");
-        assert_eq!(back, v);
-    }
-}
-
 // ---------------------------------------------------------------------------------------------
 // Streaming views. A verdict over a 1 MiB payload holds that payload as hex at every wrapper
 // level; built as a `Value` and then as text it would be held several times over. These views
@@ -507,5 +464,48 @@ impl serde::Serialize for Document<'_> {
             }
         }
         m.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The streaming views are the builders' documents, key for key and in order.
+    #[test]
+    fn streamed_views_equal_the_built_documents() {
+        use alloy_primitives::{Address, U256};
+        use firmware_policy::Operation;
+        // The example's Timelock schedule of ProxyAdmin.upgradeAndCall with an initializer.
+        let release =
+            crate::authoring::parse_release(include_str!("../../examples/box-v2-upgrade.toml")).unwrap();
+        let data = release.actions[0].data.clone();
+        let tree = firmware_policy::calls::decode_call(
+            Some(Address::repeat_byte(1)),
+            U256::ZERO,
+            Operation::Call,
+            &data,
+        )
+        .unwrap();
+        assert_eq!(tree.children.len(), 1, "the example decodes");
+        assert_eq!(serde_json::to_value(CallJson(&tree)).unwrap(), call_node(&tree));
+        let text = to_text(&CallJson(&tree));
+        assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), call_node(&tree));
+        let keys: Vec<String> =
+            serde_json::from_str::<serde_json::Map<String, Value>>(&text).unwrap().keys().cloned().collect();
+        let built: Vec<String> = call_node(&tree).as_object().unwrap().keys().cloned().collect();
+        assert_eq!(keys, built, "same key order");
+        assert_eq!(Hex(&[0xab; 300]).to_string(), format!("0x{}", "ab".repeat(300)));
+    }
+
+    #[test]
+    fn json_text_escapes_bidi_c1_and_format_characters_and_reads_back_the_same() {
+        let v = json!({"release": "box\u{202e}v2\u{9b}\u{200b}\u{e0041}", "n": 1, "list": ["a\u{2028}"]});
+        let text = to_text(&v);
+        assert!(text.contains(r#""box\u202ev2\u009b\u200b\udb40\udc41""#), "{}", &*text);
+        assert!(text.contains(r#""a\u2028""#), "{}", &*text);
+        assert!(text.is_ascii());
+        let back: Value = serde_json::from_str(&text).expect("valid JSON");
+        assert_eq!(back, v);
     }
 }
