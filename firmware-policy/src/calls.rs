@@ -253,8 +253,7 @@ pub fn decode_call(
     operation: Operation,
     data: &[u8],
 ) -> Result<CallNode, CallTreeError> {
-    let budget = Budget { nodes: Cell::new(0), bytes: Cell::new(0) };
-    decode_at(to, value, operation, data, &Ctx { depth: 0, budget: &budget, ids: true })
+    decode_root(to, value, operation, data, true)
 }
 
 /// [`decode_call`] without the facts that cost a hash of the payload (Timelock operation ids):
@@ -265,8 +264,18 @@ pub fn decode_call_shape(
     operation: Operation,
     data: &[u8],
 ) -> Result<CallNode, CallTreeError> {
+    decode_root(to, value, operation, data, false)
+}
+
+fn decode_root(
+    to: Option<Address>,
+    value: U256,
+    operation: Operation,
+    data: &[u8],
+    ids: bool,
+) -> Result<CallNode, CallTreeError> {
     let budget = Budget { nodes: Cell::new(0), bytes: Cell::new(0) };
-    decode_at(to, value, operation, data, &Ctx { depth: 0, budget: &budget, ids: false })
+    decode_at(to, value, operation, data, &Ctx { depth: 0, budget: &budget, ids })
 }
 
 fn addr(name: &'static str, a: Address) -> Arg {
