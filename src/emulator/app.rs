@@ -100,6 +100,9 @@ pub struct EmulatorApp {
     ui: Arc<Ui>,
     pending: Option<Pending>,
     apdus: usize,
+    /// The last answer, as the app's I/O buffer still holds it: a wrong Lc is answered with the
+    /// buffer (the new request over the old answer) for the old answer's length.
+    io: Zeroizing<Vec<u8>>,
 }
 
 fn sw(code: u16) -> Outcome {
@@ -121,11 +124,37 @@ impl EmulatorApp {
     /// An app with these keys and settings.
     pub fn new(keys: Keys, blind_signing: bool, approve: Approve, fault: Option<Fault>, ui: Arc<Ui>) -> Self {
         ui.show_screen(&screens::home());
-        EmulatorApp { keys, blind_signing, approve, fault, ui, pending: None, apdus: 0 }
+        EmulatorApp {
+            keys,
+            blind_signing,
+            approve,
+            fault,
+            ui,
+            pending: None,
+            apdus: 0,
+            io: Zeroizing::new(Vec::new()),
+        }
     }
 
     /// Handles one APDU.
     pub fn handle(&mut self, apdu: &[u8]) -> Outcome {
+        let outcome = self.answer(apdu);
+        if let Outcome::Answer(answer) = &outcome {
+            self.io = Zeroizing::new(answer.clone());
+        }
+        outcome
+    }
+
+    /// The I/O buffer after `request` arrived: the request over the previous answer, for the
+    /// previous answer's length (measured: 109 bytes echoed after a 109-byte address answer).
+    fn stale_echo(&self, request: &[u8]) -> Vec<u8> {
+        let len = self.io.len();
+        let mut out: Vec<u8> = request.iter().take(len).copied().collect();
+        out.extend(self.io.iter().skip(out.len()).take(len.saturating_sub(out.len())));
+        out
+    }
+
+    fn answer(&mut self, apdu: &[u8]) -> Outcome {
         self.apdus += 1;
         match self.fault {
             Some(Fault::DisconnectAfter(n)) if self.apdus > n => return Outcome::Disconnect,
@@ -138,13 +167,11 @@ impl EmulatorApp {
             return sw(0x6A87);
         };
         // No Lc reads as Lc = 0; a present Lc must count exactly the bytes that follow (§2.1).
-        // The real app answers a wrong Lc with 6A87 and part of the request echoed as data: the
-        // whole request when bytes follow the data, its first two bytes when the data is short.
+        // The real app answers a wrong Lc with 6A87 and its I/O buffer as data.
         let data: &[u8] = match rest {
             [] => &[],
             [lc, data @ ..] if usize::from(*lc) == data.len() => data,
-            [lc, data @ ..] if usize::from(*lc) < data.len() => return echo(apdu, 0x6A87),
-            _ => return echo(apdu.get(..2).unwrap_or(apdu), 0x6A87),
+            _ => return echo(&self.stale_echo(apdu), 0x6A87),
         };
         match (*cla, *ins) {
             (CLA_BOLOS, INS_GET_APP_AND_VERSION) if (*p1, *p2) == (0, 0) => {
@@ -163,8 +190,7 @@ impl EmulatorApp {
             (CLA_ETH, 0x04) => self.sign_transaction(*p1, *p2, data),
             (CLA_ETH, 0x08) => self.sign_message(*p1, *p2, data),
             (CLA_ETH, 0x0C) => self.sign_eip712(*p1, *p2, data),
-            // SIGN_EIP7702_AUTHORIZATION: the "Smart accounts" setting is off by default.
-            (CLA_ETH, 0x34) => sw(0x6980),
+            (CLA_ETH, 0x34) => self.sign_7702_authorization(*p1, data),
             (CLA_ETH, _) => sw(0x6D00),
             _ => sw(0x6E00),
         }
@@ -439,6 +465,29 @@ impl EmulatorApp {
         let mut prefixed = format!("\x19Ethereum Signed Message:\n{}", message.len()).into_bytes();
         prefixed.extend_from_slice(&message);
         self.signature(&key, keccak256(&prefixed), Some(27))
+    }
+
+    /// SIGN_EIP7702_AUTHORIZATION as measured on the real app: no data is 6A80; a chunk that is
+    /// not a first chunk (P1 01), or a first chunk without the TLV's 2-byte length, is 6A00; a
+    /// complete TLV that is not an authorization is 6A80. The emulator does not parse the
+    /// authorization TLV: the real app answers a valid one with 6980 (the "Smart accounts"
+    /// setting is off by default), and this client never sends one.
+    fn sign_7702_authorization(&mut self, p1: u8, data: &[u8]) -> Outcome {
+        if data.is_empty() {
+            return sw(0x6A80);
+        }
+        if p1 != 0x01 {
+            return sw(0x6A00);
+        }
+        let rest = match self.path(data) {
+            Ok((_, rest)) => rest,
+            Err(e) => return e,
+        };
+        match rest.split_first_chunk::<2>() {
+            Some((len, tlv)) if tlv.len() == usize::from(u16::from_be_bytes(*len)) => sw(0x6A80),
+            Some((len, tlv)) if tlv.len() < usize::from(u16::from_be_bytes(*len)) => ok(vec![]),
+            _ => sw(0x6A00),
+        }
     }
 
     fn sign_eip712(&mut self, p1: u8, p2: u8, data: &[u8]) -> Outcome {

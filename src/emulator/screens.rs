@@ -4,8 +4,10 @@
 //! Network (for chains other than 1), and the Tx hash when there is calldata, then the decision.
 //!
 //! Values wrap at 18 characters a line, three lines a page: an address (`0x` and 40 digits) is
-//! three lines, the Tx hash (`0x` and 64 digits) two pages, "(1/2)" and "(2/2)". Fixed texts wrap
-//! where the device wraps them (proportional font), so they are written here as the device
+//! three lines, the Tx hash (`0x` and 64 digits) two pages, "(1/2)" and "(2/2)". The device wraps
+//! by pixel width (a proportional font): measured, a lowercase hash line holds 18 characters, a
+//! mixed-case address line 17 and "0x111…" 19. So titles, values and their order are the real
+//! app's; where a long value breaks is an approximation. Fixed texts are written as the device
 //! breaks them.
 
 use alloy_primitives::{Address, U256};
