@@ -40,7 +40,8 @@ pub fn hash_operation_batch(
     predecessor: B256,
     salt: B256,
 ) -> B256 {
-    let fields = (targets.to_vec(), values.to_vec(), payloads.to_vec(), predecessor, salt);
+    // Borrowed, not copied: the arrays are encoded where they are.
+    let fields = (targets, values, payloads, predecessor, salt);
     with_encoded(&fields.tokenize(), |encoded| keccak256(encoded))
 }
 
