@@ -139,6 +139,8 @@ fn parse(path: &Path, reader: impl Read) -> Result<Contents, JournalError> {
     let mut suspect: Option<Suspect> = None;
     let mut line_no = 0usize;
     let mut line = Vec::with_capacity(1024);
+    // Whether the last line read ended in a newline (`line` is cleared again at end of file).
+    let mut last_complete = false;
     loop {
         line.clear();
         let limit = u64::try_from(MAX_LINE).unwrap_or(u64::MAX).saturating_add(1);
@@ -152,6 +154,7 @@ fn parse(path: &Path, reader: impl Read) -> Result<Contents, JournalError> {
         let broken =
             |problem: String| JournalError::Broken { path: path.to_path_buf(), line: line_no, problem };
         let complete = line.last() == Some(&b'\n');
+        last_complete = complete;
         if !complete && line.len() > MAX_LINE {
             return Err(broken(format!("is longer than {MAX_LINE} bytes: not a record this tool wrote")));
         }
@@ -205,7 +208,7 @@ fn parse(path: &Path, reader: impl Read) -> Result<Contents, JournalError> {
         line: s.line,
         len: s.len,
         sha256: B256::from_slice(&s.hasher.finalize()),
-        ends_with_newline: line.last() == Some(&b'\n'),
+        ends_with_newline: last_complete,
     });
     Ok(Contents { records, torn })
 }

@@ -169,7 +169,8 @@ where
         body
     };
     let intent = attempt(Kind::Intent);
-    let mut failure = attempt(Kind::Failed);
+    // Taken by the one failure a run can end with.
+    let mut failure = Some(attempt(Kind::Failed));
     let mut success = attempt(Kind::Signed);
 
     // 1. The journal: one signing hash per (manifest, action, signer, kind).
@@ -232,11 +233,11 @@ where
 
     // 4–5. The signature over the approved bytes, recovering to the signer.
     let mut fail = |journal: &mut Option<Journal>, error: DeviceError, device_may_have_signed: bool| {
-        if let Some(journal) = journal.as_mut() {
+        if let (Some(journal), Some(mut body)) = (journal.as_mut(), failure.take()) {
             // Only a certain "not signed" releases the action; otherwise the attempt binds it.
-            failure.released = Some(!device_may_have_signed);
-            failure.detail = Some(error.to_string());
-            journal.append(std::mem::replace(&mut failure, Body::new(Kind::Failed)), clock())?;
+            body.released = Some(!device_may_have_signed);
+            body.detail = Some(error.to_string());
+            journal.append(body, clock())?;
         }
         Err(SigningError::Device(error))
     };

@@ -212,3 +212,23 @@ fn a_head_is_extended_only_by_the_same_records() {
     assert_eq!(Head::parse(&head.to_string()).unwrap(), head);
     assert!(Head::parse("2").is_err() && Head::parse("x:0x00").is_err() && Head::parse("1:0x0x00").is_err());
 }
+
+#[test]
+fn a_torn_region_ending_in_a_newline_is_sealed_without_a_second_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(FILE_NAME);
+    {
+        let (mut j, _) = Journal::open(&path, NOW).unwrap();
+        j.append(attempt(Kind::Intent, hash(0xa), 0), NOW).unwrap();
+    }
+    // A torn record whose seal was cut right after its newline: the region ends with '\n'.
+    let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+    f.write_all(b"{\"body\":{\"seq\":1,\n").unwrap();
+    drop(f);
+    assert!(read(&path).unwrap().torn.is_some());
+    let (j, warning) = Journal::open(&path, NOW).unwrap();
+    assert!(warning.is_some());
+    drop(j);
+    let c = read(&path).unwrap();
+    assert_eq!((c.records.len(), c.torn.is_none()), (2, true));
+}
