@@ -375,3 +375,41 @@ pub fn print_diagnostic(s: &str) {
     let mut err = std::io::stderr().lock();
     note_output(writeln!(err, "{}", crate::text::for_terminal(s)));
 }
+
+/// Where a command's running story goes while it works (`sign`, `rehearse`): each part is
+/// flushed before the next device step, so the signer reads what is about to happen before the
+/// device asks. A `String` collects it (tests, library callers).
+pub trait Narrate: std::fmt::Write {
+    /// Sends what was written so far.
+    fn flush_now(&mut self) {}
+}
+
+impl Narrate for String {}
+
+/// The story on stdout in human mode, on stderr with `--json` (stdout then holds only the
+/// document); escaped for the terminal as [`print_text`] escapes.
+pub struct Narrator {
+    out: WipingBuf<Box<dyn std::io::Write>>,
+}
+
+impl Narrator {
+    /// The narrator for a command's output mode.
+    pub fn for_output(json: bool) -> Self {
+        let out: Box<dyn std::io::Write> =
+            if json { Box::new(std::io::stderr()) } else { Box::new(std::io::stdout()) };
+        Narrator { out: WipingBuf::new(out) }
+    }
+}
+
+impl std::fmt::Write for Narrator {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        note_output(self.out.write_all(crate::text::for_terminal(s).as_bytes()));
+        Ok(())
+    }
+}
+
+impl Narrate for Narrator {
+    fn flush_now(&mut self) {
+        note_output(std::io::Write::flush(&mut self.out));
+    }
+}

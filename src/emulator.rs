@@ -8,11 +8,9 @@
 //! signatures are byte-identical to the real app's and to eth-account's for the same key.
 //! It never holds value: the default mnemonic is Speculos's public test seed.
 
-pub mod amount;
 pub mod app;
 pub mod http;
 pub mod keys;
-pub mod screens;
 pub mod server;
 pub mod ui;
 

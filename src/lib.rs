@@ -15,6 +15,7 @@ pub mod error;
 pub mod home;
 pub mod input;
 pub mod journal;
+pub mod ledger_screens;
 pub mod manifest_file;
 pub mod output;
 pub mod render;

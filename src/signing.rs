@@ -22,8 +22,9 @@ use alloy_primitives::{Address, Bytes, Signature, keccak256};
 use firmware_policy::{ManifestHash, Proposal, Verdict};
 use zeroize::Zeroizing;
 
-use crate::device::{DerivationPath, DeviceError, EthApp, Exchange};
+use crate::device::{AppConfiguration, DerivationPath, DeviceError, EthApp, Exchange};
 use crate::journal::{self, Body, Head, Journal, JournalError, Kind, Record, Signs, TxFacts, Use, UseKey};
+use crate::ledger_screens::{Screen, TxReview};
 
 /// Whether a signer journals what it signs. A type, so a library signer without a journal says so
 /// where it is declared.
@@ -57,10 +58,25 @@ impl JournalMode for Journaled {
 pub enum Progress {
     /// A torn journal tail was sealed before anything else.
     JournalSealed(String),
-    /// The device is about to be asked; the person compares this hash with the screen.
+    /// The Ethereum app answered and has what the approval needs.
+    DeviceReady {
+        /// Its configuration (version, blind signing).
+        config: AppConfiguration,
+        /// Whether the transaction needs blind signing (it has calldata).
+        needs_blind_signing: bool,
+    },
+    /// The account at the path is the approval's signer.
+    AccountBound {
+        /// The account.
+        account: Address,
+    },
+    /// The device is about to be asked; the person compares these screens with the device's.
     AwaitingApproval {
         /// The hash the device shows ("Tx hash").
         signing_hash: alloy_primitives::B256,
+        /// The screens app-ethereum 1.22.0 shows for it, up to the decision; `None` when it
+        /// cannot show the amount (it then refuses with 6807).
+        screens: Option<Vec<Screen>>,
     },
 }
 
@@ -218,18 +234,22 @@ where
 
     // 2. The device, and the binding of its account.
     let mut app = open()?;
-    app.preflight(needs_blind_signing)?;
+    let config = app.preflight(needs_blind_signing)?;
+    progress(Progress::DeviceReady { config, needs_blind_signing });
     let account = app.address(path, false)?.address;
     let (verdict, bound) = verdict.bind(account);
     let Some(bound) = bound else {
         return Ok(Outcome::Refused(verdict));
     };
+    progress(Progress::AccountBound { account });
 
     // 3. The intent, synced before the device is asked.
     if let Some(journal) = journal.as_mut() {
         journal.append(intent, clock())?;
     }
-    progress(Progress::AwaitingApproval { signing_hash });
+    let screens =
+        crate::ledger_screens::transaction(&TxReview::of(proposal.tx(), account, signing_hash, None));
+    progress(Progress::AwaitingApproval { signing_hash, screens });
 
     // 4–5. The signature over the approved bytes, recovering to the signer.
     let mut fail = |journal: &mut Option<Journal>, error: DeviceError, device_may_have_signed: bool| {

@@ -211,7 +211,7 @@ fn press_after_review(api: &str, button: &str) -> String {
         let texts = screen_texts(api);
         if texts.iter().any(|t| t.starts_with("Accept risk")) {
             let lines: Vec<&str> = texts.iter().map(String::as_str).collect();
-            let hash = bounded_signer::emulator::screens::read_hex_value(&lines, "Tx hash");
+            let hash = bounded_signer::ledger_screens::read_hex_value(&lines, "Tx hash");
             http(api, "POST", &format!("/button/{button}"));
             return hash;
         }
@@ -242,5 +242,93 @@ fn manual_approval_through_the_rest_api() {
         assert_eq!(shown, printed, "{button}");
         let current = http(&emu.api, "GET", "/events?currentscreenonly=true");
         assert_eq!(current["events"][0]["text"], "Ethereum");
+    }
+}
+
+/// The run's variable parts (the manifest hash of a window around now, and instants) as
+/// placeholders, so the rest can be held against a golden file.
+fn normalized(text: &str, manifest_hash: &str) -> String {
+    let text = text.replace(manifest_hash, "<manifest hash>");
+    let mut out = String::new();
+    let mut rest = text.as_str();
+    // An instant is `YYYY-MM-DDTHH:MM:SSZ`, 20 characters.
+    while let Some(i) = rest.find("Z").filter(|&i| i >= 19) {
+        let candidate = &rest[i - 19..=i];
+        let is_instant = candidate.as_bytes()[4] == b'-' && candidate.as_bytes()[10] == b'T';
+        if is_instant {
+            out.push_str(&rest[..i - 19]);
+            out.push_str("<instant>");
+        } else {
+            out.push_str(&rest[..=i]);
+        }
+        rest = &rest[i + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+const WAITING: &str = "Waiting for you to approve on the Ledger…";
+
+#[test]
+fn sign_shows_what_the_device_will_show_before_it_asks() {
+    use std::io::BufRead;
+    let golden_path = root().join("tests/golden/sign-before-the-device.txt");
+    for json_mode in [false, true] {
+        let emu = Emu::start(&["--approve", "manual"]);
+        let dir = tempfile::tempdir().unwrap();
+        let (manifest, hash) = release_now(dir.path());
+        let mut args = vec!["sign", "--manifest", manifest.to_str().unwrap(), "--approved-hash", &hash];
+        let device = emu.device();
+        let schedule = proposal("proposal-schedule.json");
+        args.extend(["--device", &device, &schedule]);
+        if json_mode {
+            args.insert(0, "--json");
+        }
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("bounded-signer"))
+            .env("BOUNDED_SIGNER_HOME", dir.path().join("home"))
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The story is read while the device waits for the person: it was flushed before.
+        let story: Box<dyn std::io::Read + Send> = if json_mode {
+            Box::new(child.stderr.take().unwrap())
+        } else {
+            Box::new(child.stdout.take().unwrap())
+        };
+        let (tx, rx) = std::sync::mpsc::channel();
+        let reader = std::thread::spawn(move || {
+            let mut lines = std::io::BufReader::new(story).lines();
+            let mut before = String::new();
+            for line in lines.by_ref() {
+                let line = line.unwrap();
+                before.push_str(&line);
+                before.push('\n');
+                if line == WAITING {
+                    tx.send(before.clone()).unwrap();
+                }
+            }
+            before
+        });
+        let before =
+            rx.recv_timeout(std::time::Duration::from_secs(30)).expect("the story before the device asks");
+        press_after_review(&emu.api, "both");
+        let out = child.wait_with_output().unwrap();
+        let whole = reader.join().unwrap();
+        assert_eq!(code(&out), 0, "{whole}");
+        let got = normalized(&before, &hash);
+        if std::env::var_os("UPDATE_GOLDEN").is_some() && !json_mode {
+            std::fs::write(&golden_path, &got).unwrap();
+        }
+        let golden = std::fs::read_to_string(&golden_path).unwrap();
+        assert_eq!(got, golden, "json mode {json_mode}: the text before the device is asked");
+        if json_mode {
+            // stdout holds only the document.
+            let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert_eq!(v["from"], SPECULOS_0);
+        } else {
+            assert!(whole.contains("\nSigned\n"), "{whole}");
+        }
     }
 }

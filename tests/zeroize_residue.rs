@@ -163,8 +163,14 @@ fn residue_after_load_decode_check() {
             proposal: Proposal::new(read_tx(tx_path.to_str().unwrap()).unwrap().tx).unwrap(),
             device: DeviceSpec::Speculos(emulator.apdu.to_string()),
             path: DerivationPath::default_account(),
+            claimed_from: None,
         };
-        match sign_with(request, DeviceSpec::open, &|| 1_795_262_400, &home).unwrap() {
+        // The story `sign` tells (the CLI writes it through a wiping buffer): room enough that it
+        // never reallocates, wiped after.
+        let mut say = String::with_capacity(1 << 20);
+        let outcome = sign_with(request, DeviceSpec::open, &|| 1_795_262_400, &home, &mut say).unwrap();
+        zeroize::Zeroize::zeroize(&mut say);
+        match outcome {
             // The document as the tool writes it (--out, or --json through a wiping buffer).
             SignOutcome::Signed(signed) => drop(bounded_signer::render::json::to_text(&signed.document())),
             SignOutcome::Refused { .. } => panic!("refused"),

@@ -1,9 +1,8 @@
 //! `check --manifest M --approved-hash H TX [--now T]`.
 
-use alloy_primitives::Address;
 use firmware_policy::check_opened;
 
-use crate::cli::{CheckArgs, TextOut, print_json, print_text};
+use crate::cli::{CheckArgs, TextOut, print_json};
 use crate::error::{CliError, Exit};
 use crate::input::{ReadProposal, read_proposal};
 use crate::render;
@@ -24,13 +23,7 @@ pub(crate) fn run(args: &CheckArgs, json: bool) -> Result<Exit, CliError> {
             calls: proposal.calls(),
         });
     } else {
-        let lookup = |a: &Address| trusted.and_then(|m| m.label(a)).map(str::to_string);
-        let action_name = verdict.action().and_then(|i| trusted?.actions.get(i)).map(|a| a.name.as_str());
-        print_text(&render::human::tx(proposal.tx(), sender, claimed, &lookup));
-        print_text("\n");
-        render::human::write_calls(&mut TextOut::new(), proposal.calls(), &lookup);
-        print_text("\n");
-        print_text(&render::human::verdict(&verdict, action_name));
+        render::human::write_report(&mut TextOut::new(), trusted, &proposal, sender, claimed, &verdict);
     }
     Ok(if verdict.approved() { Exit::Success } else { Exit::Refused })
 }

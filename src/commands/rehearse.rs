@@ -9,9 +9,9 @@ use std::fmt::Write as _;
 use firmware_policy::{DecodedTx, LoadedManifest, Proposal, check};
 use serde_json::json;
 
-use super::sign::{SignOutcome, SignRequest, sign_with, signed_text};
+use super::sign::{SignOutcome, SignRequest, sign_with, write_signed_text};
 use crate::authoring::parse_release;
-use crate::cli::{print_json, print_text};
+use crate::cli::{Narrate, Narrator, print_json};
 use crate::device::{DerivationPath, DeviceSpec};
 use crate::emulator::{Emulator, EmulatorConfig};
 use crate::error::{CliError, Exit};
@@ -50,7 +50,8 @@ fn proposal(json_text: &str) -> Result<Proposal, CliError> {
 }
 
 pub fn run(json_out: bool) -> Result<Exit, CliError> {
-    let mut say = String::new();
+    // The story is told as it happens: on stdout, or on stderr with --json.
+    let mut say = Narrator::for_output(json_out);
     let now = now();
     let home = std::env::temp_dir().join(format!("bounded-signer-rehearsal-{}-{now}", std::process::id()));
     let home_guard = TempDir(home.clone());
@@ -63,7 +64,7 @@ pub fn run(json_out: bool) -> Result<Exit, CliError> {
     }
 
     // The device: the built-in emulator, blind signing on, approving like a person who compared
-    // the hash.
+    // the screens.
     let emulator =
         Emulator::start(EmulatorConfig::rehearsal()).map_err(|e| internal("emulator")(e.to_string()))?;
     let _ = writeln!(say, "== Rehearsal: a Ledger emulator is listening ({})", emulator.ready_line());
@@ -83,52 +84,61 @@ pub fn run(json_out: bool) -> Result<Exit, CliError> {
     );
     let _ = writeln!(say, "   Manifest hash, approved by governance: {hash}\n");
 
-    // 2. The signer checks and signs the proposal.
-    let _ =
-        writeln!(say, "== 2. The signer checks the proposed schedule transaction and signs it on the device");
+    // 2. The signer checks and signs the proposal: `sign` tells every step as it goes.
+    let _ = writeln!(
+        say,
+        "== 2. The signer signs the proposed schedule transaction: `sign` checks it, then asks the device\n"
+    );
+    say.flush_now();
     let schedule = proposal(PROPOSAL)?;
-    let m = manifest.manifest();
-    let labels = |a: &alloy_primitives::Address| m.label(a).map(str::to_string);
-    say.push_str(&render::human::tx(schedule.tx(), None, None, &labels));
-    say.push('\n');
-    say.push_str(&render::human::calls(schedule.calls(), &labels));
-    let signing_hash = format!("{:#x}", schedule.tx().signing_hash());
     let request = SignRequest {
         manifest: firmware_policy::OpenedManifest::Approved(Box::new(release_around(now)?)),
         approved: hash,
         proposal: schedule,
         device: DeviceSpec::Speculos(emulator.apdu.to_string()),
         path: DerivationPath::default_account(),
+        claimed_from: None,
     };
-    let signed = match sign_with(request, DeviceSpec::open, &|| now, &home)? {
+    let signed = match sign_with(request, DeviceSpec::open, &|| now, &home, &mut say)? {
         SignOutcome::Signed(s) => s,
-        SignOutcome::Refused { text, .. } => {
-            print_text(&say);
-            print_text(&text);
+        SignOutcome::Refused { .. } => {
             return Err(CliError::internal("rehearsal: the approved example proposal was refused"));
         }
     };
-    let screens = emulator.ui.events_json(false);
-    let texts: Vec<&str> =
-        screens["events"].as_array().into_iter().flatten().filter_map(|e| e["text"].as_str()).collect();
-    let _ = writeln!(say, "\n   The Ledger showed: {}", texts.join(" | "));
-    let shown = crate::emulator::screens::read_hex_value(&texts, "Tx hash");
-    let matches = shown == signing_hash;
+    // What the device showed, against what the tool said it would show.
+    let events = emulator.ui.events_json(false);
+    let texts: Vec<String> = events["events"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["text"].as_str().map(str::to_string))
+        .collect();
+    let lines: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let signing_hash = format!("{:#x}", signed.signing_hash());
+    let shown = crate::ledger_screens::read_hex_value(&lines, "Tx hash");
+    let hash_matches = shown == signing_hash;
+    let predicted: Vec<String> = signed.predicted_screens().into_iter().flatten().collect();
+    let screens_match = !predicted.is_empty() && lines.windows(predicted.len()).any(|w| w == predicted);
     let _ = writeln!(
         say,
-        "   Tx hash on the device {} the signing hash the tool printed ({signing_hash}).\n",
-        if matches { "matches" } else { "DOES NOT MATCH" }
+        "   The Ledger showed {}, and its Tx hash {} the signing hash.\n",
+        if screens_match {
+            "exactly the screens the tool printed"
+        } else {
+            "OTHER screens than the tool printed (see the emulator's /events)"
+        },
+        if hash_matches { "is" } else { "IS NOT" },
     );
-    say.push_str(&signed_text(&signed));
+    write_signed_text(&mut say, &signed);
+    say.flush_now();
 
     // 3. A tampered proposal: refused, nothing signed.
     let _ =
         writeln!(say, "\n== 3. A tampered proposal: the new implementation, three calls deep, is swapped");
     let tampered = proposal(TAMPERED)?;
     let verdict = check(&manifest, hash, &tampered, now);
-    say.push_str(&render::human::calls(tampered.calls(), &labels));
-    say.push('\n');
-    say.push_str(&render::human::verdict(&verdict, None));
+    let m = manifest.manifest();
+    render::human::write_report(&mut say, Some(m), &tampered, None, None, &verdict);
     let refused = !verdict.approved();
     let tampered_reasons: Vec<&str> = verdict.reasons().iter().map(|r| r.code()).collect();
     let _ = writeln!(say, "   Nothing was sent to the device: the signing path only takes an approval.");
@@ -140,23 +150,23 @@ pub fn run(json_out: bool) -> Result<Exit, CliError> {
         "\n== 4. The rehearsal journal holds {} records (intent, signed), chain intact",
         journal.records.len()
     );
-    let ok = matches && refused && journal.records.len() == 2;
+    let ok = hash_matches && screens_match && refused && journal.records.len() == 2;
     drop(home_guard);
+    let _ = writeln!(
+        say,
+        "\nrehearse: {}",
+        if ok { "everything behaved as expected" } else { "UNEXPECTED RESULT" }
+    );
+    say.flush_now();
     if json_out {
         print_json(&json!({
             "ok": ok,
             "manifest_hash": hash.to_string(),
             "signed": serde_json::to_value(signed.document()).unwrap_or_default(),
-            "device_tx_hash_matches": matches,
+            "device_tx_hash_matches": hash_matches,
+            "device_screens_match": screens_match,
             "tampered": {"verdict": if refused { "refused" } else { "approved" }, "reasons": tampered_reasons},
         }));
-    } else {
-        let _ = writeln!(
-            say,
-            "\nrehearse: {}",
-            if ok { "everything behaved as expected" } else { "UNEXPECTED RESULT" }
-        );
-        print_text(&say);
     }
     if ok {
         Ok(Exit::Success)

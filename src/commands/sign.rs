@@ -4,11 +4,11 @@
 
 use std::path::Path;
 
-use alloy_primitives::{Signature, keccak256};
+use alloy_primitives::{Address, Signature, keccak256};
 use firmware_policy::{OpenedManifest, Proposal, TxForm, TxType, Verdict, check_opened};
 use serde_json::{Value, json};
 
-use crate::cli::{SignArgs, print_json, print_text};
+use crate::cli::{Narrate, Narrator, SignArgs, print_json};
 use crate::device::apdu::eip155_v;
 use crate::device::{DerivationPath, DeviceError, DeviceSpec, EthApp, Exchange};
 use crate::error::{CliError, Exit};
@@ -33,13 +33,15 @@ pub struct SignRequest {
     pub device: DeviceSpec,
     /// The account path.
     pub path: DerivationPath,
+    /// `from` of a JSON request (shown, never trusted).
+    pub claimed_from: Option<alloy_primitives::Address>,
 }
 
 /// Reads every input (exit 2 on any problem).
 pub fn read_request(args: &SignArgs) -> Result<SignRequest, CliError> {
     let approved = args.approved_hash;
     let manifest = open(&args.manifest, approved)?;
-    let ReadProposal { proposal, source, .. } = read_proposal(&args.tx)?;
+    let ReadProposal { proposal, source, claimed_from, .. } = read_proposal(&args.tx)?;
     if proposal.tx().form() == TxForm::Signed {
         return Err(CliError::input(format!("{source}: this is a signed transaction")).hint(
             "sign takes the unsigned signing payload or a JSON request; decode and check read signed ones.",
@@ -52,7 +54,7 @@ pub fn read_request(args: &SignArgs) -> Result<SignRequest, CliError> {
     }
     let device = args.device.clone();
     let path = args.path.clone();
-    Ok(SignRequest { manifest, approved, proposal, device, path })
+    Ok(SignRequest { manifest, approved, proposal, device, path, claimed_from })
 }
 
 /// A verified, journaled signature with the proposal it signs. The result document of the spec
@@ -68,6 +70,18 @@ impl Signed {
         self.result.from_journal
     }
 
+    /// The hash the device signed.
+    pub fn signing_hash(&self) -> alloy_primitives::B256 {
+        self.proposal.tx().signing_hash()
+    }
+
+    /// The screens the device was expected to show for it (as `sign` printed them).
+    pub fn predicted_screens(&self) -> Vec<crate::ledger_screens::Screen> {
+        let tx = self.proposal.tx();
+        let review = crate::ledger_screens::TxReview::of(tx, self.result.signer, tx.signing_hash(), None);
+        crate::ledger_screens::transaction(&review).unwrap_or_default()
+    }
+
     /// The result document of the spec, streamed when it is written.
     pub fn document(&self) -> Document<'_> {
         result_json(&self.result, &self.proposal)
@@ -78,12 +92,10 @@ impl Signed {
 pub enum SignOutcome {
     /// Signed (or returned from the journal).
     Signed(Box<Signed>),
-    /// Refused by the policy (exit 3): the verdict document and its human text.
+    /// Refused by the policy (exit 3): the verdict document. Its text was narrated.
     Refused {
         /// The verdict JSON.
         verdict: Value,
-        /// The verdict as a signer reads it.
-        text: String,
     },
 }
 
@@ -100,31 +112,42 @@ fn signature_json(sig: &Signature, tx_type: TxType, chain_id: u64) -> Value {
     })
 }
 
-fn refused(verdict: &Verdict, proposal: &Proposal) -> SignOutcome {
-    SignOutcome::Refused {
-        verdict: render::json::verdict(verdict, proposal.tx(), proposal.calls()),
-        text: render::human::verdict(verdict, None),
-    }
-}
-
 /// Runs `sign` on a request: `open` reaches the device, `home` holds the journal, `clock` is the
-/// time the check is evaluated at and the journal's records are stamped with.
+/// time the check is evaluated at and the journal's records are stamped with. What happens is
+/// told to `say` as it happens: the proposal and verdict as `check` prints them, then each device
+/// step, then the screens the device is about to show, each flushed before the device is asked.
 pub fn sign_with(
     req: SignRequest,
     open: impl FnOnce(&DeviceSpec) -> Result<Box<dyn Exchange>, DeviceError>,
     clock: &dyn Fn() -> u64,
     home: &Path,
+    say: &mut dyn Narrate,
 ) -> Result<SignOutcome, CliError> {
-    let SignRequest { manifest, approved, proposal, device, path } = req;
+    let SignRequest { manifest, approved, proposal, device, path, claimed_from } = req;
     let verdict = check_opened(&manifest, approved, &proposal, clock());
-    let mut report = |p: Progress| match p {
-        Progress::JournalSealed(warning) => crate::cli::print_diagnostic(&format!("warning: {warning}")),
-        Progress::AwaitingApproval { signing_hash } => {
-            crate::cli::print_diagnostic(&format!("Signing hash: {signing_hash:#x}"));
-            crate::cli::print_diagnostic(
-                "The Ledger shows it as \"Tx hash\": compare every digit, then approve on the device.",
-            );
-        }
+    let trusted = manifest.approved().map(|m| m.manifest());
+    render::human::write_report(&mut *say, trusted, &proposal, None, claimed_from, &verdict);
+    say.flush_now();
+    let approved_by_check = verdict.approved();
+    let label = |a: Address| trusted.and_then(|m| m.label(&a)).map(str::to_string);
+    let mut report = |p: Progress| {
+        let text = match p {
+            Progress::JournalSealed(warning) => {
+                crate::cli::print_diagnostic(&format!("warning: {warning}"));
+                return;
+            }
+            Progress::DeviceReady { config, needs_blind_signing } => {
+                format!("\n{}", render::ledger::device_ready(&config, needs_blind_signing))
+            }
+            Progress::AccountBound { account } => {
+                render::ledger::account_bound(&path, account, label(account).as_deref())
+            }
+            Progress::AwaitingApproval { signing_hash, screens } => {
+                render::ledger::awaiting_approval(signing_hash, screens.as_deref())
+            }
+        };
+        let _ = say.write_str(&text);
+        say.flush_now();
     };
     let request = signing::Request {
         verdict,
@@ -135,11 +158,26 @@ pub fn sign_with(
         progress: &mut report,
     };
     let outcome = signing::sign(request, || Ok(Box::new(EthApp::new(open(&device)?))))?;
+    let action_name = |v: &Verdict| v.action().and_then(|i| trusted?.actions.get(i)).map(|a| a.name.clone());
+    let outcome = match outcome {
+        Outcome::Refused(verdict) => {
+            if approved_by_check {
+                // The binding refused it (the device's account is not the executor).
+                let _ = say.write_str("\n");
+                let _ = say.write_str(&render::human::verdict(&verdict, action_name(&verdict).as_deref()));
+            }
+            let _ = say.write_str("Nothing was signed.\n");
+            say.flush_now();
+            SignOutcome::Refused { verdict: render::json::verdict(&verdict, proposal.tx(), proposal.calls()) }
+        }
+        Outcome::Signed(result) => {
+            let _ = say.write_str("\n");
+            say.flush_now();
+            SignOutcome::Signed(Box::new(Signed { result, proposal }))
+        }
+    };
     drop(manifest);
-    Ok(match outcome {
-        Outcome::Refused(verdict) => refused(&verdict, &proposal),
-        Outcome::Signed(result) => SignOutcome::Signed(Box::new(Signed { result, proposal })),
-    })
+    Ok(outcome)
 }
 
 fn result_json<'a>(signed: &'a signing::Signed, proposal: &'a Proposal) -> Document<'a> {
@@ -202,12 +240,11 @@ pub fn write_signed_text(out: &mut impl std::fmt::Write, signed: &Signed) {
 pub fn run(args: &SignArgs, json_out: bool) -> Result<Exit, CliError> {
     let req = read_request(args)?;
     let home = ensure_state_home()?;
-    match sign_with(req, DeviceSpec::open, &crate::timefmt::now, &home)? {
-        SignOutcome::Refused { verdict, text } => {
+    let mut say = Narrator::for_output(json_out);
+    match sign_with(req, DeviceSpec::open, &crate::timefmt::now, &home, &mut say)? {
+        SignOutcome::Refused { verdict } => {
             if json_out {
                 print_json(&verdict);
-            } else {
-                print_text(&text);
             }
             Ok(Exit::Refused)
         }

@@ -9,16 +9,16 @@
 
 use std::sync::Arc;
 
-use alloy_primitives::{Address, B256, U256, keccak256};
+use alloy_primitives::{Address, B256, keccak256};
 use firmware_policy::{DecodedTx, TxType};
 use k256::ecdsa::SigningKey;
 use zeroize::Zeroizing;
 
 use super::keys::Keys;
-use super::screens;
 use super::ui::Ui;
 use crate::device::DerivationPath;
 use crate::device::apdu::{CLA_BOLOS, CLA_ETH, INS_GET_APP_AND_VERSION, eip155_v_base_byte};
+use crate::ledger_screens as screens;
 
 /// How prompts are answered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -357,17 +357,9 @@ impl EmulatorApp {
             Ok(k) => k,
             Err(e) => return e,
         };
-        let chain = chain_override.or(tx.chain_id()).unwrap_or(0);
-        let price = tx.gas_price().or(tx.max_fee_per_gas()).unwrap_or_default();
-        let review = screens::TxReview {
-            from: Address::from_public_key(key.verifying_key()),
-            to: tx.to(),
-            value: tx.value(),
-            data: tx.input(),
-            chain_id: chain,
-            max_fee: U256::from(price).saturating_mul(U256::from(tx.gas_limit())),
-            hash,
-        };
+        let review =
+            screens::TxReview::of(tx, Address::from_public_key(key.verifying_key()), hash, chain_override);
+        let chain = review.chain_id;
         // An amount the screen buffer cannot hold: EXCEPTION_OVERFLOW, before any review.
         let Some(review) = screens::transaction(&review) else { return sw(0x6807) };
         self.show_all(&review);

@@ -33,18 +33,37 @@ fn bytes_text(b: &[u8]) -> String {
     }
 }
 
-fn value_text(v: &ArgValue, labels: Labels<'_>) -> String {
-    match v {
-        ArgValue::Address(a) => addr(a, labels),
-        ArgValue::Uint(u) => u.to_string(),
-        ArgValue::Word(w) => format!("{w}"),
-        ArgValue::Bytes(b) => bytes_text(b),
-        ArgValue::Bool(b) => b.to_string(),
-        ArgValue::Text(t) => (*t).to_string(),
-        ArgValue::String(s) => escape(s),
-        ArgValue::List(l) => {
-            let items: Vec<String> = l.iter().map(|x| value_text(x, labels)).collect();
-            format!("[{}]", items.join(", "))
+/// An argument or detail value as the signer reads it, written straight into the output: a
+/// value can be policy data (a salt, an initializer's bytes), and a temporary string of it would
+/// be freed unwiped.
+struct Value<'a>(&'a ArgValue, Labels<'a>);
+
+impl std::fmt::Display for Value<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let labels = self.1;
+        match self.0 {
+            ArgValue::Address(a) => f.write_str(&addr(a, labels)),
+            ArgValue::Uint(u) => write!(f, "{u}"),
+            ArgValue::Word(w) => write!(f, "{w}"),
+            ArgValue::Bytes(b) if b.is_empty() => f.write_str("0x (empty)"),
+            ArgValue::Bytes(b) if b.len() <= 64 => {
+                f.write_str("0x")?;
+                b.iter().try_for_each(|byte| write!(f, "{byte:02x}"))
+            }
+            ArgValue::Bytes(b) => write!(f, "{} bytes, keccak256 {}", b.len(), keccak256(b)),
+            ArgValue::Bool(b) => write!(f, "{b}"),
+            ArgValue::Text(t) => f.write_str(t),
+            ArgValue::String(s) => f.write_str(&escape(s)),
+            ArgValue::List(l) => {
+                f.write_str("[")?;
+                for (i, item) in l.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{}", Value(item, labels))?;
+                }
+                f.write_str("]")
+            }
         }
     }
 }
@@ -118,12 +137,12 @@ pub fn calls(root: &CallNode, labels: Labels<'_>) -> String {
 
 /// Writes the call tree into `out` as it walks it, so a tree of thousands of calls is never held
 /// as one string.
-pub fn write_calls(out: &mut impl std::fmt::Write, root: &CallNode, labels: Labels<'_>) {
+pub fn write_calls(out: &mut (impl std::fmt::Write + ?Sized), root: &CallNode, labels: Labels<'_>) {
     let _ = out.write_str("Calls\n");
     node(out, root, 0, labels);
 }
 
-fn node(s: &mut impl std::fmt::Write, n: &CallNode, depth: usize, labels: Labels<'_>) {
+fn node(s: &mut (impl std::fmt::Write + ?Sized), n: &CallNode, depth: usize, labels: Labels<'_>) {
     let pad = "  ".repeat(depth + 1);
     let to = n.to.map_or("(new contract)".into(), |a| addr(&a, labels));
     let function = match (n.function, n.selector) {
@@ -141,10 +160,10 @@ fn node(s: &mut impl std::fmt::Write, n: &CallNode, depth: usize, labels: Labels
         let _ = writeln!(s, "{pad}  value     {}", wei(n.value));
     }
     for a in &n.args {
-        let _ = writeln!(s, "{pad}  arg {} ({}) = {}", a.name, a.ty, value_text(&a.value, labels));
+        let _ = writeln!(s, "{pad}  arg {} ({}) = {}", a.name, a.ty, Value(&a.value, labels));
     }
     for d in &n.details {
-        let _ = writeln!(s, "{pad}  {} = {}", d.key, value_text(&d.value, labels));
+        let _ = writeln!(s, "{pad}  {} = {}", d.key, Value(&d.value, labels));
     }
     if !n.canonical {
         let _ = writeln!(
@@ -155,6 +174,26 @@ fn node(s: &mut impl std::fmt::Write, n: &CallNode, depth: usize, labels: Labels
     for c in &n.children {
         node(s, c, depth + 1, labels);
     }
+}
+
+/// What `check` prints, and `sign` before it asks the device: the transaction, its call tree
+/// (streamed: it can hold thousands of calls) and the verdict. Labels and action names come only
+/// from an approved manifest (`trusted`).
+pub fn write_report(
+    out: &mut (impl std::fmt::Write + ?Sized),
+    trusted: Option<&firmware_policy::Manifest>,
+    proposal: &firmware_policy::Proposal,
+    sender: Option<Address>,
+    claimed_from: Option<Address>,
+    v: &Verdict,
+) {
+    let lookup = |a: &Address| trusted.and_then(|m| m.label(a)).map(str::to_string);
+    let action_name = v.action().and_then(|i| trusted?.actions.get(i)).map(|a| a.name.as_str());
+    let _ = out.write_str(&tx(proposal.tx(), sender, claimed_from, &lookup));
+    let _ = out.write_str("\n");
+    write_calls(out, proposal.calls(), &lookup);
+    let _ = out.write_str("\n");
+    let _ = out.write_str(&verdict(v, action_name));
 }
 
 /// The verdict block.

@@ -3,66 +3,44 @@
 //! read from its review flow: From, Amount (when there is no calldata, or a value), To, Max fees,
 //! Network (for chains other than 1), and the Tx hash when there is calldata, then the decision.
 //!
-//! Values wrap at 18 characters a line, three lines a page: an address (`0x` and 40 digits) is
-//! three lines, the Tx hash (`0x` and 64 digits) two pages, "(1/2)" and "(2/2)". The device wraps
-//! by pixel width (a proportional font): measured, a lowercase hash line holds 18 characters, a
-//! mixed-case address line 17 and "0x111…" 19. So titles, values and their order are the real
-//! app's; where a long value breaks is an approximation. Fixed texts are written as the device
-//! breaks them.
+//! One model for two users: the emulator shows these screens, and `sign` prints them before the
+//! device is asked, so the signer compares the device's screens with the tool's line by line.
+//! Values are broken into lines and pages by pixel width, as the device does (`font`); fixed
+//! texts are written as the device breaks them.
 
-use alloy_primitives::{Address, U256};
+mod amount;
+mod font;
 
-use super::amount;
+pub use amount::format as format_amount;
+
+use alloy_primitives::{Address, B256, U256};
+use firmware_policy::DecodedTx;
+
 use crate::chains;
 
 /// One screen: its lines, top to bottom.
 pub type Screen = Vec<String>;
 
-const LINE: usize = 18;
-const LINES_PER_PAGE: usize = 3;
-
 fn screen(lines: &[&str]) -> Screen {
     lines.iter().map(|l| (*l).to_string()).collect()
-}
-
-/// Lines of at most 18 characters: words (split at spaces) kept whole where they fit, and a word
-/// longer than a line (hex) cut every 18 characters.
-fn wrap(value: &str) -> Vec<String> {
-    let mut lines: Vec<String> = Vec::new();
-    for word in value.split(' ') {
-        let chars: Vec<char> = word.chars().collect();
-        for piece in chars.chunks(LINE).map(|c| c.iter().collect::<String>()) {
-            match lines.last_mut() {
-                Some(line)
-                    if !line.is_empty() && line.chars().count() + 1 + piece.chars().count() <= LINE =>
-                {
-                    line.push(' ');
-                    line.push_str(&piece);
-                }
-                _ => lines.push(piece),
-            }
-        }
-    }
-    lines
 }
 
 /// A titled value, paged as the device pages it: "Title" alone when it fits one page, else
 /// "Title (i/n)" on each page.
 pub fn paged(title: &str, value: &str) -> Vec<Screen> {
-    let lines = wrap(value);
-    let pages: Vec<&[String]> = lines.chunks(LINES_PER_PAGE).collect();
-    let count = pages.len().max(1);
-    if count == 1 {
+    let pages = font::pages(value);
+    let count = pages.len();
+    if count <= 1 {
         let mut s = vec![title.to_string()];
-        s.extend(lines);
+        s.extend(pages.into_iter().flatten());
         return vec![s];
     }
     pages
-        .iter()
+        .into_iter()
         .enumerate()
         .map(|(i, page)| {
             let mut s = vec![format!("{title} ({}/{count})", i + 1)];
-            s.extend(page.iter().cloned());
+            s.extend(page);
             s
         })
         .collect()
@@ -107,7 +85,24 @@ pub struct TxReview<'a> {
     /// gasPrice, or maxFeePerGas, times the gas limit.
     pub max_fee: U256,
     /// The signing hash.
-    pub hash: alloy_primitives::B256,
+    pub hash: B256,
+}
+
+impl<'a> TxReview<'a> {
+    /// What the device reviews for `tx` signed by `from`: `hash` is what it hashed (the signing
+    /// hash, or the bytes a pre-EIP-155 tail made), `chain_override` the chain such a tail named.
+    pub fn of(tx: &'a DecodedTx, from: Address, hash: B256, chain_override: Option<u64>) -> Self {
+        let price = tx.gas_price().or(tx.max_fee_per_gas()).unwrap_or_default();
+        TxReview {
+            from,
+            to: tx.to(),
+            value: tx.value(),
+            data: tx.input(),
+            chain_id: chain_override.or(tx.chain_id()).unwrap_or(0),
+            max_fee: U256::from(price).saturating_mul(U256::from(tx.gas_limit())),
+            hash,
+        }
+    }
 }
 
 /// ERC-20 `transfer(address,uint256)`, which the app's built-in ERC-20 plugin reviews itself.
@@ -124,15 +119,16 @@ pub fn transaction(review: &TxReview<'_>) -> Option<Vec<Screen>> {
     let mut screens = Vec::new();
     let erc20 = review.data.len() == 68 && review.data.starts_with(&ERC20_TRANSFER) && review.to.is_some();
     if erc20 {
-        screens.push(screen(&["Review transaction to", "send ERC20 token"]));
+        screens.push(screen(&["Blind signing ahead", "To accept risk, press ", "both buttons"]));
+        screens.push(screen(&["Review transaction to ", "send ERC20 token"]));
         screens.extend(paged("From", &from));
         screens.extend(paged("Max fees", &fee));
-        screens.push(screen(&["Accept risk and", "sign transaction"]));
+        screens.push(screen(&["Accept risk and ", "sign transaction"]));
         return Some(screens);
     }
     let blind = !review.data.is_empty();
     if blind {
-        screens.push(screen(&["Blind signing ahead", "To accept risk, press", "both buttons"]));
+        screens.push(screen(&["Blind signing ahead", "To accept risk, press ", "both buttons"]));
     }
     screens.push(screen(&["Review transaction"]));
     screens.extend(paged("From", &from));
@@ -149,7 +145,7 @@ pub fn transaction(review: &TxReview<'_>) -> Option<Vec<Screen>> {
     }
     if blind {
         screens.extend(paged("Tx hash", &format!("{:#x}", review.hash)));
-        screens.push(screen(&["Accept risk and", "sign transaction"]));
+        screens.push(screen(&["Accept risk and ", "sign transaction"]));
     } else {
         screens.push(screen(&["Sign transaction"]));
     }
@@ -158,6 +154,17 @@ pub fn transaction(review: &TxReview<'_>) -> Option<Vec<Screen>> {
 
 /// Shown when the person presses right on the decision screen: both buttons then reject.
 pub fn reject_transaction() -> Screen {
+    screen(&["Reject transaction"])
+}
+
+/// Shown when the person presses right on an address's "Confirm": both buttons then cancel.
+pub fn address_cancel() -> Screen {
+    screen(&["Cancel"])
+}
+
+/// Shown when the person presses right on a message's decision screen: the app says
+/// "transaction" here too.
+pub fn reject_message() -> Screen {
     screen(&["Reject transaction"])
 }
 
@@ -181,19 +188,19 @@ pub fn address(address: Address) -> Vec<Screen> {
 
 /// After an address verification.
 pub fn address_decided(approved: bool) -> Screen {
-    screen(if approved { &["Address verified"] } else { &["Address verification", "cancelled"] })
+    screen(if approved { &["Address verified"] } else { &["Address verification ", "cancelled"] })
 }
 
 /// An EIP-712 message in hashed mode, up to the decision: both hashes as uppercase hex.
 pub fn typed_message(domain: &[u8], message: &[u8]) -> Vec<Screen> {
     let upper = |b: &[u8]| format!("0x{}", alloy_primitives::hex::encode_upper(b));
     let mut screens = vec![
-        screen(&["Blind signing ahead", "To accept risk, press", "both buttons"]),
-        screen(&["Review typed", "message"]),
+        screen(&["Blind signing ahead", "To accept risk, press ", "both buttons"]),
+        screen(&["Review typed ", "message"]),
     ];
     screens.extend(paged("Domain hash", &upper(domain)));
     screens.extend(paged("Message hash", &upper(message)));
-    screens.push(screen(&["Accept risk and", "sign message"]));
+    screens.push(screen(&["Sign message"]));
     screens
 }
 
@@ -230,14 +237,15 @@ mod tests {
     #[test]
     fn an_address_is_three_lines_and_the_tx_hash_two_pages() {
         let s = paged("From", &FROM.to_checksum(None));
-        assert_eq!(s, vec![vec!["From", "0xDad77910DbDFdE76", "4fC21FCD4E74D71bBA", "CA6D8D"]]);
+        // Measured on the real app: lines break by pixel width.
+        assert_eq!(s, vec![vec!["From", "0xDad77910DbDFdE7", "64fC21FCD4E74D71b", "BACA6D8D"]]);
         let hash = format!("{:#x}", B256::repeat_byte(0xab));
         let s = paged("Tx hash", &hash);
         assert_eq!(s.len(), 2);
         assert_eq!(s[0][0], "Tx hash (1/2)");
-        assert_eq!(s[0][1].len(), 18);
-        assert!(s[0][1].starts_with("0x") && s[0][1][2..].len() == 16);
-        assert_eq!((s[0].len(), s[1][0].as_str(), s[1][1].len()), (4, "Tx hash (2/2)", 12));
+        // "a" is 6 pixels and "b" 7: 17 characters a line.
+        assert_eq!(s[0][1..], ["0xabababababababa", "babababababababab", "ababababababababa"]);
+        assert_eq!(s[1], ["Tx hash (2/2)", "bababababababab"]);
     }
 
     #[test]
@@ -247,7 +255,7 @@ mod tests {
             texts(&transfer),
             [
                 "Review transaction",
-                "From / 0xDad77910DbDFdE76 / 4fC21FCD4E74D71bBA / CA6D8D",
+                "From / 0xDad77910DbDFdE7 / 64fC21FCD4E74D71b / BACA6D8D",
                 "Amount / 1.25 ETH",
                 "To / 0x3a35f296e66B56D1 / 3cEd22538Ce13eA2E0 / cf4bF2",
                 "Max fees / 0.00105 ETH",
@@ -256,14 +264,14 @@ mod tests {
         );
         let call = transaction(&review(&[1, 2, 3, 4], 0, 11155111)).expect("fits");
         let t = texts(&call);
-        assert_eq!(t[0], "Blind signing ahead / To accept risk, press / both buttons");
+        assert_eq!(t[0], "Blind signing ahead / To accept risk, press  / both buttons");
         assert!(!t.iter().any(|s| s.starts_with("Amount")), "no amount for a call without value");
         assert!(t.contains(&"Network / Sepolia".to_string()));
         assert!(
             t.iter().any(|s| s.starts_with("Tx hash (1/2)"))
                 && t.iter().any(|s| s.starts_with("Tx hash (2/2)"))
         );
-        assert_eq!(t.last().map(String::as_str), Some("Accept risk and / sign transaction"));
+        assert_eq!(t.last().map(String::as_str), Some("Accept risk and  / sign transaction"));
         let unknown = transaction(&review(&[], 1_000_000_000_000_000_000, 424242)).expect("fits");
         let t = texts(&unknown);
         assert!(t.contains(&"Amount / 1 ???".to_string()) && t.contains(&"Network / 424242".to_string()));
@@ -285,7 +293,7 @@ mod tests {
         let mut data = ERC20_TRANSFER.to_vec();
         data.resize(68, 0);
         let t = texts(&transaction(&review(&data, 0, 1)).expect("fits"));
-        assert_eq!(t[0], "Review transaction to / send ERC20 token");
+        assert_eq!(t[1], "Review transaction to  / send ERC20 token");
         assert!(!t.iter().any(|s| s.starts_with("To ") || s.starts_with("Tx hash")));
     }
 
