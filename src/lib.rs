@@ -12,6 +12,7 @@ pub mod commands;
 pub mod device;
 pub mod emulator;
 pub mod error;
+pub mod hints;
 pub mod home;
 pub mod input;
 pub mod journal;

@@ -405,3 +405,117 @@ fn json_request_fields_must_belong_to_the_type() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(json(&out)["tx"]["type"], "eip1559");
 }
+
+/// `check --json` of the example schedule proposal with `edit` applied: the failed checks.
+fn failed_checks(
+    dir: &std::path::Path,
+    manifest: &str,
+    hash: &str,
+    now: &str,
+    edit: &dyn Fn(&mut serde_json::Value),
+) -> (i32, Vec<serde_json::Value>) {
+    let mut v: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("examples/proposal-schedule.json")).unwrap(),
+    )
+    .unwrap();
+    edit(&mut v);
+    let tx = write(dir, "edited.json", v.to_string());
+    let out = run(&["--json", "check", "--manifest", manifest, "--approved-hash", hash, "--now", now, &tx]);
+    let doc = json(&out);
+    let failed = doc["checks"].as_array().unwrap().iter().filter(|c| c["ok"] == false).cloned().collect();
+    (code(&out), failed)
+}
+
+#[test]
+fn every_failed_check_says_what_to_do() {
+    use serde_json::json;
+    let dir = tempfile::tempdir().unwrap();
+    let (manifest, hash) = example_manifest(dir.path());
+    let m = manifest.to_str().unwrap();
+    type Edit = Box<dyn Fn(&mut serde_json::Value)>;
+    let cases: Vec<(&str, &str, Edit, &str)> = vec![
+        (
+            "chain_id_mismatch",
+            NOW,
+            Box::new(|v| v["chainId"] = json!("1")),
+            "rebuild the proposal with --chain 11155111",
+        ),
+        ("nonce_mismatch", NOW, Box::new(|v| v["nonce"] = json!("9")), "rebuild the proposal with nonce 7"),
+        ("gas_above_cap", NOW, Box::new(|v| v["gas"] = json!("600000")), "gas limit of at most 500000"),
+        (
+            "fee_above_cap",
+            NOW,
+            Box::new(|v| v["maxFeePerGas"] = json!("200000000000")),
+            "maxFeePerGas ≤ 100000000000 wei",
+        ),
+        ("value_mismatch", NOW, Box::new(|v| v["value"] = json!("1")), "value 0 wei"),
+        (
+            "window_expired",
+            "2027-01-02T00:00:00Z",
+            Box::new(|_| {}),
+            "the window closed at 2027-01-01T00:00:00Z; a new manifest",
+        ),
+        ("window_not_open", "2026-11-01T00:00:00Z", Box::new(|_| {}), "opens at 2026-11-20T00:00:00Z"),
+        (
+            "target_not_allowed",
+            NOW,
+            Box::new(|v| v["to"] = json!("0x1111111111111111111111111111111111111111")),
+            "does not allow",
+        ),
+        ("tx_type_not_allowed", NOW, Box::new(|v| v["to"] = serde_json::Value::Null), "no contract creation"),
+    ];
+    for (reason, now, edit, needle) in cases {
+        let (exit, failed) = failed_checks(dir.path(), m, &hash, now, &*edit);
+        assert_eq!(exit, 3, "{reason}");
+        let entry =
+            failed.iter().find(|c| c["reason"] == reason).unwrap_or_else(|| panic!("{reason}: {failed:?}"));
+        let hint = entry["hint"].as_str().unwrap_or_else(|| panic!("{reason} has a hint"));
+        assert!(hint.to_lowercase().contains(&needle.to_lowercase()), "{reason}: {hint}");
+        assert!(failed.iter().all(|c| c["hint"].is_string()), "every failed check has a hint: {failed:?}");
+    }
+    // A hash mismatch: one check, its hint, nothing about actions.
+    let other = format!("0x{}", "ab".repeat(32));
+    let (exit, failed) = failed_checks(dir.path(), m, &other, NOW, &|_| {});
+    assert_eq!(exit, 3);
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    let hint = failed[0]["hint"].as_str().unwrap();
+    assert!(
+        hint.contains("re-obtain the approved hash from governance, never from the proposer")
+            || hint.contains("Re-obtain the approved hash from governance, never from the proposer"),
+        "{hint}"
+    );
+    // Human output: the hint under its check.
+    let tampered = root().join("examples/proposal-tampered.json");
+    let out =
+        run(&["check", "--manifest", m, "--approved-hash", &hash, "--now", NOW, tampered.to_str().unwrap()]);
+    assert_eq!(code(&out), 3);
+    assert!(
+        stdout(&out).contains("hint: No approved action has exactly this target and calldata"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn decode_calldata_without_to_says_the_target_was_not_given() {
+    let data = "0x3659cfe6000000000000000000000000a792c9608476e0b0ba79a3aeaa9403cc8f9afb6a";
+    let out = run(&["decode", "--calldata", data]);
+    assert_eq!(code(&out), 0);
+    assert!(stdout(&out).contains("- call (to: not given)"), "{}", stdout(&out));
+    assert!(!stdout(&out).contains("new contract"));
+    let v = json(&run(&["--json", "decode", "--calldata", data]));
+    assert_eq!(
+        (&v["calls"]["to"], &v["calls"]["operation"]),
+        (&serde_json::Value::Null, &serde_json::json!("call"))
+    );
+    assert_eq!(v["calls"]["details"]["to_given"], false);
+    let v = json(&run(&[
+        "--json",
+        "decode",
+        "--calldata",
+        data,
+        "--to",
+        "0x78a3FB06880667Fd263A4493FA66e173008c6C68",
+    ]));
+    assert!(v["calls"]["details"].get("to_given").is_none());
+}

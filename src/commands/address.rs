@@ -14,7 +14,9 @@ pub fn run(args: &AddressArgs, json_out: bool) -> Result<Exit, CliError> {
             let list: Vec<_> = found.iter().map(|d| json!({"path": d.path, "product": d.product})).collect();
             print_json(&json!({ "devices": list }));
         } else if found.is_empty() {
-            print_text("No Ledger found over USB.\n");
+            print_text(
+                "No Ledger found over USB. Plug it in, unlock it and open the Ethereum app; on Linux the udev rules\nmust be installed (udev/README.md).\n",
+            );
         } else {
             for d in &found {
                 print_text(&format!("ledger:{}  ({})\n", d.path, d.product));

@@ -21,6 +21,7 @@ pub(crate) fn run(args: &CheckArgs, json: bool) -> Result<Exit, CliError> {
             verdict: &verdict,
             tx: proposal.tx(),
             calls: proposal.calls(),
+            manifest: trusted,
         });
     } else {
         render::human::write_report(&mut TextOut::new(), trusted, &proposal, sender, claimed, &verdict);

@@ -1,7 +1,8 @@
 //! `decode TX` and `decode --calldata HEX [--to ADDR]`.
 
+use firmware_policy::calls::Detail;
 use firmware_policy::calls::decode_call;
-use firmware_policy::{Operation, U256};
+use firmware_policy::{ArgValue, Operation, U256};
 use serde_json::json;
 
 use crate::cli::{DecodeArgs, TextOut, print_json, print_text};
@@ -13,8 +14,12 @@ pub(crate) fn run(args: &DecodeArgs, json: bool) -> Result<Exit, CliError> {
     if let Some(calldata) = &args.calldata {
         let data = parse_hex(calldata, &Source::Inline, "--calldata")?;
         let to = args.to;
-        let tree = decode_call(to, U256::ZERO, Operation::Call, &data)
+        let mut tree = decode_call(to, U256::ZERO, Operation::Call, &data)
             .map_err(|e| CliError::input(format!("--calldata: {e}")))?;
+        if to.is_none() {
+            // A call whose target was not given, not a contract creation.
+            tree.details.push(Detail { key: "to_given", value: ArgValue::Bool(false) });
+        }
         if json {
             print_json(&json!({ "calls": render::json::call_node(&tree) }));
         } else {

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use alloy_primitives::{Address, Signature, keccak256};
-use firmware_policy::{OpenedManifest, Proposal, TxForm, TxType, Verdict, check_opened};
+use firmware_policy::{OpenedManifest, Proposal, TxForm, TxType, check_opened};
 use serde_json::{Value, json};
 
 use crate::cli::{Narrate, Narrator, SignArgs, print_json};
@@ -158,17 +158,18 @@ pub fn sign_with(
         progress: &mut report,
     };
     let outcome = signing::sign(request, || Ok(Box::new(EthApp::new(open(&device)?))))?;
-    let action_name = |v: &Verdict| v.action().and_then(|i| trusted?.actions.get(i)).map(|a| a.name.clone());
     let outcome = match outcome {
         Outcome::Refused(verdict) => {
             if approved_by_check {
                 // The binding refused it (the device's account is not the executor).
                 let _ = say.write_str("\n");
-                let _ = say.write_str(&render::human::verdict(&verdict, action_name(&verdict).as_deref()));
+                let _ = say.write_str(&render::human::verdict(&verdict, proposal.tx(), trusted));
             }
             let _ = say.write_str("Nothing was signed.\n");
             say.flush_now();
-            SignOutcome::Refused { verdict: render::json::verdict(&verdict, proposal.tx(), proposal.calls()) }
+            SignOutcome::Refused {
+                verdict: render::json::verdict(&verdict, proposal.tx(), proposal.calls(), trusted),
+            }
         }
         Outcome::Signed(result) => {
             let _ = say.write_str("\n");
@@ -187,7 +188,11 @@ fn result_json<'a>(signed: &'a signing::Signed, proposal: &'a Proposal) -> Docum
         .journal
         .map_or(Value::Null, |head| json!({"records": head.records, "head": format!("{:#x}", head.hash)}));
     Document(vec![
-        ("verdict", Part::Verdict(render::json::VerdictJson { verdict, tx, calls: proposal.calls() })),
+        // An approving verdict: no failed check to hint at, no difference to show.
+        (
+            "verdict",
+            Part::Verdict(render::json::VerdictJson { verdict, tx, calls: proposal.calls(), manifest: None }),
+        ),
         ("manifest_hash", Part::Value(verdict.manifest_hash().to_string().into())),
         ("action", Part::Value(verdict.action().map_or(Value::Null, Value::from))),
         ("signing_payload", Part::Hex(tx.signing_payload())),

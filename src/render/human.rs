@@ -144,7 +144,12 @@ pub fn write_calls(out: &mut (impl std::fmt::Write + ?Sized), root: &CallNode, l
 
 fn node(s: &mut (impl std::fmt::Write + ?Sized), n: &CallNode, depth: usize, labels: Labels<'_>) {
     let pad = "  ".repeat(depth + 1);
-    let to = n.to.map_or("(new contract)".into(), |a| addr(&a, labels));
+    let to = match (n.to, n.operation) {
+        (Some(a), _) => addr(&a, labels),
+        (None, firmware_policy::Operation::Create) => "(new contract)".into(),
+        // Only `decode --calldata` without `--to` makes a call without a target.
+        (None, _) => "(to: not given)".into(),
+    };
     let function = match (n.function, n.selector) {
         (Some(f), _) => f.to_string(),
         (None, Some(sel)) => format!("unknown function, selector {}", hex::encode_prefixed(sel)),
@@ -188,16 +193,17 @@ pub fn write_report(
     v: &Verdict,
 ) {
     let lookup = |a: &Address| trusted.and_then(|m| m.label(a)).map(str::to_string);
-    let action_name = v.action().and_then(|i| trusted?.actions.get(i)).map(|a| a.name.as_str());
     let _ = out.write_str(&tx(proposal.tx(), sender, claimed_from, &lookup));
     let _ = out.write_str("\n");
     write_calls(out, proposal.calls(), &lookup);
     let _ = out.write_str("\n");
-    let _ = out.write_str(&verdict(v, action_name));
+    let _ = out.write_str(&verdict(v, proposal.tx(), trusted));
 }
 
-/// The verdict block.
-pub fn verdict(v: &Verdict, action_name: Option<&str>) -> String {
+/// The verdict block: each failed check with its hint. `manifest` is the approved manifest (none
+/// when the hash did not match).
+pub fn verdict(v: &Verdict, tx: &DecodedTx, manifest: Option<&firmware_policy::Manifest>) -> String {
+    let action_name = v.action().and_then(|i| manifest?.actions.get(i)).map(|a| a.name.as_str());
     let mut s = String::new();
     let head = if v.approved() { "APPROVED" } else { "REFUSED" };
     let action = match (v.action(), action_name) {
@@ -212,6 +218,9 @@ pub fn verdict(v: &Verdict, action_name: Option<&str>) -> String {
         let mark = if c.ok { "ok  " } else { "FAIL" };
         let code = c.reason.map(|r| format!("  [{}]", r.code())).unwrap_or_default();
         let _ = writeln!(s, "  {mark} {:<13} {}{code}", c.check.name(), c.detail);
+        if let Some(hint) = crate::hints::hint(c, v, manifest, tx) {
+            let _ = writeln!(s, "       {:<13} hint: {hint}", "");
+        }
     }
     if !v.approved() {
         let codes: Vec<&str> = v.reasons().iter().map(|r| r.code()).collect();

@@ -122,23 +122,27 @@ pub fn tx(t: &DecodedTx, sender: Option<Address>, claimed_from: Option<Address>)
     v
 }
 
-/// The `checks` entries of a verdict.
-fn checks(v: &Verdict) -> Value {
+/// The `checks` entries of a verdict; each failed one with its `reason` and `hint`.
+fn checks(v: &Verdict, tx: &DecodedTx, manifest: Option<&Manifest>) -> Value {
     v.checks()
         .iter()
         .map(|c| {
             let mut o = json!({"check": c.check.name(), "ok": c.ok, "detail": c.detail});
             if let (Some(r), Some(obj)) = (c.reason, o.as_object_mut()) {
                 obj.insert("reason".into(), Value::String(r.code().into()));
+                if let Some(hint) = crate::hints::hint(c, v, manifest, tx) {
+                    obj.insert("hint".into(), Value::String(hint));
+                }
             }
             o
         })
         .collect()
 }
 
-/// The verdict document.
-pub fn verdict(v: &Verdict, proposal_tx: &DecodedTx, calls: &CallNode) -> Value {
-    let checks = checks(v);
+/// The verdict document. `manifest` is the approved manifest (none when the hash did not match):
+/// hints take their numbers from it.
+pub fn verdict(v: &Verdict, proposal_tx: &DecodedTx, calls: &CallNode, manifest: Option<&Manifest>) -> Value {
+    let checks = checks(v, proposal_tx, manifest);
     obj([
         ("verdict", (if v.approved() { "approved" } else { "refused" }).into()),
         ("manifest_hash", word(&v.manifest_hash().0)),
@@ -415,6 +419,8 @@ pub struct VerdictJson<'a> {
     pub tx: &'a DecodedTx,
     /// Its call tree.
     pub calls: &'a CallNode,
+    /// The approved manifest (none when the hash did not match).
+    pub manifest: Option<&'a Manifest>,
 }
 
 impl serde::Serialize for VerdictJson<'_> {
@@ -426,7 +432,7 @@ impl serde::Serialize for VerdictJson<'_> {
         m.serialize_entry("manifest_hash", &word(&v.manifest_hash().0))?;
         m.serialize_entry("action", &v.action())?;
         m.serialize_entry("reasons", &v.reasons().iter().map(|r| r.code()).collect::<Vec<_>>())?;
-        m.serialize_entry("checks", &checks(v))?;
+        m.serialize_entry("checks", &checks(v, self.tx, self.manifest))?;
         m.serialize_entry("evaluated_at", &format_instant(v.evaluated_at()))?;
         m.serialize_entry("tool_version", crate::TOOL_VERSION)?;
         m.serialize_entry("signing_payload", &Hex(self.tx.signing_payload()))?;

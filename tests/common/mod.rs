@@ -29,6 +29,11 @@ pub(crate) fn json(out: &Output) -> serde_json::Value {
     })
 }
 
+#[allow(dead_code)]
+pub(crate) fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 pub(crate) fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
