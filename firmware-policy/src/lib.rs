@@ -19,6 +19,7 @@ extern crate alloc;
 
 pub mod calls;
 pub mod check;
+pub mod diff;
 pub mod instant;
 pub mod limits;
 pub mod manifest;

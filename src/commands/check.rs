@@ -16,15 +16,25 @@ pub(crate) fn run(args: &CheckArgs, json: bool) -> Result<Exit, CliError> {
     let verdict = check_opened(&manifest, approved, &proposal, now);
     // Labels and action names come from the manifest: only an approved one is trusted for them.
     let trusted = manifest.approved().map(|m| m.manifest());
+    let diff = manifest.approved().and_then(|m| firmware_policy::diff::explain(m, &verdict, &proposal));
     if json {
         print_json(&render::json::VerdictJson {
             verdict: &verdict,
             tx: proposal.tx(),
             calls: proposal.calls(),
             manifest: trusted,
+            diff: diff.as_ref(),
         });
     } else {
-        render::human::write_report(&mut TextOut::new(), trusted, &proposal, sender, claimed, &verdict);
+        render::human::write_report(
+            &mut TextOut::new(),
+            trusted,
+            &proposal,
+            sender,
+            claimed,
+            &verdict,
+            diff.as_ref(),
+        );
     }
     Ok(if verdict.approved() { Exit::Success } else { Exit::Refused })
 }

@@ -138,7 +138,8 @@ pub fn run(json_out: bool) -> Result<Exit, CliError> {
     let tampered = proposal(TAMPERED)?;
     let verdict = check(&manifest, hash, &tampered, now);
     let m = manifest.manifest();
-    render::human::write_report(&mut say, Some(m), &tampered, None, None, &verdict);
+    let diff = firmware_policy::diff::explain(&manifest, &verdict, &tampered);
+    render::human::write_report(&mut say, Some(m), &tampered, None, None, &verdict, diff.as_ref());
     let refused = !verdict.approved();
     let tampered_reasons: Vec<&str> = verdict.reasons().iter().map(|r| r.code()).collect();
     let _ = writeln!(say, "   Nothing was sent to the device: the signing path only takes an approval.");

@@ -126,7 +126,8 @@ pub fn sign_with(
     let SignRequest { manifest, approved, proposal, device, path, claimed_from } = req;
     let verdict = check_opened(&manifest, approved, &proposal, clock());
     let trusted = manifest.approved().map(|m| m.manifest());
-    render::human::write_report(&mut *say, trusted, &proposal, None, claimed_from, &verdict);
+    let diff = manifest.approved().and_then(|m| firmware_policy::diff::explain(m, &verdict, &proposal));
+    render::human::write_report(&mut *say, trusted, &proposal, None, claimed_from, &verdict, diff.as_ref());
     say.flush_now();
     let approved_by_check = verdict.approved();
     let label = |a: Address| trusted.and_then(|m| m.label(&a)).map(str::to_string);
@@ -168,7 +169,13 @@ pub fn sign_with(
             let _ = say.write_str("Nothing was signed.\n");
             say.flush_now();
             SignOutcome::Refused {
-                verdict: render::json::verdict(&verdict, proposal.tx(), proposal.calls(), trusted),
+                verdict: render::json::verdict(
+                    &verdict,
+                    proposal.tx(),
+                    proposal.calls(),
+                    trusted,
+                    diff.as_ref(),
+                ),
             }
         }
         Outcome::Signed(result) => {
@@ -191,7 +198,13 @@ fn result_json<'a>(signed: &'a signing::Signed, proposal: &'a Proposal) -> Docum
         // An approving verdict: no failed check to hint at, no difference to show.
         (
             "verdict",
-            Part::Verdict(render::json::VerdictJson { verdict, tx, calls: proposal.calls(), manifest: None }),
+            Part::Verdict(render::json::VerdictJson {
+                verdict,
+                tx,
+                calls: proposal.calls(),
+                manifest: None,
+                diff: None,
+            }),
         ),
         ("manifest_hash", Part::Value(verdict.manifest_hash().to_string().into())),
         ("action", Part::Value(verdict.action().map_or(Value::Null, Value::from))),

@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 
 use alloy_primitives::{Address, U256, hex, keccak256};
+use firmware_policy::diff::{ARROW, TreeDiff};
 use firmware_policy::{ArgValue, CallNode, DecodedTx, LoadedManifest, TxForm, Verdict};
 
 use crate::text::escape;
@@ -138,11 +139,28 @@ pub fn calls(root: &CallNode, labels: Labels<'_>) -> String {
 /// Writes the call tree into `out` as it walks it, so a tree of thousands of calls is never held
 /// as one string.
 pub fn write_calls(out: &mut (impl std::fmt::Write + ?Sized), root: &CallNode, labels: Labels<'_>) {
-    let _ = out.write_str("Calls\n");
-    node(out, root, 0, labels);
+    write_calls_marked(out, root, labels, None);
 }
 
-fn node(s: &mut (impl std::fmt::Write + ?Sized), n: &CallNode, depth: usize, labels: Labels<'_>) {
+/// [`write_calls`] with every node that differs from the closest approved action marked.
+pub fn write_calls_marked(
+    out: &mut (impl std::fmt::Write + ?Sized),
+    root: &CallNode,
+    labels: Labels<'_>,
+    diff: Option<&TreeDiff>,
+) {
+    let _ = out.write_str("Calls\n");
+    node(out, root, 0, labels, &mut Vec::new(), diff);
+}
+
+fn node(
+    s: &mut (impl std::fmt::Write + ?Sized),
+    n: &CallNode,
+    depth: usize,
+    labels: Labels<'_>,
+    at: &mut Vec<usize>,
+    diff: Option<&TreeDiff>,
+) {
     let pad = "  ".repeat(depth + 1);
     let to = match (n.to, n.operation) {
         (Some(a), _) => addr(&a, labels),
@@ -176,8 +194,42 @@ fn node(s: &mut (impl std::fmt::Write + ?Sized), n: &CallNode, depth: usize, lab
             "{pad}  NOT CANONICAL: the calldata is not the exact ABI encoding of these arguments"
         );
     }
-    for c in &n.children {
-        node(s, c, depth + 1, labels);
+    for e in diff.iter().flat_map(|d| &d.entries).filter(|e| e.node == *at) {
+        let what = e.path.rsplit(ARROW).next().unwrap_or(&e.path);
+        let _ = writeln!(
+            s,
+            "{pad}  >>> DIFFERS {what}: proposed {}, approved {}",
+            Value(&e.proposed, labels),
+            Value(&e.approved, labels)
+        );
+    }
+    for (i, c) in n.children.iter().enumerate() {
+        at.push(i);
+        node(s, c, depth + 1, labels, at, diff);
+        at.pop();
+    }
+}
+
+/// The differences from the closest approved action, one path each, proposed beside approved.
+/// An address the allowlist holds is said to be allowlisted: no other check can catch its swap.
+pub fn write_diff(
+    out: &mut (impl std::fmt::Write + ?Sized),
+    d: &TreeDiff,
+    manifest: &firmware_policy::Manifest,
+    labels: Labels<'_>,
+) {
+    let name = manifest.actions.get(d.action).map(|a| escape(&a.name)).unwrap_or_default();
+    let count = d.entries.len();
+    let plural = if count == 1 { "difference" } else { "differences" };
+    let _ = writeln!(out, "Differs from the closest approved action {} ({name}): {count} {plural}", d.action);
+    let allowlisted = |v: &ArgValue| match v {
+        ArgValue::Address(a) if manifest.allowed_targets.contains(a) => "  (allowlisted)",
+        _ => "",
+    };
+    for e in &d.entries {
+        let _ = writeln!(out, "  {}", e.path);
+        let _ = writeln!(out, "    proposed  {}{}", Value(&e.proposed, labels), allowlisted(&e.proposed));
+        let _ = writeln!(out, "    approved  {}{}", Value(&e.approved, labels), allowlisted(&e.approved));
     }
 }
 
@@ -191,13 +243,17 @@ pub fn write_report(
     sender: Option<Address>,
     claimed_from: Option<Address>,
     v: &Verdict,
+    diff: Option<&TreeDiff>,
 ) {
     let lookup = |a: &Address| trusted.and_then(|m| m.label(a)).map(str::to_string);
     let _ = out.write_str(&tx(proposal.tx(), sender, claimed_from, &lookup));
     let _ = out.write_str("\n");
-    write_calls(out, proposal.calls(), &lookup);
+    write_calls_marked(out, proposal.calls(), &lookup, diff);
     let _ = out.write_str("\n");
     let _ = out.write_str(&verdict(v, proposal.tx(), trusted));
+    if let (Some(d), Some(m)) = (diff, trusted) {
+        write_diff(out, d, m, &lookup);
+    }
 }
 
 /// The verdict block: each failed check with its hint. `manifest` is the approved manifest (none

@@ -2,6 +2,7 @@
 //! strings, `y_parity` as 0/1.
 
 use alloy_primitives::{Address, B256, hex};
+use firmware_policy::diff::TreeDiff;
 use firmware_policy::{ArgValue, CallNode, DecodedTx, LoadedManifest, Manifest, TxForm, TxType, Verdict};
 use serde_json::{Value, json};
 
@@ -139,11 +140,25 @@ fn checks(v: &Verdict, tx: &DecodedTx, manifest: Option<&Manifest>) -> Value {
         .collect()
 }
 
+/// The `diff` of a verdict: every difference from the closest approved action.
+fn diff(d: &TreeDiff) -> Value {
+    d.entries
+        .iter()
+        .map(|e| json!({"path": e.path, "approved": arg_value(&e.approved), "proposed": arg_value(&e.proposed)}))
+        .collect()
+}
+
 /// The verdict document. `manifest` is the approved manifest (none when the hash did not match):
-/// hints take their numbers from it.
-pub fn verdict(v: &Verdict, proposal_tx: &DecodedTx, calls: &CallNode, manifest: Option<&Manifest>) -> Value {
+/// hints take their numbers from it; `tree_diff` is the difference from the closest action.
+pub fn verdict(
+    v: &Verdict,
+    proposal_tx: &DecodedTx,
+    calls: &CallNode,
+    manifest: Option<&Manifest>,
+    tree_diff: Option<&TreeDiff>,
+) -> Value {
     let checks = checks(v, proposal_tx, manifest);
-    obj([
+    let mut doc = obj([
         ("verdict", (if v.approved() { "approved" } else { "refused" }).into()),
         ("manifest_hash", word(&v.manifest_hash().0)),
         ("action", v.action().map_or(Value::Null, Value::from)),
@@ -154,7 +169,12 @@ pub fn verdict(v: &Verdict, proposal_tx: &DecodedTx, calls: &CallNode, manifest:
         ("signing_payload", bytes(proposal_tx.signing_payload())),
         ("signing_hash", word(&proposal_tx.signing_hash())),
         ("calls", call_node(calls)),
-    ])
+    ]);
+    if let (Some(d), Some(o)) = (tree_diff, doc.as_object_mut()) {
+        o.insert("diff".into(), diff(d));
+        o.insert("diff_action".into(), Value::from(d.action));
+    }
+    doc
 }
 
 /// The manifest as JSON (for `manifest show --json`).
@@ -421,6 +441,8 @@ pub struct VerdictJson<'a> {
     pub calls: &'a CallNode,
     /// The approved manifest (none when the hash did not match).
     pub manifest: Option<&'a Manifest>,
+    /// The difference from the closest approved action (with `payload_not_approved`).
+    pub diff: Option<&'a TreeDiff>,
 }
 
 impl serde::Serialize for VerdictJson<'_> {
@@ -438,6 +460,10 @@ impl serde::Serialize for VerdictJson<'_> {
         m.serialize_entry("signing_payload", &Hex(self.tx.signing_payload()))?;
         m.serialize_entry("signing_hash", &word(&self.tx.signing_hash()))?;
         m.serialize_entry("calls", &CallJson(self.calls))?;
+        if let Some(d) = self.diff {
+            m.serialize_entry("diff", &diff(d))?;
+            m.serialize_entry("diff_action", &d.action)?;
+        }
         m.end()
     }
 }
