@@ -58,8 +58,9 @@ pub struct SignArgs {
     /// The manifest hash governance approved (32 bytes hex).
     #[arg(long = "approved-hash", value_parser = parse_manifest_hash)]
     pub approved_hash: ManifestHash,
-    /// The proposed transaction: a path, - for stdin, hex, or a JSON request (unsigned).
-    pub tx: String,
+    /// The proposed transaction: a path, - for stdin, hex, or JSON (unsigned); read from stdin
+    /// when omitted and stdin is not a terminal.
+    pub tx: Option<String>,
     /// ledger, ledger:PATH, speculos or speculos:HOST:PORT.
     #[arg(long, default_value = "ledger", value_parser = DeviceSpec::parse)]
     pub device: DeviceSpec,
@@ -174,8 +175,9 @@ pub enum ManifestCommand {
 /// `decode …`
 #[derive(Args, Debug)]
 pub struct DecodeArgs {
-    /// The transaction: a path, - for stdin, hex, or a JSON request.
-    #[arg(required_unless_present = "calldata", conflicts_with = "calldata")]
+    /// The transaction: a path, - for stdin, hex, or JSON; read from stdin when omitted (and
+    /// --calldata is not given) and stdin is not a terminal.
+    #[arg(conflicts_with = "calldata")]
     pub tx: Option<String>,
     /// Decode bare calldata instead of a transaction.
     #[arg(long)]
@@ -194,8 +196,9 @@ pub struct CheckArgs {
     /// The manifest hash governance approved (32 bytes hex).
     #[arg(long = "approved-hash", value_parser = parse_manifest_hash)]
     pub approved_hash: ManifestHash,
-    /// The proposed transaction: a path, - for stdin, hex, or a JSON request.
-    pub tx: String,
+    /// The proposed transaction: a path, - for stdin, hex, or JSON; read from stdin when omitted
+    /// and stdin is not a terminal.
+    pub tx: Option<String>,
     /// Evaluate at this instant (RFC 3339 or unix seconds) instead of the system clock.
     #[arg(long, value_parser = crate::timefmt::parse_instant)]
     pub now: Option<u64>,

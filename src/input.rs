@@ -112,6 +112,17 @@ pub enum InputError {
         #[source]
         cause: alloy_primitives::SignatureError,
     },
+    /// Something recognizably other than a transaction.
+    #[error("{from}: this is {}, not a transaction", seen.what())]
+    NotATransaction {
+        /// Where from.
+        from: Source,
+        /// What it looks like.
+        seen: Seen,
+    },
+    /// No `TX` argument, and stdin is a terminal.
+    #[error("TX: required")]
+    Missing,
     /// Neither a path, nor hex, nor JSON.
     #[error("{arg:?}: no such file, and not hex or a JSON object")]
     Unrecognized {
@@ -145,10 +156,74 @@ impl InputError {
             InputError::Signature { .. } => {
                 "The signed transaction is damaged; get it again from its source."
             }
+            InputError::NotATransaction { seen, .. } => seen.hint(),
+            InputError::Missing => "Give the transaction as a path, - for stdin, hex or JSON, or pipe it in.",
             InputError::Unrecognized { .. } => {
                 "Give a file path, - for stdin, hex (0x…) or a JSON request ({\"to\": …})."
             }
         }
+    }
+}
+
+/// What a `TX` input that is not a transaction looks like, so the hint can name it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Seen {
+    /// 32 bytes: a hash (a signing hash, a Safe tx hash, a manifest hash).
+    Hash,
+    /// A selector and whole ABI words: calldata.
+    Calldata,
+    /// A CBOR map: a manifest or another CBOR file.
+    Cbor,
+    /// TOML text: a release file.
+    Toml,
+}
+
+impl Seen {
+    fn what(self) -> &'static str {
+        match self {
+            Seen::Hash => "a 32-byte hash",
+            Seen::Calldata => "calldata (a selector and ABI words)",
+            Seen::Cbor => "CBOR (a manifest?)",
+            Seen::Toml => "TOML (a release file?)",
+        }
+    }
+
+    fn hint(self) -> &'static str {
+        match self {
+            Seen::Hash => "A hash cannot be checked: give the transaction it is the hash of.",
+            Seen::Calldata => {
+                "To read calldata use `decode --calldata HEX [--to ADDR]`; check and sign take the transaction that sends it."
+            }
+            Seen::Cbor => "A manifest goes with --manifest; TX is the proposed transaction.",
+            Seen::Toml => "A release file is compiled with `manifest build`; TX is the proposed transaction.",
+        }
+    }
+
+    /// What bytes that did not decode as a transaction look like, if anything known.
+    fn of_bytes(bytes: &[u8]) -> Option<Seen> {
+        match bytes {
+            b if b.len() == 32 => Some(Seen::Hash),
+            [0xa0..=0xbf, ..] => Some(Seen::Cbor),
+            // Not the start of a transaction (a type byte, or an RLP list for legacy).
+            [first, ..] if (0x05..0xc0).contains(first) || *first == 0 => {
+                (bytes.len() >= 4 && (bytes.len() - 4).is_multiple_of(32)).then_some(Seen::Calldata)
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether text that is neither hex nor JSON is TOML (`key = value` lines, `[tables]`).
+    fn of_text(text: &str) -> Option<Seen> {
+        let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#'));
+        let first = lines.next()?;
+        let key_value = |l: &str| {
+            l.split_once('=').is_some_and(|(k, _)| {
+                let k = k.trim().trim_matches('"');
+                !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+            })
+        };
+        let table = |l: &str| l.starts_with('[') && l.ends_with(']') && !l.contains(['{', '"', ',']);
+        (key_value(first) || table(first)).then_some(Seen::Toml)
     }
 }
 
@@ -287,6 +362,17 @@ pub struct ReadProposal {
     pub source: Source,
 }
 
+/// The `TX` argument, or `-` when it is omitted and stdin is a pipe or a file (`cast mktx … |
+/// bounded-signer check …`); omitted on a terminal, it is an input error rather than a wait.
+pub fn tx_argument(arg: Option<&str>) -> Result<&str, InputError> {
+    use std::io::IsTerminal;
+    match arg {
+        Some(a) => Ok(a),
+        None if !std::io::stdin().is_terminal() => Ok("-"),
+        None => Err(InputError::Missing),
+    }
+}
+
 /// Reads the `TX` argument and decodes its call tree: what `decode`, `check` and `sign` evaluate.
 pub fn read_proposal(arg: &str) -> Result<ReadProposal, InputError> {
     let input = read_tx(arg)?;
@@ -304,7 +390,7 @@ const MAX_TX_TEXT: usize = 2 * MAX_TX_BYTES + 4096;
 pub fn read_tx(arg: &str) -> Result<TxInput, InputError> {
     let (source, content): (Source, Zeroizing<Vec<u8>>) = if arg == "-" {
         (Source::Stdin, read_limited(std::io::stdin().lock(), MAX_TX_TEXT, &Source::Stdin)?)
-    } else if arg.trim_start().starts_with('{') {
+    } else if arg.trim_start().starts_with(['{', '[']) {
         (Source::Inline, Zeroizing::new(arg.as_bytes().to_vec()))
     } else if std::fs::metadata(arg).is_ok() {
         // Anything that exists at this path is meant as the path (read_file_limited refuses
@@ -320,7 +406,61 @@ pub fn read_tx(arg: &str) -> Result<TxInput, InputError> {
     decode_content(content, source)
 }
 
+/// The bytes a JSON form stands for: the unsigned payload, or the signed raw transaction it makes
+/// (a claimed hash checked), or an `eth_signTransaction` result's `raw`, which its `tx` must
+/// describe exactly.
+fn resolve(
+    built: request::Built,
+    source: &Source,
+) -> Result<(Zeroizing<Vec<u8>>, Option<alloy_primitives::Address>), InputError> {
+    let problem = |problem: String| InputError::Request { from: source.clone(), problem };
+    let decode = |bytes: &[u8]| {
+        DecodedTx::decode(bytes).map_err(|cause| InputError::Tx { from: source.clone(), cause })
+    };
+    match built {
+        request::Built::Unsigned(r) => Ok((r.payload, r.from)),
+        request::Built::Signed { request, signature, hash } => {
+            let signed = decode(&request.payload)?.signed_encoding(&signature);
+            let actual = alloy_primitives::keccak256(signed.as_slice());
+            if let Some(claimed) = hash.filter(|h| *h != actual) {
+                return Err(problem(format!(
+                    "hash: {claimed:#x} is not the hash of the transaction these fields and this signature make ({actual:#x})"
+                )));
+            }
+            Ok((signed, request.from))
+        }
+        request::Built::Raw { raw, tx } => {
+            let evaluated = decode(&raw)?;
+            if evaluated.signature().is_none() {
+                return Err(problem("raw: not a signed transaction".into()));
+            }
+            let mut from = None;
+            if let Some(tx) = tx {
+                let (described, claimed) = resolve(*tx, source)?;
+                from = claimed;
+                let same = if decode(&described)?.signature().is_some() {
+                    described.as_slice() == raw.as_slice()
+                } else {
+                    described.as_slice() == evaluated.signing_payload()
+                };
+                if !same {
+                    return Err(problem(
+                        "tx: does not describe the transaction in raw (raw is what would be signed or sent)"
+                            .into(),
+                    ));
+                }
+            }
+            Ok((raw, from))
+        }
+    }
+}
+
 fn decode_content(content: Zeroizing<Vec<u8>>, source: Source) -> Result<TxInput, InputError> {
+    // A UTF-8 byte order mark, as some editors and Windows tools write, is not part of the text.
+    let content = match content.strip_prefix(b"\xef\xbb\xbf".as_slice()) {
+        Some(rest) => Zeroizing::new(rest.to_vec()),
+        None => content,
+    };
     let first = content.iter().copied().find(|b| !b.is_ascii_whitespace());
     let utf8 = |what| {
         let from = source.clone();
@@ -330,20 +470,25 @@ fn decode_content(content: Zeroizing<Vec<u8>>, source: Source) -> Result<TxInput
         None => return Err(InputError::Empty { from: source }),
         // The text is freed as soon as it is parsed: it is the largest thing read (hex is twice
         // the payload), and nothing needs it afterwards.
-        Some(b'{') => {
+        Some(b'{' | b'[') => {
             let built = {
                 let text = std::str::from_utf8(&content).map_err(utf8("JSON"))?;
-                request::payload_from_json(text)
-                    .map_err(|problem| InputError::Request { from: source.clone(), problem })?
+                request::from_json(text).map_err(|problem| match Seen::of_text(text) {
+                    Some(seen) => InputError::NotATransaction { from: source.clone(), seen },
+                    None => InputError::Request { from: source.clone(), problem },
+                })?
             };
             drop(content);
-            (built.payload, built.from)
+            resolve(built, &source)?
         }
         // A raw payload starts with 0x01–0x04 or ≥ 0xc0; printable text is meant as hex.
         Some(b) if b.is_ascii_graphic() => {
             let bytes = {
                 let text = std::str::from_utf8(&content).map_err(utf8("hex text"))?;
-                parse_hex(text, &source, "transaction")?
+                parse_hex(text, &source, "transaction").map_err(|e| match Seen::of_text(text) {
+                    Some(seen) => InputError::NotATransaction { from: source.clone(), seen },
+                    None => e,
+                })?
             };
             drop(content);
             (bytes, None)
@@ -353,6 +498,9 @@ fn decode_content(content: Zeroizing<Vec<u8>>, source: Source) -> Result<TxInput
     if bytes.len() > MAX_TX_BYTES {
         return Err(InputError::TooLarge { from: source, limit: MAX_TX_BYTES });
     }
-    let tx = DecodedTx::decode(&bytes).map_err(|cause| InputError::Tx { from: source.clone(), cause })?;
+    let tx = DecodedTx::decode(&bytes).map_err(|cause| match Seen::of_bytes(&bytes) {
+        Some(seen) => InputError::NotATransaction { from: source.clone(), seen },
+        None => InputError::Tx { from: source.clone(), cause },
+    })?;
     Ok(TxInput { tx, source, claimed_from })
 }

@@ -1,8 +1,23 @@
-//! JSON transaction requests with the `eth_signTransaction` field names, turned into the one
-//! canonical unsigned payload (which is then decoded like any other input).
+//! JSON transactions as the ecosystem emits them, turned into the one canonical unsigned payload
+//! (or, for the forms that carry a signature, the signed raw transaction), which is then decoded
+//! like any other input.
 //!
-//! Strict on purpose: unknown keys, `data` and `input` that differ, and numbers that are neither
-//! decimal strings, `0x` quantities nor JSON integers are refused with the key named.
+//! The forms, told apart by shape, each with exactly its own keys:
+//! - a request with the `eth_signTransaction` field names (`type` may also be "legacy",
+//!   "eip2930", "eip1559" or "eip7702"; access-list entries may omit `storageKeys`);
+//! - a JSON-RPC envelope (`jsonrpc`, `id`, `method` = `eth_signTransaction` or
+//!   `eth_sendTransaction`, `params` with exactly one request), or its bare `params` array;
+//! - ethers 6 `Transaction.toJSON()`: a request with `sig` (`null` unsigned, else a signature
+//!   object), and authorizations with a `signature` object (ethers) or `r`, `s`, `yParity`/`v`
+//!   (viem);
+//! - a signed transaction as JSON: a request with `v`, `r`, `s`, `yParity`, `hash`, each checked
+//!   against the rest;
+//! - an `eth_signTransaction` result `{raw, tx}`: `raw` is what is evaluated, and `tx` must agree
+//!   with it.
+//!
+//! Strict on purpose: any other key, `data` and `input` that differ, and numbers that are neither
+//! decimal strings, `0x` quantities nor JSON integers are refused with the key named. `null` is
+//! the same as absent.
 
 use alloy_consensus::{SignableTransaction, TxEip1559, TxEip2930, TxEip7702, TxLegacy};
 use alloy_eips::eip2930::{AccessList, AccessListItem};
@@ -38,6 +53,35 @@ pub struct BuiltRequest {
     /// The `from` field, if given (reported, never trusted).
     pub from: Option<Address>,
 }
+
+/// What a JSON document is, once its form is known.
+pub enum Built {
+    /// A request without a signature.
+    Unsigned(BuiltRequest),
+    /// A request with its signature: evaluated as the signed transaction they make.
+    Signed {
+        /// The request.
+        request: BuiltRequest,
+        /// Its signature.
+        signature: alloy_primitives::Signature,
+        /// The transaction hash the document claims, checked against the signed encoding.
+        hash: Option<B256>,
+    },
+    /// An `eth_signTransaction` result: the raw signed transaction, and the object beside it.
+    Raw {
+        /// The raw signed transaction: what is evaluated.
+        raw: Zeroizing<Vec<u8>>,
+        /// The `tx` object, which must describe the same transaction.
+        tx: Option<Box<Built>>,
+    },
+}
+
+/// The keys a signed transaction's JSON adds to a request.
+const SIGNATURE_KEYS: &[&str] = &["v", "r", "s", "yParity", "hash"];
+/// The keys of a JSON-RPC request envelope.
+const ENVELOPE_KEYS: &[&str] = &["jsonrpc", "id", "method", "params"];
+/// The keys of an `eth_signTransaction` result.
+const RESULT_KEYS: &[&str] = &["raw", "tx"];
 
 /// Parses a quantity: decimal string, `0x` hex string or JSON integer.
 pub fn quantity(v: &Value, key: &str) -> Result<U256, String> {
@@ -89,10 +133,11 @@ fn access_list(v: Option<&Value>) -> Result<AccessList, String> {
             return Err(format!("{key}: unknown key {k:?}"));
         }
         let addr = address(obj.get("address").unwrap_or(&Value::Null), &format!("{key}.address"))?;
-        let keys = obj
-            .get("storageKeys")
-            .and_then(Value::as_array)
-            .ok_or_else(|| format!("{key}.storageKeys: expected an array"))?;
+        // Absent (or null) is no keys, as ethers and viem write an entry without any.
+        let keys = match get(obj, "storageKeys") {
+            None => &Vec::new(),
+            Some(v) => v.as_array().ok_or_else(|| format!("{key}.storageKeys: expected an array"))?,
+        };
         let mut storage_keys = Vec::with_capacity(keys.len());
         for (j, k) in keys.iter().enumerate() {
             let b = hex_bytes(k, &format!("{key}.storageKeys[{j}]"))?;
@@ -112,23 +157,35 @@ fn authorization_list(v: Option<&Value>) -> Result<Vec<SignedAuthorization>, Str
     for (i, item) in items.iter().enumerate() {
         let key = format!("authorizationList[{i}]");
         let obj = item.as_object().ok_or_else(|| format!("{key}: expected an object"))?;
-        const AUTH_KEYS: &[&str] = &["chainId", "address", "nonce", "yParity", "r", "s", "v"];
-        if let Some(k) = obj.keys().find(|k| !AUTH_KEYS.contains(&k.as_str())) {
+        // viem writes r, s, yParity and v beside the fields; ethers nests them in `signature`.
+        const AUTH_KEYS: &[&str] = &["chainId", "address", "nonce", "yParity", "r", "s", "v", "signature"];
+        if let Some(k) = unknown_key(obj, AUTH_KEYS) {
             return Err(format!("{key}: unknown key {k:?}"));
         }
         let field = |name: &str| get(obj, name).ok_or_else(|| format!("{key}.{name}: required"));
         let chain_id = quantity(field("chainId")?, &format!("{key}.chainId"))?;
         let addr = address(field("address")?, &format!("{key}.address"))?;
         let nonce = narrow(quantity(field("nonce")?, &format!("{key}.nonce"))?, &format!("{key}.nonce"), 64)?;
-        let parity_value = get(obj, "yParity")
-            .or_else(|| get(obj, "v"))
-            .ok_or_else(|| format!("{key}.yParity: required"))?;
-        let y_parity: u8 =
-            narrow(quantity(parity_value, &format!("{key}.yParity"))?, &format!("{key}.yParity"), 8)?;
-        let r = quantity(field("r")?, &format!("{key}.r"))?;
-        let s = quantity(field("s")?, &format!("{key}.s"))?;
+        let signature = match get(obj, "signature") {
+            Some(nested) => {
+                if let Some(k) = ["yParity", "r", "s", "v"].iter().find(|k| get(obj, k).is_some()) {
+                    return Err(format!("{key}.{k}: given beside a signature object"));
+                }
+                let sig = nested.as_object().ok_or_else(|| format!("{key}.signature: expected an object"))?;
+                if let Some(k) = unknown_key(sig, ETHERS_SIGNATURE_KEYS) {
+                    return Err(format!("{key}.signature: unknown key {k:?}"));
+                }
+                parse_signature(sig, &format!("{key}.signature"), Parity::Typed)?
+            }
+            None => parse_signature(obj, &key, Parity::Typed)?,
+        };
         let auth = Authorization { chain_id, address: addr, nonce };
-        out.push(SignedAuthorization::new_unchecked(auth, y_parity, r, s));
+        out.push(SignedAuthorization::new_unchecked(
+            auth,
+            u8::from(signature.v()),
+            signature.r(),
+            signature.s(),
+        ));
     }
     Ok(out)
 }
@@ -257,17 +314,206 @@ impl<'de> serde::de::Visitor<'de> for Strict {
     }
 }
 
-/// Compiles a JSON request into its unsigned signing payload.
+/// Compiles a plain JSON request into its unsigned signing payload.
 pub fn payload_from_json(text: &str) -> Result<BuiltRequest, String> {
     let mut value = parse_strict_json(text)?;
-    let built = build(&value);
+    let built = value
+        .as_object()
+        .ok_or_else(|| "a JSON request must be an object".to_string())
+        .and_then(|o| build(o, &[]));
     wipe_json(&mut value);
     built
 }
 
-fn build(value: &Value) -> Result<BuiltRequest, String> {
-    let obj = value.as_object().ok_or("a JSON request must be an object")?;
-    if let Some(k) = obj.keys().find(|k| !KEYS.contains(&k.as_str())) {
+/// Reads a JSON transaction in any of the forms this module accepts.
+pub fn from_json(text: &str) -> Result<Built, String> {
+    let mut value = parse_strict_json(text)?;
+    let built = classify(&value);
+    wipe_json(&mut value);
+    built
+}
+
+/// The first key of `obj` that is not in `known` and not null (null is absent).
+fn unknown_key<'a>(obj: &'a Map<String, Value>, known: &[&str]) -> Option<&'a String> {
+    obj.iter().find(|(k, v)| !v.is_null() && !known.contains(&k.as_str())).map(|(k, _)| k)
+}
+
+fn type_by_name(name: &str) -> Option<u8> {
+    match name {
+        "legacy" => Some(0),
+        "eip2930" => Some(1),
+        "eip1559" => Some(2),
+        "eip4844" => Some(3),
+        "eip7702" => Some(4),
+        _ => None,
+    }
+}
+
+fn classify(value: &Value) -> Result<Built, String> {
+    let obj = match value {
+        Value::Array(params) => return params_form(params, "params"),
+        Value::Object(obj) => obj,
+        _ => return Err("a JSON transaction must be an object (or a params array)".into()),
+    };
+    let has = |keys: &[&str]| keys.iter().any(|k| get(obj, k).is_some());
+    if has(&["jsonrpc", "method", "params"]) {
+        if let Some(k) = unknown_key(obj, ENVELOPE_KEYS) {
+            return Err(format!(
+                "a JSON-RPC request: unknown key {k:?} (known: {})",
+                ENVELOPE_KEYS.join(", ")
+            ));
+        }
+        let method = get(obj, "method").and_then(Value::as_str).ok_or("method: required (a string)")?;
+        if !matches!(method, "eth_signTransaction" | "eth_sendTransaction") {
+            return Err(format!(
+                "method: {:?} is not eth_signTransaction or eth_sendTransaction",
+                crate::text::escape(method)
+            ));
+        }
+        let params = get(obj, "params").and_then(Value::as_array).ok_or("params: required (an array)")?;
+        return params_form(params, "params");
+    }
+    if has(&["raw"]) {
+        if let Some(k) = unknown_key(obj, RESULT_KEYS) {
+            return Err(format!(
+                "an eth_signTransaction result: unknown key {k:?} (known: {})",
+                RESULT_KEYS.join(", ")
+            ));
+        }
+        let raw = Zeroizing::new(hex_bytes(get(obj, "raw").unwrap_or(&Value::Null), "raw")?);
+        let tx = get(obj, "tx").map(|t| classify(t).map_err(|e| format!("tx: {e}"))).transpose()?;
+        if matches!(tx, Some(Built::Raw { .. })) {
+            return Err("tx: a result inside a result".into());
+        }
+        return Ok(Built::Raw { raw, tx: tx.map(Box::new) });
+    }
+    if obj.contains_key("sig") {
+        // ethers 6 `Transaction.toJSON()`.
+        let request = build(obj, &["sig"])?;
+        return match get(obj, "sig") {
+            None => Ok(Built::Unsigned(request)),
+            Some(sig) => {
+                let sig = sig.as_object().ok_or("sig: expected a signature object or null")?;
+                if let Some(k) = unknown_key(sig, ETHERS_SIGNATURE_KEYS) {
+                    return Err(format!("sig: unknown key {k:?}"));
+                }
+                let parity = parity_rule(obj)?;
+                Ok(Built::Signed { request, signature: parse_signature(sig, "sig", parity)?, hash: None })
+            }
+        };
+    }
+    if has(SIGNATURE_KEYS) {
+        let request = build(obj, SIGNATURE_KEYS)?;
+        let parity = parity_rule(obj)?;
+        let signature = parse_signature(obj, "signature", parity)?;
+        let hash = get(obj, "hash")
+            .map(|h| {
+                let b = hex_bytes(h, "hash")?;
+                B256::try_from(b.as_slice()).map_err(|_| "hash: expected 32 bytes".to_string())
+            })
+            .transpose()?;
+        return Ok(Built::Signed { request, signature, hash });
+    }
+    Ok(Built::Unsigned(build(obj, &[])?))
+}
+
+/// A `params` array: exactly one request.
+fn params_form(params: &[Value], key: &str) -> Result<Built, String> {
+    let [request] = params else {
+        return Err(format!("{key}: expected exactly one transaction, got {}", params.len()));
+    };
+    let obj = request.as_object().ok_or_else(|| format!("{key}[0]: expected a transaction object"))?;
+    Ok(Built::Unsigned(build(obj, &[]).map_err(|e| format!("{key}[0]: {e}"))?))
+}
+
+/// The keys of an ethers 6 `Signature.toJSON()`.
+const ETHERS_SIGNATURE_KEYS: &[&str] = &["_type", "networkV", "r", "s", "v", "yParity"];
+
+/// How a `v` maps to the y parity.
+#[derive(Clone, Copy)]
+enum Parity {
+    /// Typed transactions and authorizations: `v` is 0/1 (or 27/28).
+    Typed,
+    /// Legacy: 27/28, or EIP-155 `chainId * 2 + 35 + parity`.
+    Legacy(Option<u64>),
+}
+
+fn parity_rule(obj: &Map<String, Value>) -> Result<Parity, String> {
+    let ty = match get(obj, "type") {
+        Some(Value::String(name)) if type_by_name(name).is_some() => type_by_name(name).unwrap_or_default(),
+        Some(v) => narrow::<u8>(quantity(v, "type")?, "type", 8)?,
+        None if get(obj, "maxFeePerGas").is_some() || get(obj, "accessList").is_some() => 2,
+        None => 0,
+    };
+    if ty != 0 {
+        return Ok(Parity::Typed);
+    }
+    let chain = get(obj, "chainId")
+        .map(|v| quantity(v, "chainId").and_then(|c| narrow::<u64>(c, "chainId", 64)))
+        .transpose()?;
+    Ok(Parity::Legacy(chain))
+}
+
+/// `r`, `s` and the parity from `yParity` or `v` (both, when given, must agree).
+fn parse_signature(
+    obj: &Map<String, Value>,
+    key: &str,
+    rule: Parity,
+) -> Result<alloy_primitives::Signature, String> {
+    let field = |name: &str| get(obj, name).ok_or_else(|| format!("{key}.{name}: required"));
+    let r = quantity(field("r")?, &format!("{key}.r"))?;
+    let s = quantity(field("s")?, &format!("{key}.s"))?;
+    let from_y = get(obj, "yParity")
+        .map(|v| {
+            let p: u64 = narrow(quantity(v, &format!("{key}.yParity"))?, &format!("{key}.yParity"), 64)?;
+            match p {
+                0 | 1 => Ok(p == 1),
+                other => Err(format!("{key}.yParity: {other} is not 0 or 1")),
+            }
+        })
+        .transpose()?;
+    let from_v = get(obj, "v")
+        .map(|v| {
+            let v: u64 = narrow(quantity(v, &format!("{key}.v"))?, &format!("{key}.v"), 64)?;
+            let parity = match (rule, v) {
+                (_, 27 | 28) => Some(v == 28),
+                (Parity::Typed, 0 | 1) => Some(v == 1),
+                (Parity::Legacy(Some(chain)), v) => {
+                    let base = chain.checked_mul(2).and_then(|c| c.checked_add(35));
+                    base.and_then(|b| v.checked_sub(b)).filter(|p| *p <= 1).map(|p| p == 1)
+                }
+                _ => None,
+            };
+            parity.ok_or_else(|| format!("{key}.v: {v} is not a valid v for this transaction"))
+        })
+        .transpose()?;
+    let y = match (from_y, from_v) {
+        (Some(a), Some(b)) if a != b => return Err(format!("{key}: yParity and v disagree")),
+        (Some(a), _) | (None, Some(a)) => a,
+        (None, None) => return Err(format!("{key}.yParity: required (or v)")),
+    };
+    // ethers' EIP-155 v, when it gives one, must say the same.
+    if let (Some(network_v), Parity::Legacy(Some(chain))) = (get(obj, "networkV"), rule) {
+        let v: u64 =
+            narrow(quantity(network_v, &format!("{key}.networkV"))?, &format!("{key}.networkV"), 64)?;
+        let expected = chain.checked_mul(2).and_then(|c| c.checked_add(35 + u64::from(y)));
+        if Some(v) != expected {
+            return Err(format!(
+                "{key}.networkV: {v} does not match the signature's parity on chain {chain}"
+            ));
+        }
+    }
+    Ok(alloy_primitives::Signature::new(r, s, y))
+}
+
+/// A request's fields (plus the `extra` keys its form adds, read elsewhere) compiled into the
+/// unsigned signing payload.
+fn build(obj: &Map<String, Value>, extra: &[&str]) -> Result<BuiltRequest, String> {
+    if let Some(k) = obj
+        .iter()
+        .find(|(k, v)| !v.is_null() && !KEYS.contains(&k.as_str()) && !extra.contains(&k.as_str()))
+        .map(|(k, _)| k)
+    {
         return Err(format!("unknown key {k:?} (known: {})", KEYS.join(", ")));
     }
     let data = match (get(obj, "data"), get(obj, "input")) {
@@ -303,6 +549,7 @@ fn build(value: &Value) -> Result<BuiltRequest, String> {
     let nonce = req_u64(obj, "nonce")?;
     let from = get(obj, "from").map(|v| address(v, "from")).transpose()?;
     let ty = match get(obj, "type") {
+        Some(Value::String(name)) if type_by_name(name).is_some() => type_by_name(name).unwrap_or_default(),
         Some(v) => narrow::<u8>(quantity(v, "type")?, "type", 8)?,
         None if obj.contains_key("authorizationList") => 4,
         None if obj.contains_key("maxFeePerGas") => 2,
@@ -424,5 +671,53 @@ mod tests {
     fn a_doubled_0x_prefix_in_a_request_is_refused() {
         let e = payload_from_json(r#"{"chainId": 1, "nonce": 0, "gas": 1, "gasPrice": 1, "to": "0x00000000000000000000000000000000000000a1", "data": "0x0x12"}"#).err().unwrap();
         assert!(e.contains("data: not a hex digit at character 3"), "{e}");
+    }
+}
+
+#[cfg(test)]
+mod form_tests {
+    use super::*;
+
+    const REQUEST: &str = r#""chainId":"1","nonce":"0","to":"0x3a35f296e66B56D13cEd22538Ce13eA2E0cf4bF2","gas":"21000","maxFeePerGas":"2","maxPriorityFeePerGas":"1""#;
+
+    fn err(text: &str) -> String {
+        match from_json(text) {
+            Ok(_) => panic!("accepted {text}"),
+            Err(e) => e,
+        }
+    }
+
+    #[test]
+    fn each_form_accepts_exactly_its_own_keys() {
+        assert!(matches!(from_json(&format!("{{{REQUEST}}}")), Ok(Built::Unsigned(_))));
+        assert!(matches!(from_json(&format!("{{{REQUEST},\"sig\":null}}")), Ok(Built::Unsigned(_))));
+        // `raw` belongs to a result, not to a request; a request key does not belong to a result.
+        assert!(err(&format!("{{{REQUEST},\"raw\":\"0x00\"}}")).contains("unknown key"));
+        // Envelope keys beside request keys.
+        assert!(
+            err(&format!("{{\"method\":\"eth_signTransaction\",\"params\":[{{{REQUEST}}}],{REQUEST}}}"))
+                .contains("unknown key")
+        );
+        assert!(err(&format!("[{{{REQUEST},\"sig\":{{\"r\":\"0x1\"}}}}]")).contains("unknown key \"sig\""));
+    }
+
+    #[test]
+    fn a_signature_must_agree_with_itself() {
+        let sig = r#""r":"0x1","s":"0x1""#;
+        assert!(err(&format!("{{{REQUEST},{sig},\"yParity\":\"0x1\",\"v\":\"0x0\"}}")).contains("disagree"));
+        assert!(err(&format!("{{{REQUEST},{sig},\"yParity\":\"0x2\"}}")).contains("not 0 or 1"));
+        assert!(err(&format!("{{{REQUEST},{sig},\"v\":\"0x25\"}}")).contains("not a valid v"));
+        assert!(matches!(
+            from_json(&format!("{{{REQUEST},{sig},\"v\":\"0x1c\"}}")),
+            Ok(Built::Signed { .. })
+        ));
+    }
+
+    #[test]
+    fn null_is_absent() {
+        assert!(matches!(
+            from_json(&format!("{{{REQUEST},\"gasPrice\":null,\"accessList\":null,\"whatever\":null}}")),
+            Ok(Built::Unsigned(_))
+        ));
     }
 }

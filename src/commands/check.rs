@@ -12,7 +12,8 @@ pub(crate) fn run(args: &CheckArgs, json: bool) -> Result<Exit, CliError> {
     let approved = args.approved_hash;
     let manifest = crate::manifest_file::open(&args.manifest, approved)?;
     let now = args.now.unwrap_or_else(now);
-    let ReadProposal { proposal, sender, claimed_from: claimed, .. } = read_proposal(&args.tx)?;
+    let ReadProposal { proposal, sender, claimed_from: claimed, .. } =
+        read_proposal(crate::input::tx_argument(args.tx.as_deref())?)?;
     let verdict = check_opened(&manifest, approved, &proposal, now);
     // Labels and action names come from the manifest: only an approved one is trusted for them.
     let trusted = manifest.approved().map(|m| m.manifest());

@@ -27,7 +27,7 @@ pub(crate) fn run(args: &DecodeArgs, json: bool) -> Result<Exit, CliError> {
         }
         return Ok(Exit::Success);
     }
-    let tx_arg = args.tx.as_deref().ok_or_else(|| CliError::input("decode needs TX or --calldata"))?;
+    let tx_arg = crate::input::tx_argument(args.tx.as_deref())?;
     let ReadProposal { proposal, sender, claimed_from: claimed, .. } = read_proposal(tx_arg)?;
     let tx = proposal.tx();
     if json {

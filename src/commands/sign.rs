@@ -41,7 +41,8 @@ pub struct SignRequest {
 pub fn read_request(args: &SignArgs) -> Result<SignRequest, CliError> {
     let approved = args.approved_hash;
     let manifest = open(&args.manifest, approved)?;
-    let ReadProposal { proposal, source, claimed_from, .. } = read_proposal(&args.tx)?;
+    let ReadProposal { proposal, source, claimed_from, .. } =
+        read_proposal(crate::input::tx_argument(args.tx.as_deref())?)?;
     if proposal.tx().form() == TxForm::Signed {
         return Err(CliError::input(format!("{source}: this is a signed transaction")).hint(
             "sign takes the unsigned signing payload or a JSON request; decode and check read signed ones.",
