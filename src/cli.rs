@@ -30,24 +30,90 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Compile, show or hash a release manifest.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Input: build takes the authoring TOML (docs/manifest-format.md); show and \
+hash take the canonical CBOR manifest.\n\nExample:\n  bounded-signer manifest build examples/box-v2-upgrade.toml\n\n\
+Exit codes: 0 done, 2 bad input (the file, the field or the byte offset named), 1 internal error."
+    )]
     Manifest(ManifestCommand),
     /// Decode a transaction (or bare calldata) into its call tree.
+    #[command(after_help = DECODE_HELP)]
     Decode(DecodeArgs),
     /// Evaluate a proposed transaction against an approved manifest, without any device.
+    #[command(after_help = CHECK_HELP)]
     Check(CheckArgs),
     /// Check, then sign the exact approved payload on a Ledger, and journal it.
+    #[command(after_help = SIGN_HELP)]
     Sign(SignArgs),
     /// Print the device's address.
+    #[command(
+        after_help = "Input: a device (--device ledger, ledger:PATH, speculos:HOST:PORT) and a path.\n\n\
+Example:\n  bounded-signer address --list\n  bounded-signer address --confirm\n\n\
+Exit codes: 0 done, 4 device (not found, locked, app not open, rejected), 2 bad input, 1 internal error."
+    )]
     Address(AddressArgs),
     /// Show or verify the signing journal.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Input: the journal in $BOUNDED_SIGNER_HOME (default \
+~/.local/share/bounded-signer).\n\nExample:\n  bounded-signer journal verify --head 2:0xbe82…\n\n\
+Exit codes: 0 intact (and extending --head), 2 broken, truncated or replaced, 1 internal error."
+    )]
     Journal(JournalCommand),
     /// A software Ledger (Ethereum app 1.22.0) for tests and rehearsals.
+    #[command(after_help = "Input: ports, the approval mode, a fault to inject.\n\nExample:\n  \
+bounded-signer emulator --apdu-port 9999 --api-port 5000 --approve manual\n\n\
+Exit codes: 0 stopped, 2 bad input (a port in use), 1 internal error.")]
     Emulator(EmulatorArgs),
     /// A full signing rehearsal against the built-in emulator with the bundled example.
+    #[command(after_help = "Input: none (the bundled example release and proposals).\n\nExample:\n  \
+bounded-signer rehearse\n\nExit codes: 0 everything behaved as expected, 1 otherwise.")]
     Rehearse,
+    /// Print a shell completion script on stdout (see README: "Install").
+    Completions {
+        /// The shell.
+        shell: CompletionShell,
+    },
+    /// Print the manual page (roff) on stdout: `bounded-signer man | man -l -`.
+    Man,
 }
+
+/// The shells completions are written for.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum CompletionShell {
+    /// bash.
+    Bash,
+    /// zsh.
+    Zsh,
+    /// fish.
+    Fish,
+}
+
+const CHECK_HELP: &str = concat!(
+    "TX is one of: a path; - for stdin (also when TX is omitted and stdin is not a terminal); hex of the \
+unsigned signing payload or of a signed raw transaction (`cast mktx --raw-unsigned`); or JSON: a request \
+with eth_signTransaction field names, a JSON-RPC envelope or its params array, ethers' Transaction.toJSON(), \
+a signed transaction's JSON (v, r, s, yParity, hash), or an eth_signTransaction result {raw, tx}.\n\n",
+    "Example:\n  bounded-signer check --manifest release.manifest.cbor --approved-hash 0x67e7… proposal.json\n\n",
+    "Exit codes: 0 approved, 3 refused (the verdict says why, with a hint for every failed check), \
+2 bad input, 1 internal error."
+);
+
+const SIGN_HELP: &str = concat!(
+    "TX as for check (unsigned forms only). Before the device is asked, sign prints the check, what the \
+Ledger answered, and every screen the Ledger will show, line by line as it shows them.\n\n",
+    "Example:\n  bounded-signer sign --manifest release.manifest.cbor --approved-hash 0x67e7… proposal.json --out signed.json\n\n",
+    "Exit codes: 0 signed (or the journaled signature of the same payload), 3 refused, 4 device \
+(not found, locked, rejected on the device…), 5 already signed (the action has another signature), \
+2 bad input, 1 internal error (the signature is journaled and printed when --out cannot be written)."
+);
+
+const DECODE_HELP: &str = concat!(
+    "TX as for check; or --calldata HEX [--to ADDR] for bare calldata.\n\n",
+    "Example:\n  bounded-signer decode proposal.json\n  bounded-signer decode --calldata 0x3659cfe6… --to 0x78a3…\n\n",
+    "Exit codes: 0 decoded, 2 bad input, 1 internal error."
+);
 
 /// `sign …`
 #[derive(Args, Debug)]
@@ -259,7 +325,64 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
         Command::Journal(JournalCommand::Verify { head }) => commands::journal::verify(head, json),
         Command::Emulator(args) => commands::emulator::run(&args),
         Command::Rehearse => commands::rehearse::run(json),
+        Command::Completions { shell } => completions(shell),
+        Command::Man => man_page(),
     }
+}
+
+/// The completion script for `shell` on stdout.
+fn completions(shell: CompletionShell) -> Result<Exit, CliError> {
+    use clap::CommandFactory;
+    let shell = match shell {
+        CompletionShell::Bash => clap_complete::Shell::Bash,
+        CompletionShell::Zsh => clap_complete::Shell::Zsh,
+        CompletionShell::Fish => clap_complete::Shell::Fish,
+    };
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "bounded-signer", &mut script);
+    let mut out = std::io::stdout().lock();
+    note_output(out.write_all(&script).and_then(|()| out.flush()));
+    Ok(Exit::Success)
+}
+
+/// The man page (roff) on stdout: the top page, then each command's own section.
+fn man_page() -> Result<Exit, CliError> {
+    use clap::CommandFactory;
+    let command = Cli::command();
+    let mut page = Vec::new();
+    let man = clap_mangen::Man::new(command.clone());
+    man.render(&mut page).map_err(|e| CliError::internal(format!("man page: {e}")))?;
+    // Each command: its description, its options, then its --help epilogue (input forms,
+    // example, exit codes).
+    for sub in command.get_subcommands().filter(|c| !c.is_hide_set()) {
+        let _ = writeln!(page, ".SH \"BOUNDED-SIGNER {}\"", sub.get_name().to_uppercase());
+        let sub_man = clap_mangen::Man::new(sub.clone());
+        sub_man
+            .render_description_section(&mut page)
+            .map_err(|e| CliError::internal(format!("man page: {e}")))?;
+        if sub.get_arguments().any(|a| !a.is_hide_set()) {
+            sub_man
+                .render_options_section(&mut page)
+                .map_err(|e| CliError::internal(format!("man page: {e}")))?;
+        }
+        if let Some(after) = sub.get_after_help() {
+            let _ = writeln!(page, ".PP\n{}", roff_escape(&after.to_string()));
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    note_output(out.write_all(&page).and_then(|()| out.flush()));
+    Ok(Exit::Success)
+}
+
+/// Text as roff reads it: a backslash doubled, a line starting with `.` or `'` guarded.
+fn roff_escape(text: &str) -> String {
+    text.lines()
+        .map(|l| {
+            let l = l.replace('\\', "\\\\");
+            if l.starts_with(['.', '\'']) { format!("\\&{l}") } else { l }
+        })
+        .collect::<Vec<_>>()
+        .join("\n.br\n")
 }
 
 /// Prints one JSON document on stdout. A closed pipe is not an error worth a panic.
@@ -292,10 +415,51 @@ fn output_failure(exit: ExitCode) -> ExitCode {
     }
 }
 
+/// Whether stdout gets colour: a terminal, and no `NO_COLOR` (https://no-color.org: set and not
+/// empty turns it off).
+fn colour_on_stdout() -> bool {
+    use std::io::IsTerminal;
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| {
+        std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+    })
+}
+
+/// The verdict words in colour (green APPROVED, red REFUSED and FAIL). Applied after the terminal
+/// escaping, so the only escape sequences on the screen are these.
+fn coloured(s: &str) -> std::borrow::Cow<'_, str> {
+    const WORDS: [(&str, &str); 3] = [
+        ("Verdict: APPROVED", "Verdict: \x1b[1;32mAPPROVED\x1b[0m"),
+        ("Verdict: REFUSED", "Verdict: \x1b[1;31mREFUSED\x1b[0m"),
+        ("  FAIL ", "  \x1b[1;31mFAIL\x1b[0m "),
+    ];
+    if !WORDS.iter().any(|(w, _)| s.contains(w)) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = s.to_string();
+    for (word, painted) in WORDS {
+        out = out.replace(word, painted);
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// What goes to stdout: escaped, then coloured on a terminal. Borrowed unless something had to
+/// change (text can hold payload hex; a copy of it would be freed unwiped).
+fn for_stdout(s: &str) -> std::borrow::Cow<'_, str> {
+    let escaped = crate::text::for_terminal(s);
+    if !colour_on_stdout() {
+        return escaped;
+    }
+    match coloured(&escaped) {
+        std::borrow::Cow::Borrowed(_) => escaped,
+        std::borrow::Cow::Owned(painted) => std::borrow::Cow::Owned(painted),
+    }
+}
+
 /// Prints human text on stdout.
 pub fn print_text(s: &str) {
     let mut out = std::io::stdout().lock();
-    note_output(out.write_all(crate::text::for_terminal(s).as_bytes()).and_then(|()| out.flush()));
+    note_output(out.write_all(for_stdout(s).as_bytes()).and_then(|()| out.flush()));
 }
 
 /// Human text streamed to stdout through a buffer, escaped as [`print_text`] escapes it: for
@@ -362,7 +526,7 @@ impl Default for TextOut {
 impl std::fmt::Write for TextOut {
     fn write_str(&mut self, s: &str) -> std::fmt::Result {
         // Escaping is per character, so escaping each fragment is escaping the whole.
-        note_output(self.out.write_all(crate::text::for_terminal(s).as_bytes()));
+        note_output(self.out.write_all(for_stdout(s).as_bytes()));
         Ok(())
     }
 }
@@ -393,6 +557,7 @@ impl Narrate for String {}
 /// document); escaped for the terminal as [`print_text`] escapes.
 pub struct Narrator {
     out: WipingBuf<Box<dyn std::io::Write>>,
+    stdout: bool,
 }
 
 impl Narrator {
@@ -400,13 +565,14 @@ impl Narrator {
     pub fn for_output(json: bool) -> Self {
         let out: Box<dyn std::io::Write> =
             if json { Box::new(std::io::stderr()) } else { Box::new(std::io::stdout()) };
-        Narrator { out: WipingBuf::new(out) }
+        Narrator { out: WipingBuf::new(out), stdout: !json }
     }
 }
 
 impl std::fmt::Write for Narrator {
     fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        note_output(self.out.write_all(crate::text::for_terminal(s).as_bytes()));
+        let text = if self.stdout { for_stdout(s) } else { crate::text::for_terminal(s) };
+        note_output(self.out.write_all(text.as_bytes()));
         Ok(())
     }
 }

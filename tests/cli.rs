@@ -519,3 +519,89 @@ fn decode_calldata_without_to_says_the_target_was_not_given() {
     ]));
     assert!(v["calls"]["details"].get("to_given").is_none());
 }
+
+#[test]
+fn completions_parse_and_the_man_page_renders() {
+    let dir = tempfile::tempdir().unwrap();
+    for (shell, checker) in
+        [("bash", vec!["bash", "-n"]), ("zsh", vec!["zsh", "-n"]), ("fish", vec!["fish", "--no-execute"])]
+    {
+        let out = run(&["completions", shell]);
+        assert_eq!(code(&out), 0, "{shell}: {}", stderr(&out));
+        assert!(stdout(&out).contains("bounded-signer"), "{shell}");
+        let file = write(dir.path(), &format!("completion.{shell}"), &out.stdout);
+        let parsed = std::process::Command::new(checker[0]).args(&checker[1..]).arg(&file).output();
+        let parsed = parsed.unwrap_or_else(|e| panic!("{shell} is needed (scripts/setup installs it): {e}"));
+        assert!(
+            parsed.status.success(),
+            "{shell} rejects its completion script: {}",
+            String::from_utf8_lossy(&parsed.stderr)
+        );
+    }
+    let out = run(&["man"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let page = write(dir.path(), "bounded-signer.1", &out.stdout);
+    let rendered = std::process::Command::new("man")
+        .args(["-l", &page])
+        .env("MANPAGER", "cat")
+        .env("MANWIDTH", "100")
+        .output()
+        .unwrap();
+    assert!(rendered.status.success(), "{}", String::from_utf8_lossy(&rendered.stderr));
+    let text = String::from_utf8_lossy(&rendered.stdout);
+    for needle in
+        ["BOUNDED-SIGNER CHECK", "BOUNDED-SIGNER SIGN", "Exit codes: 0 signed", "eth_signTransaction result"]
+    {
+        assert!(text.contains(needle), "the man page lacks {needle:?}");
+    }
+    assert!(
+        !String::from_utf8_lossy(&rendered.stderr).contains("warning"),
+        "{}",
+        String::from_utf8_lossy(&rendered.stderr)
+    );
+}
+
+#[test]
+fn help_lists_input_forms_an_example_and_exit_codes() {
+    for command in ["check", "sign", "decode"] {
+        let help = stdout(&run(&[command, "--help"]));
+        assert!(help.contains("Example:") && help.contains("Exit codes:"), "{command}: {help}");
+        assert!(help.contains("TX"), "{command}: {help}");
+    }
+}
+
+#[test]
+fn verdict_words_are_coloured_on_a_terminal_only_and_never_with_no_color() {
+    let dir = tempfile::tempdir().unwrap();
+    let (manifest, hash) = example_manifest(dir.path());
+    let schedule = root().join("examples/proposal-schedule.json");
+    let bin = assert_cmd::cargo::cargo_bin("bounded-signer");
+    let command = format!(
+        "{} check --manifest {} --approved-hash {hash} --now {NOW} {}",
+        bin.display(),
+        manifest.display(),
+        schedule.display()
+    );
+    // `script` gives the command a terminal.
+    let on_terminal = |no_color: Option<&str>| {
+        let mut c = std::process::Command::new("script");
+        c.args(["-qec", &command, "/dev/null"]).env_remove("NO_COLOR");
+        if let Some(v) = no_color {
+            c.env("NO_COLOR", v);
+        }
+        String::from_utf8_lossy(&c.output().unwrap().stdout).into_owned()
+    };
+    assert!(on_terminal(None).contains("Verdict: \u{1b}[1;32mAPPROVED\u{1b}[0m"), "{}", on_terminal(None));
+    assert!(!on_terminal(Some("1")).contains('\u{1b}'), "NO_COLOR");
+    let piped = run(&[
+        "check",
+        "--manifest",
+        manifest.to_str().unwrap(),
+        "--approved-hash",
+        &hash,
+        "--now",
+        NOW,
+        schedule.to_str().unwrap(),
+    ]);
+    assert!(stdout(&piped).contains("Verdict: APPROVED") && !stdout(&piped).contains('\u{1b}'));
+}
