@@ -94,6 +94,7 @@ fn action(name: String, to: Address, data: Vec<u8>) -> Action {
         max_fee_per_gas_max: Some(100_000_000_000),
         max_priority_fee_per_gas_max: Some(3_000_000_000),
         authorizations: vec![],
+        replaceable: false,
     }
 }
 

@@ -85,6 +85,9 @@ struct ActionToml {
     max_priority_fee_per_gas_max: Option<toml::Value>,
     #[serde(default)]
     authorizations: Vec<AuthorizationToml>,
+    /// A stuck transaction may be replaced by one paying at least 10 % more (the journal's rule).
+    #[serde(default)]
+    replaceable: bool,
 }
 
 #[derive(Deserialize)]
@@ -224,6 +227,7 @@ fn action(a: &ActionToml, i: usize) -> Result<Action, AuthoringError> {
             .map(|v| narrow(v, &f("max_priority_fee_per_gas_max")))
             .transpose()?,
         authorizations,
+        replaceable: a.replaceable,
     })
 }
 

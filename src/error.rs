@@ -217,7 +217,7 @@ impl From<crate::signing::SigningError> for CliError {
     fn from(e: crate::signing::SigningError) -> Self {
         use crate::signing::SigningError as E;
         match e {
-            E::AlreadySigned { .. } => {
+            E::AlreadySigned(_) => {
                 let hint = ErrorKind::AlreadySigned.default_hint();
                 CliError::from_layer(ErrorKind::AlreadySigned, e, hint)
             }

@@ -30,7 +30,7 @@ use sha2::Digest;
 use thiserror::Error;
 
 pub use record::{Body, Kind, Record, Signs, TxFacts};
-pub use rules::{Head, Use, UseKey, one_time_use};
+pub use rules::{Head, PRICE_BUMP_PERCENT, Use, UseKey, one_time_use, replaces, use_of};
 
 /// The journal's file name inside the state home.
 pub const FILE_NAME: &str = "journal.jsonl";

@@ -58,6 +58,11 @@ impl JournalMode for Journaled {
 pub enum Progress {
     /// A torn journal tail was sealed before anything else.
     JournalSealed(String),
+    /// The transaction replaces the action's earlier signature(s): same transaction, higher fees.
+    Replacing {
+        /// The latest record it replaces, numbered from 1.
+        record: u64,
+    },
     /// The Ethereum app answered and has what the approval needs.
     DeviceReady {
         /// Its configuration (version, blind signing).
@@ -124,29 +129,37 @@ pub struct Signed {
 #[derive(Debug, thiserror::Error)]
 pub enum SigningError {
     /// The journal binds the action to another signing hash.
-    #[error(
-        "action {action} ({action_name}) of manifest {manifest_hash} already has {what} (journal record {record}) for signing hash {signing_hash}"
-    )]
-    AlreadySigned {
-        /// The action.
-        action: usize,
-        /// Its name, escaped.
-        action_name: String,
-        /// The manifest.
-        manifest_hash: ManifestHash,
-        /// "a signature" or "a signing attempt that may have produced one".
-        what: &'static str,
-        /// The binding record, numbered from 1.
-        record: u64,
-        /// The signing hash it binds.
-        signing_hash: String,
-    },
+    #[error(transparent)]
+    AlreadySigned(Box<AlreadySigned>),
     /// The journal cannot be used.
     #[error(transparent)]
     Journal(#[from] JournalError),
     /// The device refused or failed.
     #[error(transparent)]
     Device(#[from] DeviceError),
+}
+
+/// What binds an action that is asked for another signing hash.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "action {action} ({action_name}) of manifest {manifest_hash} already has {what} (journal record {record}) for signing hash {signing_hash}{}",
+    not_a_replacement.as_ref().map(|w| format!("; not a replacement: {w}")).unwrap_or_default()
+)]
+pub struct AlreadySigned {
+    /// The action.
+    pub action: usize,
+    /// Its name, escaped.
+    pub action_name: String,
+    /// The manifest.
+    pub manifest_hash: ManifestHash,
+    /// "a signature" or "a signing attempt that may have produced one".
+    pub what: &'static str,
+    /// The binding record, numbered from 1.
+    pub record: u64,
+    /// The signing hash it binds.
+    pub signing_hash: String,
+    /// For a `replaceable` action: why this transaction is not a replacement.
+    pub not_a_replacement: Option<String>,
 }
 
 /// Runs the pipeline. `open` reaches the device, and is called only once the journal allows it.
@@ -196,9 +209,11 @@ where
             if let Some(w) = warning {
                 progress(Progress::JournalSealed(w));
             }
-            match journal::one_time_use(journal.records(), &key, signing_hash) {
+            let replacement = approval.replaceable().then_some(&facts);
+            let (usage, why_not) = journal::use_of(journal.records(), &key, signing_hash, replacement);
+            match usage {
                 Use::Taken(record) => {
-                    return Err(SigningError::AlreadySigned {
+                    return Err(SigningError::AlreadySigned(Box::new(AlreadySigned {
                         action: key.action,
                         action_name: crate::text::escape(approval.action_name()),
                         manifest_hash: approval.manifest_hash(),
@@ -212,7 +227,8 @@ where
                             .body
                             .signing_hash
                             .map_or_else(|| "?".into(), |h| format!("{h:#x}")),
-                    });
+                        not_a_replacement: why_not,
+                    })));
                 }
                 Use::SignedSame(record) => {
                     let (signature, signed_tx) = verified_record(record, proposal, signer, journal.path())?;
@@ -227,6 +243,10 @@ where
                     }));
                 }
                 Use::PendingSame | Use::Free => Some(journal),
+                Use::Replaces(record) => {
+                    progress(Progress::Replacing { record: record.number() });
+                    Some(journal)
+                }
             }
         }
         None => None,

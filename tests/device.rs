@@ -332,3 +332,85 @@ fn sign_shows_what_the_device_will_show_before_it_asks() {
         }
     }
 }
+
+/// The example release with its schedule action opted in to replacement.
+fn replaceable_release(dir: &Path) -> (std::path::PathBuf, String) {
+    let (_, _) = release_now(dir);
+    let toml = dir.join("release.toml");
+    let text = std::fs::read_to_string(&toml).unwrap().replacen(
+        "name = \"schedule\"\n",
+        "name = \"schedule\"\nreplaceable = true\n",
+        1,
+    );
+    std::fs::write(&toml, text).unwrap();
+    let out = dir.join("replaceable.manifest.cbor");
+    let o = run(&["--json", "manifest", "build", toml.to_str().unwrap(), "-o", out.to_str().unwrap()]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    (out, json(&o)["manifest_hash"].as_str().unwrap().to_string())
+}
+
+/// The schedule proposal with `edit` applied, written to `name`.
+fn edited(dir: &Path, name: &str, edit: impl Fn(&mut Value)) -> String {
+    let mut v: Value =
+        serde_json::from_str(&std::fs::read_to_string(proposal("proposal-schedule.json")).unwrap()).unwrap();
+    edit(&mut v);
+    let p = dir.join(name);
+    std::fs::write(&p, v.to_string()).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+#[test]
+fn a_replaceable_action_takes_a_fee_bump_and_nothing_else() {
+    let emu = Emu::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    let (manifest, hash) = replaceable_release(dir.path());
+    let device = emu.device();
+    let sign_tx = |tx: &str| sign(&home, &manifest, &hash, tx, &device);
+    // The first signature: 30 gwei max fee, 2 gwei priority.
+    let out = sign_tx(&proposal("proposal-schedule.json"));
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    // 10 % more in one field only: not a replacement.
+    let small = edited(dir.path(), "small.json", |v| v["maxFeePerGas"] = "33000000000".into());
+    let out = sign_tx(&small);
+    assert_eq!(code(&out), 5, "{}", stderr(&out));
+    assert!(stderr(&out).contains("maxPriorityFeePerGas 2000000000 is less than 110 %"), "{}", stderr(&out));
+    // Every fee at least 110 %, within the caps: signed, and the journal says it replaces.
+    let bumped = edited(dir.path(), "bumped.json", |v| {
+        v["maxFeePerGas"] = "33000000000".into();
+        v["maxPriorityFeePerGas"] = "2200000000".into();
+    });
+    let out = sign_tx(&bumped);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stderr(&out).contains("replaces the action's earlier signature"), "{}", stderr(&out));
+    // The same replacement again is the journaled signature, not a third one.
+    let again = sign_tx(&bumped);
+    assert_eq!(code(&again), 0, "{}", stderr(&again));
+    assert_eq!(json(&again)["signed_tx"], json(&out)["signed_tx"]);
+    // A further bump must beat the latest (and every earlier) fee by 10 %: 33 → 36.3 gwei.
+    let not_enough = edited(dir.path(), "third.json", |v| {
+        v["maxFeePerGas"] = "36000000000".into();
+        v["maxPriorityFeePerGas"] = "2500000000".into();
+    });
+    assert_eq!(code(&sign_tx(&not_enough)), 5);
+    // Any other change is refused, whatever the fees: another type, another access list.
+    let legacy = edited(dir.path(), "legacy.json", |v| {
+        let o = v.as_object_mut().unwrap();
+        for k in ["maxFeePerGas", "maxPriorityFeePerGas", "accessList"] {
+            o.remove(k);
+        }
+        o.insert("type".into(), "0x1".into());
+        o.insert("gasPrice".into(), "50000000000".into());
+    });
+    let out = sign_tx(&legacy);
+    assert_eq!(code(&out), 5, "{}", stderr(&out));
+    assert!(stderr(&out).contains("must be the same transaction"), "{}", stderr(&out));
+    let listed = edited(dir.path(), "listed.json", |v| {
+        v["maxFeePerGas"] = "50000000000".into();
+        v["maxPriorityFeePerGas"] = "2900000000".into();
+        v["accessList"] =
+            serde_json::json!([{"address": "0x3a35f296e66B56D13cEd22538Ce13eA2E0cf4bF2", "storageKeys": []}]);
+    });
+    assert_eq!(code(&sign_tx(&listed)), 5);
+    assert_eq!(journal_kinds(&home), ["intent", "signed", "intent", "signed"]);
+}

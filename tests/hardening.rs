@@ -125,6 +125,7 @@ fn hostile_manifest(dir: &std::path::Path) -> String {
             max_fee_per_gas_max: None,
             max_priority_fee_per_gas_max: None,
             authorizations: vec![],
+            replaceable: false,
         }],
     };
     let path = dir.join("hostile.manifest.cbor");

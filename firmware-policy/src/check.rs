@@ -243,9 +243,14 @@ pub struct Approval {
     signer: Address,
     signing_hash: B256,
     signable: Signable,
+    replaceable: bool,
 }
 
 impl Approval {
+    /// Whether the action opted in to fee-bump replacement (`replaceable = true`).
+    pub fn replaceable(&self) -> bool {
+        self.replaceable
+    }
     /// The approved manifest's hash.
     pub fn manifest_hash(&self) -> ManifestHash {
         self.manifest_hash
@@ -663,6 +668,7 @@ fn finish(
                     chain_id: m.chain_id,
                     has_calldata: !tx.input().is_empty(),
                 }),
+                replaceable: a.replaceable,
             })
         }
         _ => None,

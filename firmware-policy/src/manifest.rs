@@ -99,6 +99,9 @@ pub struct Action {
     pub max_priority_fee_per_gas_max: Option<u128>,
     /// The exact EIP-7702 authorization list allowed; empty means no 7702 transaction.
     pub authorizations: Vec<AuthorizationBound>,
+    /// Whether a stuck transaction of this action may be replaced by one that pays more (the
+    /// journal's replacement rule), without a second approval. Key 10, written only when true.
+    pub replaceable: bool,
 }
 
 impl Zeroize for Action {

@@ -138,6 +138,10 @@ pub fn sign_with(
                 crate::cli::print_diagnostic(&format!("warning: {warning}"));
                 return;
             }
+            Progress::Replacing { record } => format!(
+                "\nJournal: this transaction replaces the action's earlier signature (record {record} and any before it):\n  the same transaction, every fee at least {}% higher, within the caps; at most one of them can execute.\n",
+                100 + crate::journal::PRICE_BUMP_PERCENT
+            ),
             Progress::DeviceReady { config, needs_blind_signing } => {
                 format!("\n{}", render::ledger::device_ready(&config, needs_blind_signing))
             }

@@ -59,6 +59,11 @@ pub struct TxFacts {
     pub max_fee_per_gas: Option<U256>,
     /// maxPriorityFeePerGas of fee-market transactions.
     pub max_priority_fee_per_gas: Option<U256>,
+    /// keccak256 of the RLP of the access list and of the authorization list, one after the
+    /// other: what a replacement must keep besides to, value and calldata. Absent in records
+    /// written before it existed (which a replacement then cannot match).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lists_keccak: Option<B256>,
 }
 
 impl TxFacts {
@@ -76,6 +81,7 @@ impl TxFacts {
             gas_price: tx.gas_price().map(U256::from),
             max_fee_per_gas: tx.max_fee_per_gas().map(U256::from),
             max_priority_fee_per_gas: tx.max_priority_fee_per_gas().map(U256::from),
+            lists_keccak: Some(lists_keccak(tx)),
         }
     }
 
@@ -83,6 +89,15 @@ impl TxFacts {
     pub fn is_legacy(&self) -> bool {
         self.tx_type == TxType::Legacy.byte()
     }
+}
+
+fn lists_keccak(tx: &DecodedTx) -> B256 {
+    use alloy_consensus::Transaction as _;
+    let mut lists = Vec::new();
+    let empty = alloy_eips::eip2930::AccessList::default();
+    alloy_rlp::Encodable::encode(tx.inner().access_list().unwrap_or(&empty), &mut lists);
+    alloy_rlp::Encodable::encode(&tx.authorizations().to_vec(), &mut lists);
+    keccak256(&lists)
 }
 
 /// A record without its own hash: the bytes that are hashed, in this field order.

@@ -5,7 +5,7 @@ use std::fmt;
 
 use alloy_primitives::{Address, B256};
 
-use super::record::{Kind, Record, Signs};
+use super::record::{Kind, Record, Signs, TxFacts};
 
 /// What one-time use is keyed on: a signer signs one thing of one kind per (manifest, action).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,6 +42,92 @@ pub enum Use<'a> {
     PendingSame,
     /// Signed, or possibly signed, for another signing hash: refuse (exit 5).
     Taken(&'a Record),
+    /// A replacement of every earlier signature or attempt of a `replaceable` action: the same
+    /// transaction paying at least 10 % more in every fee field, so at most one can execute.
+    Replaces(&'a Record),
+}
+
+/// geth's replacement rule: every fee field at least 110 % of the one it replaces.
+pub const PRICE_BUMP_PERCENT: u64 = 10;
+
+/// Whether `new` may replace `old`: the same type, nonce, chain, target, value, calldata, access
+/// list and authorizations, and each fee field at least [`PRICE_BUMP_PERCENT`] higher.
+pub fn replaces(new: &TxFacts, old: &TxFacts) -> Result<(), String> {
+    let same = new.tx_type == old.tx_type
+        && new.chain_id == old.chain_id
+        && new.nonce == old.nonce
+        && new.to == old.to
+        && new.value == old.value
+        && new.calldata_keccak == old.calldata_keccak
+        && new.calldata_len == old.calldata_len
+        && new.lists_keccak.is_some()
+        && new.lists_keccak == old.lists_keccak;
+    if !same {
+        return Err(
+            "a replacement must be the same transaction (type, nonce, target, value, calldata, access \
+                    list, authorizations) with higher fees"
+                .into(),
+        );
+    }
+    let bumped = |name: &str, new: Option<alloy_primitives::U256>, old: Option<alloy_primitives::U256>| {
+        let (Some(new), Some(old)) = (new, old) else {
+            return if new.is_none() && old.is_none() { Ok(()) } else { Err(format!("{name}: missing")) };
+        };
+        let hundred = alloy_primitives::U256::from(100u64);
+        let needed = old.saturating_mul(alloy_primitives::U256::from(100 + PRICE_BUMP_PERCENT));
+        if new.saturating_mul(hundred) >= needed {
+            Ok(())
+        } else {
+            Err(format!("{name} {new} is less than 110 % of the {old} it would replace"))
+        }
+    };
+    bumped("gasPrice", new.gas_price, old.gas_price)?;
+    bumped("maxFeePerGas", new.max_fee_per_gas, old.max_fee_per_gas)?;
+    bumped("maxPriorityFeePerGas", new.max_priority_fee_per_gas, old.max_priority_fee_per_gas)
+}
+
+/// [`one_time_use`], and for a `replaceable` action a transaction that replaces every earlier
+/// signature and attempt that may have produced one ([`replaces`]); `Err` says why a refused
+/// replacement was not one.
+pub fn use_of<'a>(
+    records: &'a [Record],
+    key: &UseKey,
+    signing_hash: B256,
+    replaceable: Option<&TxFacts>,
+) -> (Use<'a>, Option<String>) {
+    let usage = one_time_use(records, key, signing_hash);
+    let (Use::Taken(taken), Some(new)) = (&usage, replaceable) else { return (usage, None) };
+    let taken = *taken;
+    // Every record that signed or may have signed (an intent not released) must be replaced.
+    // One of them for this very signing hash is that signature (or that attempt) again.
+    let mut binding: Vec<&Record> = Vec::new();
+    for record in records.iter().filter(|r| key.matches(r)) {
+        match record.body.kind {
+            Kind::Signed | Kind::Intent => binding.push(record),
+            Kind::Failed if record.body.released == Some(true) => {
+                binding.retain(|b| {
+                    !(b.body.kind == Kind::Intent && b.body.signing_hash == record.body.signing_hash)
+                });
+            }
+            _ => {}
+        }
+    }
+    let same = |r: &&Record| r.body.signing_hash == Some(signing_hash);
+    if let Some(signed) = binding.iter().find(|r| r.body.kind == Kind::Signed && same(r)) {
+        return (Use::SignedSame(signed), None);
+    }
+    if binding.iter().any(|r| r.body.kind == Kind::Intent && same(r)) {
+        return (Use::PendingSame, None);
+    }
+    for old in &binding {
+        let Some(facts) = old.body.tx.as_ref() else {
+            return (Use::Taken(taken), Some(format!("record {} holds no transaction facts", old.number())));
+        };
+        if let Err(why) = replaces(new, facts) {
+            return (Use::Taken(old), Some(why));
+        }
+    }
+    (Use::Replaces(taken), None)
 }
 
 /// Applies one-time use: the first signature binds the action; an intent binds it until a
@@ -109,5 +195,51 @@ impl Head {
 impl fmt::Display for Head {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{:#x}", self.records, self.hash)
+    }
+}
+
+#[cfg(test)]
+mod replacement_tests {
+    use alloy_primitives::U256;
+
+    use super::*;
+
+    fn facts(max_fee: u64, priority: u64) -> TxFacts {
+        TxFacts {
+            tx_type: 2,
+            chain_id: Some(1),
+            nonce: 7,
+            to: Some(Address::repeat_byte(0x3a)),
+            value: U256::ZERO,
+            calldata_keccak: B256::repeat_byte(0xcd),
+            calldata_len: 452,
+            gas_limit: 300_000,
+            gas_price: None,
+            max_fee_per_gas: Some(U256::from(max_fee)),
+            max_priority_fee_per_gas: Some(U256::from(priority)),
+            lists_keccak: Some(B256::repeat_byte(0x11)),
+        }
+    }
+
+    #[test]
+    fn every_fee_field_must_be_at_least_110_percent() {
+        let old = facts(1000, 100);
+        assert_eq!(replaces(&facts(1100, 110), &old), Ok(()), "exactly 110 %");
+        assert!(replaces(&facts(1099, 110), &old).is_err());
+        assert!(replaces(&facts(1100, 109), &old).is_err());
+        // The gas limit may change (as in geth); nothing else may.
+        let mut more_gas = facts(2000, 200);
+        more_gas.gas_limit = 400_000;
+        assert_eq!(replaces(&more_gas, &old), Ok(()));
+        let mut other_nonce = facts(2000, 200);
+        other_nonce.nonce = 8;
+        assert!(replaces(&other_nonce, &old).is_err());
+        let mut other_lists = facts(2000, 200);
+        other_lists.lists_keccak = Some(B256::repeat_byte(0x22));
+        assert!(replaces(&other_lists, &old).is_err());
+        // A record from before the lists were recorded cannot be matched.
+        let mut unknown = old;
+        unknown.lists_keccak = None;
+        assert!(replaces(&facts(2000, 200), &unknown).is_err());
     }
 }

@@ -321,6 +321,12 @@ pub fn manifest(loaded: &LoadedManifest) -> String {
             "      tip cap   {}",
             bound(a.max_priority_fee_per_gas_max.map(|n| format!("{n} wei/gas")))
         );
+        if a.replaceable {
+            let _ = writeln!(
+                s,
+                "      replaceable: a stuck transaction may be replaced by one paying ≥ 110 % in every fee"
+            );
+        }
         for (j, x) in a.authorizations.iter().enumerate() {
             let _ = writeln!(
                 s,

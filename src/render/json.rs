@@ -198,6 +198,7 @@ pub fn manifest(loaded: &LoadedManifest) -> Value {
                 "authorizations": a.authorizations.iter().map(|x| json!({
                     "chain_id": quantity(x.chain_id), "address": address(&x.address), "nonce": quantity(x.nonce)
                 })).collect::<Vec<_>>(),
+                "replaceable": a.replaceable,
                 "calls": loaded.action_tree(i).as_ref().map(call_node),
             })
         })

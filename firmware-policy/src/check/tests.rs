@@ -110,6 +110,7 @@ fn manifest_model() -> Manifest {
         max_fee_per_gas_max: Some(100_000_000_000),
         max_priority_fee_per_gas_max: Some(3_000_000_000),
         authorizations: vec![],
+        replaceable: false,
     };
     let mut bound = base.clone();
     bound.name = "direct-upgrade".to_string();

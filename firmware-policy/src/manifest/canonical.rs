@@ -15,8 +15,13 @@
 //! action   = { 0: name text, 1: kind text, 2: to bytes(20), 3: value uint/bignum,
 //!              4: data bytes, 5: nonce uint/null, 6: gas_limit_max uint/null,
 //!              7: max_fee_per_gas_max uint/bignum/null, 8: max_priority_fee_per_gas_max …,
-//!              9: [* [chain_id uint/bignum, address bytes(20), nonce uint]] authorizations }
+//!              9: [* [chain_id uint/bignum, address bytes(20), nonce uint]] authorizations,
+//!              ? 10: true replaceable }
 //! ```
+//!
+//! Keys added after v1's first keys (action ≥ 10) follow the schema-evolution rule: written only
+//! when they differ from their default, and refused when they hold it, so a manifest that does
+//! not use them keeps its bytes and its hash, and each content still has one encoding.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -44,7 +49,7 @@ const MANIFEST_KEYS: [&str; 11] = [
     "actions",
     "safes",
 ];
-const ACTION_KEYS: [&str; 10] = [
+const ACTION_KEYS: [&str; 11] = [
     "name",
     "kind",
     "to",
@@ -55,7 +60,10 @@ const ACTION_KEYS: [&str; 10] = [
     "max_fee_per_gas_max",
     "max_priority_fee_per_gas_max",
     "authorizations",
+    "replaceable",
 ];
+/// The action keys every manifest writes; the others are written only when not their default.
+const ACTION_REQUIRED_KEYS: usize = 10;
 const ROLLBACK_KEYS: [&str; 2] = ["manifest_hash", "note"];
 
 // ---------------------------------------------------------------------------------------------
@@ -195,7 +203,8 @@ fn write_manifest(out: &mut impl Sink, m: &Manifest) {
 }
 
 fn write_action(out: &mut impl Sink, a: &Action) {
-    out.head(Header::Map(Some(ACTION_KEYS.len())));
+    let optional = usize::from(a.replaceable);
+    out.head(Header::Map(Some(ACTION_REQUIRED_KEYS.saturating_add(optional))));
     key(out, 0);
     text(out, &a.name);
     key(out, 1);
@@ -221,6 +230,10 @@ fn write_action(out: &mut impl Sink, a: &Action) {
         uint(out, auth.chain_id);
         bytes(out, auth.address.as_slice());
         out.head(Header::Positive(auth.nonce));
+    }
+    if a.replaceable {
+        key(out, 10);
+        out.head(Header::Simple(simple::TRUE));
     }
 }
 
@@ -429,6 +442,18 @@ impl<'a> Reader<'a> {
         &mut self,
         keys: &[&'static str],
         field: impl Fn(&'static str) -> Field,
+        value: impl FnMut(&mut Self, usize) -> Res<()>,
+    ) -> Res<()> {
+        self.schema_map_evolving(keys, keys.len(), field, value)
+    }
+
+    /// A map of `keys` by index, ascending: the first `required` keys all present, each later one
+    /// present or absent (its callback refuses it holding its default).
+    fn schema_map_evolving(
+        &mut self,
+        keys: &[&'static str],
+        required: usize,
+        field: impl Fn(&'static str) -> Field,
         mut value: impl FnMut(&mut Self, usize) -> Res<()>,
     ) -> Res<()> {
         let outer = self.field;
@@ -446,15 +471,16 @@ impl<'a> Reader<'a> {
             if k < next as u64 {
                 return Err(self.err(K::NotCanonical, at));
             }
-            if k > next as u64 {
+            if k > next as u64 && next < required {
                 let missing = keys.get(next).copied().unwrap_or("?");
                 self.field = field(missing);
                 return Err(self.err(K::MissingKey, at));
             }
-            value(self, next)?;
-            next = next.saturating_add(1);
+            let index = usize::try_from(k).unwrap_or(usize::MAX);
+            value(self, index)?;
+            next = index.saturating_add(1);
         }
-        if let Some(missing) = keys.get(next) {
+        if let Some(missing) = keys.get(next).filter(|_| next < required) {
             self.field = field(missing);
             let at = self.offset();
             return Err(self.err(K::MissingKey, at));
@@ -631,9 +657,10 @@ fn read_action(r: &mut Reader<'_>, index: usize) -> Res<Action> {
         max_fee_per_gas_max: None,
         max_priority_fee_per_gas_max: None,
         authorizations: Vec::new(),
+        replaceable: false,
     };
     let field = move |name| Field::item("actions", index).sub(name);
-    r.schema_map(&ACTION_KEYS, field, |r, k| {
+    r.schema_map_evolving(&ACTION_KEYS, ACTION_REQUIRED_KEYS, field, |r, k| {
         match k {
             0 => a.name = r.text(limits::MAX_NAME_BYTES)?,
             1 => {
@@ -651,6 +678,15 @@ fn read_action(r: &mut Reader<'_>, index: usize) -> Res<Action> {
             6 => a.gas_limit_max = r.opt_u64()?,
             7 => a.max_fee_per_gas_max = r.opt_u128()?,
             8 => a.max_priority_fee_per_gas_max = r.opt_u128()?,
+            10 => {
+                // Written only when true: `false` here would be a second encoding of the default.
+                let at = r.offset();
+                match r.pull()? {
+                    (Header::Simple(simple::TRUE), _) => a.replaceable = true,
+                    (Header::Simple(simple::FALSE), _) => return Err(r.err(K::NotCanonical, at)),
+                    (_, at) => return Err(r.unexpected("true", at)),
+                }
+            }
             _ => {
                 let n = r.array(limits::MAX_AUTHORIZATIONS)?;
                 a.authorizations.reserve_exact(n);

@@ -30,6 +30,7 @@ fn action(name: &str, data: Vec<u8>) -> Action {
         max_fee_per_gas_max: Some(50_000_000_000),
         max_priority_fee_per_gas_max: None,
         authorizations: vec![],
+        replaceable: false,
     }
 }
 
@@ -346,4 +347,32 @@ fn a_manifest_whose_action_aliases_abi_tails_is_refused_in_linear_time() {
     m.actions[0].data = data;
     let e = LoadedManifest::from_manifest(m).expect_err("aliased");
     assert_eq!(e.kind, ManifestErrorKind::CalldataNotCanonical);
+}
+
+#[test]
+fn replaceable_is_written_only_when_true_and_refused_as_false() {
+    let plain = load(sample());
+    let mut m = sample();
+    m.actions[0].replaceable = true;
+    let opted = load(m);
+    // Key 10 (0x0a) with `true` (0xf5) after the authorizations, and one more map entry.
+    assert_eq!(opted.bytes().len(), plain.bytes().len() + 2);
+    assert!(opted.bytes().windows(2).any(|w| w == [0x0a, 0xf5]));
+    let back = LoadedManifest::from_canonical_bytes(opted.bytes()).expect("round trip");
+    assert!(back.manifest().actions[0].replaceable);
+    assert!(
+        !LoadedManifest::from_canonical_bytes(plain.bytes()).expect("plain").manifest().actions[0]
+            .replaceable
+    );
+    // `false` written out is a second encoding of the default: refused.
+    let mut v = opted.bytes().to_vec();
+    let at = v.windows(2).rposition(|w| w == [0x0a, 0xf5]).expect("key 10");
+    v[at + 1] = 0xf4;
+    let e = LoadedManifest::from_canonical_bytes(&v).expect_err("default written");
+    assert_eq!(e.kind, ManifestErrorKind::NotCanonical);
+    assert_eq!(e.field, Some(Field::item("actions", 0).sub("replaceable")));
+    // Key 11 of an action is unknown.
+    let mut v = opted.bytes().to_vec();
+    v[at] = 0x0b;
+    assert_eq!(refused(&v), ManifestErrorKind::UnknownKey { key: 11 });
 }
