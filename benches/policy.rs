@@ -95,6 +95,7 @@ fn action(name: String, to: Address, data: Vec<u8>) -> Action {
         max_priority_fee_per_gas_max: Some(3_000_000_000),
         authorizations: vec![],
         replaceable: false,
+        abi: vec![],
     }
 }
 

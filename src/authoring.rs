@@ -88,6 +88,9 @@ struct ActionToml {
     /// A stuck transaction may be replaced by one paying at least 10 % more (the journal's rule).
     #[serde(default)]
     replaceable: bool,
+    /// Function signatures naming calls of this action's tree no built-in decoder knows.
+    #[serde(default)]
+    abi: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -174,7 +177,7 @@ pub fn parse_release(text: &str) -> Result<Manifest, AuthoringError> {
     for (i, a) in release.actions.iter().enumerate() {
         actions.push(action(a, i)?);
     }
-    Ok(Manifest {
+    let manifest = Manifest {
         release: release.release.clone(),
         chain_id: narrow(uint(&release.chain_id, "chain_id")?, "chain_id")?,
         executor: address(&release.executor, "executor")?,
@@ -184,7 +187,51 @@ pub fn parse_release(text: &str) -> Result<Manifest, AuthoringError> {
         labels,
         rollback: Rollback { manifest_hash: hash_bytes, note: rollback.note.clone() },
         actions,
-    })
+    };
+    check_abi(&manifest)?;
+    Ok(manifest)
+}
+
+/// Every declared signature parses, renames no built-in decoder, shares its selector with no
+/// other declaration, and names a call that is in its own action's tree (a name for nothing is
+/// a mistake, or a name waiting for a payload that is not the approved one).
+fn check_abi(m: &Manifest) -> Result<(), AuthoringError> {
+    let abi = crate::abi::ManifestAbi::of(m).map_err(|e| {
+        let (field, message) = e.split_once(": ").unwrap_or(("abi", e.as_str()));
+        field_err(field, message)
+    })?;
+    if abi.is_empty() {
+        return Ok(());
+    }
+    for (i, a) in m.actions.iter().enumerate() {
+        if a.abi.is_empty() {
+            continue;
+        }
+        let tree = firmware_policy::calls::decode_call_shape(
+            Some(a.to),
+            a.value,
+            firmware_policy::Operation::Call,
+            &a.data,
+        )
+        .map_err(|e| field_err(format!("actions[{i}].data"), e.to_string()))?;
+        let mut present = Vec::new();
+        crate::abi::selectors(&tree, &mut present);
+        for (j, text) in a.abi.iter().enumerate() {
+            let at = format!("actions[{i}].abi[{j}]");
+            let f = crate::abi::parse_signature(text).map_err(|e| field_err(&at, e))?;
+            if !present.contains(&f.selector().0) {
+                return Err(field_err(
+                    at,
+                    format!(
+                        "{} (selector {}) matches no call in this action's tree",
+                        f.signature(),
+                        alloy_primitives::hex::encode_prefixed(f.selector())
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn action(a: &ActionToml, i: usize) -> Result<Action, AuthoringError> {
@@ -228,6 +275,7 @@ fn action(a: &ActionToml, i: usize) -> Result<Action, AuthoringError> {
             .transpose()?,
         authorizations,
         replaceable: a.replaceable,
+        abi: a.abi.clone(),
     })
 }
 
@@ -248,6 +296,13 @@ pub fn warnings(m: &Manifest) -> Vec<String> {
         if a.nonce.is_none() {
             out.push(format!(
                 "actions[{i}] ({}): no nonce bound: the action may be signed at any nonce",
+                escape(&a.name)
+            ));
+        }
+        if !a.abi.is_empty() {
+            out.push(format!(
+                "actions[{i}] ({}): abi names calls by 4-byte selectors, which can collide: each name is \
+                 shown as \"named by the manifest\"; check every signature against the contract's source",
                 escape(&a.name)
             ));
         }

@@ -5,6 +5,7 @@
 //! the same code paths the ceremony uses.
 #![forbid(unsafe_code)]
 
+pub mod abi;
 pub mod authoring;
 pub mod chains;
 pub mod cli;

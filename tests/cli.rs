@@ -605,3 +605,86 @@ fn verdict_words_are_coloured_on_a_terminal_only_and_never_with_no_color() {
     ]);
     assert!(stdout(&piped).contains("Verdict: APPROVED") && !stdout(&piped).contains('\u{1b}'));
 }
+
+/// The example release with an `abi` line added to its schedule action.
+fn release_with_abi(dir: &std::path::Path, abi: &str) -> std::process::Output {
+    let text =
+        example_toml().replacen("name = \"schedule\"\n", &format!("name = \"schedule\"\nabi = [{abi}]\n"), 1);
+    let toml = write(dir, "abi.toml", text);
+    let out = dir.join("abi.manifest.cbor");
+    run(&["--json", "manifest", "build", &toml, "-o", out.to_str().unwrap(), "--force"])
+}
+
+#[test]
+fn the_manifest_names_an_initializer_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = release_with_abi(dir.path(), "\"function initializeV2(uint256 answer)\"");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let built = json(&out);
+    let hash = built["manifest_hash"].as_str().unwrap().to_string();
+    assert!(
+        built["warnings"].as_array().unwrap().iter().any(|w| w.as_str().unwrap().contains("can collide")),
+        "{built}"
+    );
+    let manifest = dir.path().join("abi.manifest.cbor");
+    let schedule = root().join("examples/proposal-schedule.json");
+    let args = [
+        "check",
+        "--manifest",
+        manifest.to_str().unwrap(),
+        "--approved-hash",
+        &hash,
+        "--now",
+        NOW,
+        schedule.to_str().unwrap(),
+    ];
+    let v = json(&run(&[&["--json"], &args[..]].concat()));
+    assert_eq!(v["verdict"], "approved", "{v}");
+    // schedule → upgradeAndCall → upgradeToAndCall → the initializer, named.
+    let init = &v["calls"]["children"][0]["children"][0]["children"][0];
+    assert_eq!(init["function"], "initializeV2(uint256)", "{init}");
+    assert_eq!(init["named_by"], "manifest");
+    assert_eq!(init["known_as"], serde_json::json!([]));
+    assert_eq!(init["args"], serde_json::json!([{"name": "answer", "type": "uint256", "value": "42"}]));
+    let text = stdout(&run(&args));
+    assert!(
+        text.contains("function  initializeV2(uint256)  (named by the manifest; selector 0x5b4e128c)"),
+        "{text}"
+    );
+    assert!(text.contains("arg answer (uint256) = 42"), "{text}");
+    // With the hash of another manifest (not approved), the names are never used.
+    let other = format!("0x{}", "cd".repeat(32));
+    let v = json(&run(&[
+        "--json",
+        "check",
+        "--manifest",
+        manifest.to_str().unwrap(),
+        "--approved-hash",
+        &other,
+        "--now",
+        NOW,
+        schedule.to_str().unwrap(),
+    ]));
+    let init = &v["calls"]["children"][0]["children"][0]["children"][0];
+    assert!(init.get("named_by").is_none() && init["function"].is_null(), "{init}");
+    // manifest show names the action's own tree.
+    let shown = stdout(&run(&["manifest", "show", manifest.to_str().unwrap()]));
+    assert!(shown.contains("initializeV2(uint256)  (named by the manifest"), "{shown}");
+}
+
+#[test]
+fn an_abi_that_names_nothing_or_renames_a_built_in_is_refused_at_build() {
+    let dir = tempfile::tempdir().unwrap();
+    for (abi, needle) in [
+        ("\"function initializeV3(uint256)\"", "matches no call in this action's tree"),
+        ("\"function upgradeTo(address)\"", "built-in decoder"),
+        ("\"event Upgraded(address)\"", "not a function signature"),
+        ("\"function initializeV2(uint256)\", \"function initializeV2(int256)\"", "matches no call"),
+    ] {
+        let out = release_with_abi(dir.path(), abi);
+        assert_eq!(code(&out), 2, "{abi}: {}", stdout(&out));
+        let doc = json(&out);
+        let message = doc["error"]["message"].as_str().unwrap();
+        assert!(message.contains(needle) && message.contains("actions[0].abi["), "{abi}: {message}");
+    }
+}

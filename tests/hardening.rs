@@ -126,6 +126,7 @@ fn hostile_manifest(dir: &std::path::Path) -> String {
             max_priority_fee_per_gas_max: None,
             authorizations: vec![],
             replaceable: false,
+            abi: vec![],
         }],
     };
     let path = dir.join("hostile.manifest.cbor");

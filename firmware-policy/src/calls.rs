@@ -10,7 +10,7 @@
 //! ABI encoding of its arguments (trailing bytes, odd offsets) is marked non-canonical rather than
 //! rejected, so the verdict can say so.
 
-mod layout;
+pub mod layout;
 pub(crate) mod multisend;
 pub(crate) mod proxy;
 pub(crate) mod safe;
@@ -143,10 +143,54 @@ pub struct CallNode {
     pub details: Vec<Detail>,
     /// The calls this call makes or schedules, in order.
     pub children: Vec<CallNode>,
+    /// A function the approved manifest's `abi` names (only for selectors no built-in decoder
+    /// knows): its signature and arguments are input text, escaped wherever they are shown.
+    pub named: Option<Named>,
+}
+
+/// A call named by the manifest's `abi`.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct Named {
+    /// The signature as the manifest declares it, canonicalized (`initializeV2(uint256)`).
+    pub signature: String,
+    /// The decoded arguments, when the types are ones the linear layout check covers.
+    pub args: Vec<NamedArg>,
+    /// Why the arguments are not shown, when they are not.
+    pub not_decoded: Option<String>,
+}
+
+/// One argument of a manifest-named call.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct NamedArg {
+    /// The parameter name (may be empty).
+    pub name: String,
+    /// The Solidity type.
+    pub ty: String,
+    /// The value.
+    pub value: ArgValue,
+}
+
+/// Names calls the built-in decoders do not know, from the approved manifest's `abi` (the agent
+/// implements it with alloy's dynamic ABI). `data` is the whole calldata, selector included.
+/// Its work must be linear in `data` (check the layout with [`layout`] before decoding), and it
+/// returns `canonical: false` when the arguments do not re-encode to `data`.
+pub trait Namer {
+    /// The named call and whether its calldata is canonical, if `selector` is declared.
+    fn name(&self, selector: [u8; 4], data: &[u8]) -> Option<(Named, bool)>;
+}
+
+/// Whether a built-in decoder knows `selector` (a manifest may never rename one).
+pub fn is_builtin_selector(selector: [u8; 4]) -> bool {
+    table::lookup(selector).is_some()
 }
 
 impl Drop for CallNode {
     fn drop(&mut self) {
+        if let Some(named) = &mut self.named {
+            for arg in &mut named.args {
+                arg.value.zeroize();
+            }
+        }
         for arg in &mut self.args {
             arg.value.zeroize();
         }
@@ -238,6 +282,7 @@ impl CallNode {
             calldata_len: data.len(),
             details: Vec::new(),
             children: Vec::new(),
+            named: None,
         }
     }
 }
@@ -253,7 +298,19 @@ pub fn decode_call(
     operation: Operation,
     data: &[u8],
 ) -> Result<CallNode, CallTreeError> {
-    decode_root(to, value, operation, data, true)
+    decode_root(to, value, operation, data, true, None)
+}
+
+/// [`decode_call`] with names for selectors no built-in decoder knows: what a proposal's tree is
+/// decoded with once the manifest's hash matched, and an action's own tree.
+pub fn decode_call_named(
+    to: Option<Address>,
+    value: U256,
+    operation: Operation,
+    data: &[u8],
+    namer: &dyn Namer,
+) -> Result<CallNode, CallTreeError> {
+    decode_root(to, value, operation, data, true, Some(namer))
 }
 
 /// [`decode_call`] without the facts that cost a hash of the payload (Timelock operation ids):
@@ -264,7 +321,7 @@ pub fn decode_call_shape(
     operation: Operation,
     data: &[u8],
 ) -> Result<CallNode, CallTreeError> {
-    decode_root(to, value, operation, data, false)
+    decode_root(to, value, operation, data, false, None)
 }
 
 fn decode_root(
@@ -273,9 +330,10 @@ fn decode_root(
     operation: Operation,
     data: &[u8],
     ids: bool,
+    namer: Option<&dyn Namer>,
 ) -> Result<CallNode, CallTreeError> {
     let budget = Budget { nodes: Cell::new(0), bytes: Cell::new(0) };
-    decode_at(to, value, operation, data, &Ctx { depth: 0, budget: &budget, ids })
+    decode_at(to, value, operation, data, &Ctx { depth: 0, budget: &budget, ids, namer })
 }
 
 fn addr(name: &'static str, a: Address) -> Arg {
@@ -349,6 +407,8 @@ struct Ctx<'b> {
     /// Whether to compute wrapper facts that cost a hash of the payload (Timelock operation ids):
     /// manifest validation needs the tree's shape, not its ids, and the payload is hashed once.
     ids: bool,
+    /// Names for selectors no built-in decoder knows (the approved manifest's `abi`).
+    namer: Option<&'b dyn Namer>,
 }
 
 impl Ctx<'_> {
@@ -363,7 +423,13 @@ impl Ctx<'_> {
         if depth > MAX_CALL_DEPTH {
             return Err(CallTreeError::TooDeep);
         }
-        decode_at(to, value, operation, data, &Ctx { depth, budget: self.budget, ids: self.ids })
+        decode_at(
+            to,
+            value,
+            operation,
+            data,
+            &Ctx { depth, budget: self.budget, ids: self.ids, namer: self.namer },
+        )
     }
 
     /// A child call that does not exist as bytes in the input (a ProxyAdmin's call on its proxy),
@@ -395,12 +461,13 @@ impl Ctx<'_> {
             calldata_len,
             details: Vec::new(),
             children: Vec::new(),
+            named: None,
         };
         if let Some(known) = table::lookup(selector) {
             node.function = Some(known.signature);
             node.known_as = known.known_as;
         }
-        fill(&mut node, &Ctx { depth, budget: self.budget, ids: self.ids })?;
+        fill(&mut node, &Ctx { depth, budget: self.budget, ids: self.ids, namer: self.namer })?;
         Ok(node)
     }
 }
@@ -418,6 +485,10 @@ fn decode_at(
         return Ok(node);
     };
     let Some(known) = table::lookup(selector) else {
+        if let Some((named, canonical)) = ctx.namer.and_then(|n| n.name(selector, data)) {
+            node.named = Some(named);
+            node.canonical = canonical;
+        }
         return Ok(node);
     };
     node.function = Some(known.signature);

@@ -186,6 +186,17 @@ impl Proposal {
         Ok(Proposal { tx, calls })
     }
 
+    /// Decodes the call tree again with names from the approved manifest's `abi` for selectors
+    /// no built-in decoder knows. Only names and shown arguments change: no named call has
+    /// children, so every check decides as before.
+    pub fn renamed(self, namer: &dyn crate::calls::Namer) -> Result<Self, CallTreeError> {
+        let Proposal { tx, calls } = self;
+        drop(calls);
+        let operation = if tx.to().is_some() { Operation::Call } else { Operation::Create };
+        let calls = crate::calls::decode_call_named(tx.to(), tx.value(), operation, tx.input(), namer)?;
+        Ok(Proposal { tx, calls })
+    }
+
     /// The transaction.
     pub fn tx(&self) -> &DecodedTx {
         &self.tx

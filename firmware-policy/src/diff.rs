@@ -27,7 +27,7 @@ use alloc::vec::Vec;
 use alloy_primitives::Bytes;
 use zeroize::Zeroize;
 
-use crate::calls::{ArgValue, CallNode};
+use crate::calls::{ArgValue, CallNode, Namer};
 use crate::check::{Proposal, Reason, Verdict};
 use crate::manifest::LoadedManifest;
 
@@ -65,16 +65,26 @@ pub struct TreeDiff {
 
 /// The diff the verdict shows: present only when the manifest is the approved one and the
 /// verdict reports `payload_not_approved`.
-pub fn explain(manifest: &LoadedManifest, verdict: &Verdict, proposal: &Proposal) -> Option<TreeDiff> {
+/// `namer` names calls from the manifest's `abi`, as the proposal's tree was named.
+pub fn explain(
+    manifest: &LoadedManifest,
+    verdict: &Verdict,
+    proposal: &Proposal,
+    namer: Option<&dyn Namer>,
+) -> Option<TreeDiff> {
     if !verdict.reasons().contains(&Reason::PayloadNotApproved) || verdict.manifest_hash() != manifest.hash()
     {
         return None;
     }
-    closest(manifest, proposal.calls())
+    closest(manifest, proposal.calls(), namer)
 }
 
 /// The action whose tree is closest to `proposed`, and the differences.
-pub fn closest(manifest: &LoadedManifest, proposed: &CallNode) -> Option<TreeDiff> {
+pub fn closest(
+    manifest: &LoadedManifest,
+    proposed: &CallNode,
+    namer: Option<&dyn Namer>,
+) -> Option<TreeDiff> {
     let actions = &manifest.manifest().actions;
     let same_to = actions.iter().any(|a| Some(a.to) == proposed.to);
     let mut best: Option<(usize, TreeDiff)> = None;
@@ -82,7 +92,11 @@ pub fn closest(manifest: &LoadedManifest, proposed: &CallNode) -> Option<TreeDif
         if same_to && Some(action.to) != proposed.to {
             continue;
         }
-        let Some(approved) = manifest.action_tree(index) else { continue };
+        let tree = match namer {
+            Some(n) => manifest.action_tree_named(index, n),
+            None => manifest.action_tree(index),
+        };
+        let Some(approved) = tree else { continue };
         let mut walk = Walk { entries: Vec::new(), equal: 0 };
         if approved.to != proposed.to {
             walk.entry(String::from("to"), &[], to_value(approved.to), to_value(proposed.to));
@@ -104,6 +118,10 @@ fn to_value(to: Option<alloy_primitives::Address>) -> ArgValue {
 fn name(node: &CallNode) -> String {
     match (node.function, node.selector) {
         (Some(f), _) => f.split('(').next().unwrap_or(f).to_string(),
+        (None, Some(_)) if node.named.is_some() => {
+            let signature = node.named.as_ref().map_or("", |n| n.signature.as_str());
+            signature.split('(').next().unwrap_or(signature).to_string()
+        }
         (None, Some(s)) => format!("0x{}", alloy_primitives::hex::encode(s)),
         (None, None) => String::from("call"),
     }
@@ -141,7 +159,8 @@ impl Walk {
     /// Compares two nodes at `prefix` (the path down to them, ending in an arrow or empty).
     fn node(&mut self, a: &CallNode, p: &CallNode, prefix: &str, at: &mut Vec<usize>) {
         let fname = name(p);
-        if a.selector != p.selector || a.function != p.function {
+        let signature = |n: &CallNode| n.named.as_ref().map(|x| x.signature.clone());
+        if a.selector != p.selector || a.function != p.function || signature(a) != signature(p) {
             self.entry(format!("{prefix}{fname}"), at, selector_value(a), selector_value(p));
             return;
         }
@@ -153,6 +172,16 @@ impl Walk {
                 // Compared through the calls decoded from it, below.
             } else {
                 self.value(format!("{prefix}{fname}.{}", arg_p.name), at, &arg_a.value, &arg_p.value);
+            }
+        }
+        if let (Some(na), Some(np)) = (&a.named, &p.named) {
+            for (x, y) in na.args.iter().zip(&np.args) {
+                if x.value == y.value {
+                    self.equal = self.equal.saturating_add(1);
+                } else {
+                    let arg = if y.name.is_empty() { y.ty.as_str() } else { y.name.as_str() };
+                    self.value(format!("{prefix}{fname}.{arg}"), at, &x.value, &y.value);
+                }
             }
         }
         self.children(a, p, prefix, &fname, source, at);

@@ -23,3 +23,6 @@ pub const MAX_AUTHORIZATIONS: usize = 64;
 pub const MAX_TREE_NODES: usize = 65_536;
 /// Most calldata (bytes, summed over every call of one tree) a call tree may carry.
 pub const MAX_TREE_BYTES: usize = 8 << 20;
+
+/// Most function signatures one action's `abi` may declare.
+pub const MAX_ABI_ENTRIES: usize = 64;

@@ -102,6 +102,9 @@ pub struct Action {
     /// Whether a stuck transaction of this action may be replaced by one that pays more (the
     /// journal's replacement rule), without a second approval. Key 10, written only when true.
     pub replaceable: bool,
+    /// Human-readable function signatures (`function initializeV2(uint256)`) that name calls in
+    /// this action's tree no built-in decoder knows. Key 11, written only when not empty.
+    pub abi: Vec<String>,
 }
 
 impl Zeroize for Action {
@@ -120,6 +123,10 @@ impl Zeroize for Action {
             auth.nonce.zeroize();
         }
         self.authorizations.clear();
+        for entry in &mut self.abi {
+            entry.zeroize();
+        }
+        self.abi.clear();
     }
 }
 
@@ -694,6 +701,12 @@ impl LoadedManifest {
     pub fn action_tree(&self, index: usize) -> Option<CallNode> {
         let action = self.manifest.actions.get(index)?;
         calls::decode_call(Some(action.to), action.value, Operation::Call, &action.data).ok()
+    }
+
+    /// [`Self::action_tree`] with names for calls no built-in decoder knows.
+    pub fn action_tree_named(&self, index: usize, namer: &dyn calls::Namer) -> Option<CallNode> {
+        let action = self.manifest.actions.get(index)?;
+        calls::decode_call_named(Some(action.to), action.value, Operation::Call, &action.data, namer).ok()
     }
 }
 

@@ -138,7 +138,7 @@ pub fn run(json_out: bool) -> Result<Exit, CliError> {
     let tampered = proposal(TAMPERED)?;
     let verdict = check(&manifest, hash, &tampered, now);
     let m = manifest.manifest();
-    let diff = firmware_policy::diff::explain(&manifest, &verdict, &tampered);
+    let diff = firmware_policy::diff::explain(&manifest, &verdict, &tampered, None);
     render::human::write_report(&mut say, Some(m), &tampered, None, None, &verdict, diff.as_ref());
     let refused = !verdict.approved();
     let tampered_reasons: Vec<&str> = verdict.reasons().iter().map(|r| r.code()).collect();

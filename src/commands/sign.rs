@@ -43,6 +43,9 @@ pub fn read_request(args: &SignArgs) -> Result<SignRequest, CliError> {
     let manifest = open(&args.manifest, approved)?;
     let ReadProposal { proposal, source, claimed_from, .. } =
         read_proposal(crate::input::tx_argument(args.tx.as_deref())?)?;
+    // Names from the manifest's `abi`, only once its hash matched.
+    let proposal = crate::abi::named_proposal(&manifest, proposal)
+        .map_err(|e| CliError::input(format!("{}: {e}", args.manifest.display())))?;
     if proposal.tx().form() == TxForm::Signed {
         return Err(CliError::input(format!("{source}: this is a signed transaction")).hint(
             "sign takes the unsigned signing payload or a JSON request; decode and check read signed ones.",
@@ -127,7 +130,7 @@ pub fn sign_with(
     let SignRequest { manifest, approved, proposal, device, path, claimed_from } = req;
     let verdict = check_opened(&manifest, approved, &proposal, clock());
     let trusted = manifest.approved().map(|m| m.manifest());
-    let diff = manifest.approved().and_then(|m| firmware_policy::diff::explain(m, &verdict, &proposal));
+    let diff = crate::abi::diff(&manifest, &verdict, &proposal);
     render::human::write_report(&mut *say, trusted, &proposal, None, claimed_from, &verdict, diff.as_ref());
     say.flush_now();
     let approved_by_check = verdict.approved();

@@ -170,6 +170,11 @@ fn node(
     };
     let function = match (n.function, n.selector) {
         (Some(f), _) => f.to_string(),
+        (None, Some(sel)) if n.named.is_some() => format!(
+            "{}  (named by the manifest; selector {})",
+            n.named.as_ref().map(|x| escape(&x.signature)).unwrap_or_default(),
+            hex::encode_prefixed(sel)
+        ),
         (None, Some(sel)) => format!("unknown function, selector {}", hex::encode_prefixed(sel)),
         (None, None) if n.calldata_len == 0 => "no calldata".into(),
         (None, None) => format!("{} bytes of calldata that are not an ABI call", n.calldata_len),
@@ -184,6 +189,20 @@ fn node(
     }
     for a in &n.args {
         let _ = writeln!(s, "{pad}  arg {} ({}) = {}", a.name, a.ty, Value(&a.value, labels));
+    }
+    if let Some(named) = &n.named {
+        for a in &named.args {
+            let _ = writeln!(
+                s,
+                "{pad}  arg {} ({}) = {}",
+                escape(&a.name),
+                escape(&a.ty),
+                Value(&a.value, labels)
+            );
+        }
+        if let Some(why) = &named.not_decoded {
+            let _ = writeln!(s, "{pad}  {}", escape(why));
+        }
     }
     for d in &n.details {
         let _ = writeln!(s, "{pad}  {} = {}", d.key, Value(&d.value, labels));
@@ -306,6 +325,7 @@ pub fn manifest(loaded: &LoadedManifest) -> String {
         let _ = writeln!(s, "    {}", addr(t, &labels));
     }
     let _ = writeln!(s, "  actions ({})", m.actions.len());
+    let abi = crate::abi::namer_of(loaded);
     for (i, a) in m.actions.iter().enumerate() {
         let _ = writeln!(s, "  [{i}] {} ({})", escape(&a.name), a.kind.as_str());
         let _ = writeln!(s, "      to        {}", addr(&a.to, &labels));
@@ -321,6 +341,9 @@ pub fn manifest(loaded: &LoadedManifest) -> String {
             "      tip cap   {}",
             bound(a.max_priority_fee_per_gas_max.map(|n| format!("{n} wei/gas")))
         );
+        for entry in &a.abi {
+            let _ = writeln!(s, "      abi       {}  (names calls of this action's tree)", escape(entry));
+        }
         if a.replaceable {
             let _ = writeln!(
                 s,
@@ -336,7 +359,7 @@ pub fn manifest(loaded: &LoadedManifest) -> String {
                 x.nonce
             );
         }
-        if let Some(tree) = loaded.action_tree(i) {
+        if let Some(tree) = crate::abi::action_tree(loaded, i, abi.as_ref()) {
             for line in calls(&tree, &labels).lines() {
                 let _ = writeln!(s, "      {line}");
             }

@@ -51,6 +51,9 @@ pub fn arg_value(v: &ArgValue) -> Value {
 pub fn call_node(n: &CallNode) -> Value {
     let details: serde_json::Map<String, Value> =
         n.details.iter().map(|d| (d.key.to_string(), arg_value(&d.value))).collect();
+    if let Some(named) = &n.named {
+        return named_node(n, named, details);
+    }
     obj([
         ("to", n.to.as_ref().map_or(Value::Null, address)),
         ("value", quantity(n.value)),
@@ -72,6 +75,44 @@ pub fn call_node(n: &CallNode) -> Value {
         ("details", Value::Object(details)),
         ("children", n.children.iter().map(call_node).collect()),
     ])
+}
+
+/// A call the manifest's `abi` names: `function` is its signature, `named_by` says whose name it
+/// is, and `known_as` is empty (no built-in decoder knows it).
+fn named_node(
+    n: &CallNode,
+    named: &firmware_policy::calls::Named,
+    details: serde_json::Map<String, Value>,
+) -> Value {
+    let args: Vec<Value> = named
+        .args
+        .iter()
+        .map(|a| {
+            obj([
+                ("name", a.name.clone().into()),
+                ("type", a.ty.clone().into()),
+                ("value", arg_value(&a.value)),
+            ])
+        })
+        .collect();
+    let mut v = obj([
+        ("to", n.to.as_ref().map_or(Value::Null, address)),
+        ("value", quantity(n.value)),
+        ("operation", n.operation.as_str().into()),
+        ("selector", n.selector.as_ref().map_or(Value::Null, |s| bytes(s))),
+        ("function", named.signature.clone().into()),
+        ("named_by", "manifest".into()),
+        ("known_as", Value::Array(Vec::new())),
+        ("args", Value::Array(args)),
+        ("canonical", n.canonical.into()),
+        ("calldata_len", n.calldata_len.into()),
+        ("details", Value::Object(details)),
+        ("children", n.children.iter().map(call_node).collect()),
+    ]);
+    if let (Some(why), Some(o)) = (&named.not_decoded, v.as_object_mut()) {
+        o.insert("not_decoded".into(), why.clone().into());
+    }
+    v
 }
 
 /// The transaction's fields.
@@ -179,6 +220,7 @@ pub fn verdict(
 
 /// The manifest as JSON (for `manifest show --json`).
 pub fn manifest(loaded: &LoadedManifest) -> Value {
+    let abi = crate::abi::namer_of(loaded);
     let m: &Manifest = loaded.manifest();
     let actions: Vec<Value> = m
         .actions
@@ -199,7 +241,8 @@ pub fn manifest(loaded: &LoadedManifest) -> Value {
                     "chain_id": quantity(x.chain_id), "address": address(&x.address), "nonce": quantity(x.nonce)
                 })).collect::<Vec<_>>(),
                 "replaceable": a.replaceable,
-                "calls": loaded.action_tree(i).as_ref().map(call_node),
+                "abi": a.abi,
+                "calls": crate::abi::action_tree(loaded, i, abi.as_ref()).as_ref().map(call_node),
             })
         })
         .collect();
@@ -415,8 +458,48 @@ impl serde::Serialize for CallJson<'_> {
                 seq.end()
             }
         }
+        struct NamedArgs<'a>(&'a [firmware_policy::calls::NamedArg]);
+        impl serde::Serialize for NamedArgs<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeSeq;
+                let mut seq = s.serialize_seq(Some(self.0.len()))?;
+                for a in self.0 {
+                    seq.serialize_element(&NamedArgEntry(a))?;
+                }
+                seq.end()
+            }
+        }
+        struct NamedArgEntry<'a>(&'a firmware_policy::calls::NamedArg);
+        impl serde::Serialize for NamedArgEntry<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut m = s.serialize_map(Some(3))?;
+                m.serialize_entry("name", &self.0.name)?;
+                m.serialize_entry("type", &self.0.ty)?;
+                m.serialize_entry("value", &ArgJson(&self.0.value))?;
+                m.end()
+            }
+        }
         let n = self.0;
-        let mut m = s.serialize_map(Some(11))?;
+        let mut m = s.serialize_map(None)?;
+        if let Some(named) = &n.named {
+            // Named by the manifest's `abi` (the shape of `named_node`).
+            m.serialize_entry("to", &n.to.as_ref().map_or(Value::Null, address))?;
+            m.serialize_entry("value", &quantity(n.value))?;
+            m.serialize_entry("operation", n.operation.as_str())?;
+            m.serialize_entry("selector", &n.selector.as_ref().map(|sel| Hex(sel)))?;
+            m.serialize_entry("function", &named.signature)?;
+            m.serialize_entry("named_by", "manifest")?;
+            m.serialize_entry("known_as", &[] as &[&str])?;
+            m.serialize_entry("args", &NamedArgs(&named.args))?;
+            m.serialize_entry("canonical", &n.canonical)?;
+            m.serialize_entry("calldata_len", &n.calldata_len)?;
+            m.serialize_entry("details", &Details(&n.details))?;
+            m.serialize_entry("children", &Children(&n.children))?;
+            if let Some(why) = &named.not_decoded {
+                m.serialize_entry("not_decoded", why)?;
+            }
+            return m.end();
+        }
         m.serialize_entry("to", &n.to.as_ref().map_or(Value::Null, address))?;
         m.serialize_entry("value", &quantity(n.value))?;
         m.serialize_entry("operation", n.operation.as_str())?;

@@ -16,7 +16,7 @@ use core::fmt;
 
 /// The shape of one parameter, as far as the layout is concerned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Param {
+pub enum Param {
     /// One static word: address, uintN, bytes32, bool.
     Word,
     /// `bytes` (or `string`): a length word, then the data padded to whole words.
@@ -30,13 +30,15 @@ pub(crate) enum Param {
 /// Why a layout is not the canonical one; `at` is a byte offset into the arguments (after the
 /// selector).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct LayoutError {
-    pub(crate) problem: Problem,
-    pub(crate) at: usize,
+pub struct LayoutError {
+    /// What is wrong.
+    pub problem: Problem,
+    /// The argument byte where it is.
+    pub at: usize,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Problem {
+pub enum Problem {
     /// The data ends inside a head, a length word or a tail.
     Truncated,
     /// A dynamic argument's offset is not where the previous tail ends.
@@ -67,7 +69,7 @@ const WORD: usize = 32;
 
 /// Checks that `args` (the calldata after the selector) is laid out exactly as the canonical
 /// encoding of `params` would be. Runs in O(len(args)) whatever the bytes.
-pub(crate) fn check(params: &[Param], args: &[u8]) -> Result<(), LayoutError> {
+pub fn check(params: &[Param], args: &[u8]) -> Result<(), LayoutError> {
     let end = tuple(params.iter().copied(), params.len(), args, 0)?;
     if end != args.len() {
         return Err(LayoutError { problem: Problem::Trailing, at: end });

@@ -111,6 +111,7 @@ fn manifest_model() -> Manifest {
         max_priority_fee_per_gas_max: Some(3_000_000_000),
         authorizations: vec![],
         replaceable: false,
+        abi: vec![],
     };
     let mut bound = base.clone();
     bound.name = "direct-upgrade".to_string();

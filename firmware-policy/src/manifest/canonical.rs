@@ -16,7 +16,7 @@
 //!              4: data bytes, 5: nonce uint/null, 6: gas_limit_max uint/null,
 //!              7: max_fee_per_gas_max uint/bignum/null, 8: max_priority_fee_per_gas_max …,
 //!              9: [* [chain_id uint/bignum, address bytes(20), nonce uint]] authorizations,
-//!              ? 10: true replaceable }
+//!              ? 10: true replaceable, ? 11: [+ text] abi }
 //! ```
 //!
 //! Keys added after v1's first keys (action ≥ 10) follow the schema-evolution rule: written only
@@ -49,7 +49,7 @@ const MANIFEST_KEYS: [&str; 11] = [
     "actions",
     "safes",
 ];
-const ACTION_KEYS: [&str; 11] = [
+const ACTION_KEYS: [&str; 12] = [
     "name",
     "kind",
     "to",
@@ -61,6 +61,7 @@ const ACTION_KEYS: [&str; 11] = [
     "max_priority_fee_per_gas_max",
     "authorizations",
     "replaceable",
+    "abi",
 ];
 /// The action keys every manifest writes; the others are written only when not their default.
 const ACTION_REQUIRED_KEYS: usize = 10;
@@ -203,7 +204,7 @@ fn write_manifest(out: &mut impl Sink, m: &Manifest) {
 }
 
 fn write_action(out: &mut impl Sink, a: &Action) {
-    let optional = usize::from(a.replaceable);
+    let optional = usize::from(a.replaceable).saturating_add(usize::from(!a.abi.is_empty()));
     out.head(Header::Map(Some(ACTION_REQUIRED_KEYS.saturating_add(optional))));
     key(out, 0);
     text(out, &a.name);
@@ -234,6 +235,13 @@ fn write_action(out: &mut impl Sink, a: &Action) {
     if a.replaceable {
         key(out, 10);
         out.head(Header::Simple(simple::TRUE));
+    }
+    if !a.abi.is_empty() {
+        key(out, 11);
+        out.head(Header::Array(Some(a.abi.len())));
+        for entry in &a.abi {
+            text(out, entry);
+        }
     }
 }
 
@@ -658,6 +666,7 @@ fn read_action(r: &mut Reader<'_>, index: usize) -> Res<Action> {
         max_priority_fee_per_gas_max: None,
         authorizations: Vec::new(),
         replaceable: false,
+        abi: Vec::new(),
     };
     let field = move |name| Field::item("actions", index).sub(name);
     r.schema_map_evolving(&ACTION_KEYS, ACTION_REQUIRED_KEYS, field, |r, k| {
@@ -685,6 +694,18 @@ fn read_action(r: &mut Reader<'_>, index: usize) -> Res<Action> {
                     (Header::Simple(simple::TRUE), _) => a.replaceable = true,
                     (Header::Simple(simple::FALSE), _) => return Err(r.err(K::NotCanonical, at)),
                     (_, at) => return Err(r.unexpected("true", at)),
+                }
+            }
+            11 => {
+                let at = r.offset();
+                let n = r.array(limits::MAX_ABI_ENTRIES)?;
+                if n == 0 {
+                    // Written only when not empty: `[]` would be a second encoding of the default.
+                    return Err(r.err(K::NotCanonical, at));
+                }
+                a.abi.reserve_exact(n);
+                for _ in 0..n {
+                    a.abi.push(r.text(limits::MAX_NAME_BYTES)?);
                 }
             }
             _ => {

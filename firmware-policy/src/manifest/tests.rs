@@ -31,6 +31,7 @@ fn action(name: &str, data: Vec<u8>) -> Action {
         max_priority_fee_per_gas_max: None,
         authorizations: vec![],
         replaceable: false,
+        abi: vec![],
     }
 }
 
@@ -371,8 +372,32 @@ fn replaceable_is_written_only_when_true_and_refused_as_false() {
     let e = LoadedManifest::from_canonical_bytes(&v).expect_err("default written");
     assert_eq!(e.kind, ManifestErrorKind::NotCanonical);
     assert_eq!(e.field, Some(Field::item("actions", 0).sub("replaceable")));
-    // Key 11 of an action is unknown.
+    // Key 12 of an action is unknown.
     let mut v = opted.bytes().to_vec();
-    v[at] = 0x0b;
-    assert_eq!(refused(&v), ManifestErrorKind::UnknownKey { key: 11 });
+    v[at] = 0x0c;
+    assert_eq!(refused(&v), ManifestErrorKind::UnknownKey { key: 12 });
+}
+
+#[test]
+fn abi_is_written_only_when_not_empty_and_refused_as_empty() {
+    let plain = load(sample());
+    let mut m = sample();
+    m.actions[0].abi = vec!["function initializeV2(uint256)".to_string()];
+    let named = load(m);
+    let back = LoadedManifest::from_canonical_bytes(named.bytes()).expect("round trip");
+    assert_eq!(back.manifest().actions[0].abi, ["function initializeV2(uint256)"]);
+    assert!(
+        LoadedManifest::from_canonical_bytes(plain.bytes()).expect("plain").manifest().actions[0]
+            .abi
+            .is_empty()
+    );
+    // Key 11 holding an empty array is a second encoding of the default.
+    let text_len = "function initializeV2(uint256)".len();
+    let mut v = named.bytes().to_vec();
+    let at = v.windows(2).rposition(|w| w == [0x0b, 0x81]).expect("key 11, one entry");
+    // 0x81, then the text head (0x78, length) and the text.
+    v.splice(at + 1..at + 4 + text_len, [0x80]);
+    let e = LoadedManifest::from_canonical_bytes(&v).expect_err("empty abi");
+    assert_eq!(e.kind, ManifestErrorKind::NotCanonical);
+    assert_eq!(e.field, Some(Field::item("actions", 0).sub("abi")));
 }
