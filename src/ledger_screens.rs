@@ -178,6 +178,16 @@ pub fn blind_signing_disabled() -> Screen {
     screen(&["Blind signing must", "be enabled in", "settings"])
 }
 
+/// A valid EIP-7702 authorization while the "Smart accounts" setting is off (the default): the
+/// app answers 6980 and explains, then offers the settings or a rejection.
+pub fn smart_accounts_disabled() -> Vec<Screen> {
+    let mut screens =
+        paged("Unable to sign", "Enable smart account upgrade in the settings to sign this authorization.");
+    screens.push(screen(&["Go to settings"]));
+    screens.push(screen(&["Reject ", "authorization"]));
+    screens
+}
+
 /// An address shown for verification, up to the decision.
 pub fn address(address: Address) -> Vec<Screen> {
     let mut screens = vec![screen(&["Verify Ethereum", "address"])];
@@ -295,6 +305,21 @@ mod tests {
         let t = texts(&transaction(&review(&data, 0, 1)).expect("fits"));
         assert_eq!(t[1], "Review transaction to  / send ERC20 token");
         assert!(!t.iter().any(|s| s.starts_with("To ") || s.starts_with("Tx hash")));
+    }
+
+    #[test]
+    fn the_smart_accounts_refusal_pages_as_measured() {
+        // Read off app-ethereum 1.22.0 under Speculos (2026-12-01).
+        let t = texts(&smart_accounts_disabled());
+        assert_eq!(
+            t,
+            [
+                "Unable to sign (1/2) / Enable smart account  / upgrade in the  / settings to sign this ",
+                "Unable to sign (2/2) / authorization.",
+                "Go to settings",
+                "Reject  / authorization",
+            ]
+        );
     }
 
     #[test]

@@ -461,9 +461,9 @@ impl EmulatorApp {
 
     /// SIGN_EIP7702_AUTHORIZATION as measured on the real app: no data is 6A80; a chunk that is
     /// not a first chunk (P1 01), or a first chunk without the TLV's 2-byte length, is 6A00; a
-    /// complete TLV that is not an authorization is 6A80. The emulator does not parse the
-    /// authorization TLV: the real app answers a valid one with 6980 (the "Smart accounts"
-    /// setting is off by default), and this client never sends one.
+    /// complete TLV that is not an authorization (tags 0 version 1, 1 delegate, 2 chain id, 3
+    /// nonce, each once, nothing else) is 6A80. A valid one is 6980: the "Smart accounts" setting
+    /// is off by default, and the app says so on screen. This client never sends one.
     fn sign_7702_authorization(&mut self, p1: u8, data: &[u8]) -> Outcome {
         if data.is_empty() {
             return sw(0x6A80);
@@ -476,7 +476,14 @@ impl EmulatorApp {
             Err(e) => return e,
         };
         match rest.split_first_chunk::<2>() {
-            Some((len, tlv)) if tlv.len() == usize::from(u16::from_be_bytes(*len)) => sw(0x6A80),
+            Some((len, tlv)) if tlv.len() == usize::from(u16::from_be_bytes(*len)) => {
+                if !is_authorization_tlv(tlv) {
+                    return sw(0x6A80);
+                }
+                self.show_all(&screens::smart_accounts_disabled());
+                self.ui.show_screen(&screens::home());
+                sw(0x6980)
+            }
             Some((len, tlv)) if tlv.len() < usize::from(u16::from_be_bytes(*len)) => ok(vec![]),
             _ => sw(0x6A00),
         }
@@ -644,3 +651,27 @@ fn expected_len(payload: &[u8]) -> Option<usize> {
 
 #[cfg(test)]
 mod tests;
+
+/// An EIP-7702 authorization as app-ethereum's TLV: one-byte tags and lengths, the version (tag 0,
+/// value 1), the delegate (tag 1, 20 bytes), the chain id and the nonce (tags 2 and 3, at most 8
+/// big-endian bytes), each exactly once and nothing else.
+fn is_authorization_tlv(mut tlv: &[u8]) -> bool {
+    let mut seen = [false; 4];
+    while let Some((&tag, rest)) = tlv.split_first() {
+        let Some((&len, rest)) = rest.split_first() else { return false };
+        let Some((value, rest)) = rest.split_at_checked(usize::from(len)) else { return false };
+        let valid = match tag {
+            0 => value == [1],
+            1 => value.len() == 20,
+            2 | 3 => value.len() <= 8,
+            _ => false,
+        };
+        let Some(slot) = seen.get_mut(usize::from(tag)) else { return false };
+        if !valid || *slot {
+            return false;
+        }
+        *slot = true;
+        tlv = rest;
+    }
+    seen.iter().all(|s| *s)
+}
