@@ -182,6 +182,9 @@ pub struct DecodedTx {
     signing_hash: B256,
     signature: Option<Signature>,
     form: TxForm,
+    /// keccak256 of the calldata, computed the first time it is asked for: the human output and
+    /// the journal both show it, and a megabyte of calldata is hashed once.
+    input_keccak: core::cell::OnceCell<B256>,
 }
 
 impl DecodedTx {
@@ -234,7 +237,14 @@ impl DecodedTx {
             return Err(err(TxErrorKind::NotCanonical, at));
         }
         let signing_hash = keccak256(payload.as_slice());
-        Ok(DecodedTx { tx, payload: Arc::new(payload), signing_hash, signature, form })
+        Ok(DecodedTx {
+            tx,
+            payload: Arc::new(payload),
+            signing_hash,
+            signature,
+            form,
+            input_keccak: core::cell::OnceCell::new(),
+        })
     }
 
     /// The type.
@@ -307,6 +317,11 @@ impl DecodedTx {
     /// The value in wei.
     pub fn value(&self) -> U256 {
         self.tx.value()
+    }
+
+    /// keccak256 of the calldata, hashed once however often it is asked for.
+    pub fn input_keccak(&self) -> B256 {
+        *self.input_keccak.get_or_init(|| alloy_primitives::keccak256(self.input()))
     }
 
     /// The calldata.

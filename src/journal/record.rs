@@ -75,7 +75,7 @@ impl TxFacts {
             nonce: tx.nonce(),
             to: tx.to(),
             value: tx.value(),
-            calldata_keccak: keccak256(tx.input()),
+            calldata_keccak: tx.input_keccak(),
             calldata_len: tx.input().len(),
             gas_limit: tx.gas_limit(),
             gas_price: tx.gas_price().map(U256::from),

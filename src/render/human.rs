@@ -103,7 +103,11 @@ pub fn tx(
     let to = t.to().map_or("none (contract creation)".into(), |a| addr(&a, labels));
     let _ = writeln!(s, "  to            {to}");
     let _ = writeln!(s, "  value         {}", wei(t.value()));
-    let _ = writeln!(s, "  calldata      {}", bytes_text(t.input()));
+    let calldata = match t.input() {
+        b if b.len() <= 64 => bytes_text(b),
+        b => format!("{} bytes, keccak256 {}", b.len(), t.input_keccak()),
+    };
+    let _ = writeln!(s, "  calldata      {calldata}");
     if t.access_list_len() > 0 {
         let _ = writeln!(s, "  access list   {} entries", t.access_list_len());
     }
