@@ -26,13 +26,12 @@ const V2: Address = address!("0xa792C9608476E0B0bA79a3AEaa9403Cc8F9AFB6A");
 const V1: Address = address!("0x1111111111111111111111111111111111111111");
 const ATTACKER: Address = address!("0xE921000000000000000000000000000000000001");
 
-fn safe_calldata(implementation: Address) -> Vec<u8> {
-    let upgrade =
-        upgradeAndCallCall { proxy: PROXY, implementation, data: vec![0x5b, 0x4e, 0x12, 0x8c].into() };
+/// Safe `execTransaction` → Timelock `schedule` → `admin_call` on the ProxyAdmin.
+fn safe_schedule(admin_call: Vec<u8>) -> Vec<u8> {
     let schedule = scheduleCall {
         target: ADMIN,
         value: U256::ZERO,
-        data: upgrade.abi_encode().into(),
+        data: admin_call.into(),
         predecessor: B256::ZERO,
         salt: B256::with_last_byte(1),
         delay: U256::from(172_800),
@@ -50,6 +49,24 @@ fn safe_calldata(implementation: Address) -> Vec<u8> {
         signatures: vec![1u8; 65].into(),
     }
     .abi_encode()
+}
+
+fn safe_calldata(implementation: Address) -> Vec<u8> {
+    let upgrade =
+        upgradeAndCallCall { proxy: PROXY, implementation, data: vec![0x5b, 0x4e, 0x12, 0x8c].into() };
+    safe_schedule(upgrade.abi_encode())
+}
+
+/// An EIP-1559 proposal to the Safe with `data`, written to `name`.
+fn proposal_file(dir: &std::path::Path, name: &str, data: Vec<u8>) -> String {
+    let tx = json!({
+        "type": "0x2", "chainId": "11155111", "nonce": "3", "to": SAFE.to_string(), "value": "0",
+        "gas": "300000", "maxFeePerGas": "30000000000", "maxPriorityFeePerGas": "1000000000",
+        "accessList": [], "data": hex::encode_prefixed(data),
+    });
+    let path = dir.join(name);
+    std::fs::write(&path, tx.to_string()).unwrap();
+    path.to_str().unwrap().to_string()
 }
 
 fn release(dir: &std::path::Path) -> (String, String) {
@@ -91,14 +108,7 @@ data = "{}"
 }
 
 fn proposal(dir: &std::path::Path, implementation: Address) -> String {
-    let tx = json!({
-        "type": "0x2", "chainId": "11155111", "nonce": "3", "to": SAFE.to_string(), "value": "0",
-        "gas": "300000", "maxFeePerGas": "30000000000", "maxPriorityFeePerGas": "1000000000",
-        "accessList": [], "data": hex::encode_prefixed(safe_calldata(implementation)),
-    });
-    let path = dir.join(format!("{implementation}.json"));
-    std::fs::write(&path, tx.to_string()).unwrap();
-    path.to_str().unwrap().to_string()
+    proposal_file(dir, &format!("{implementation}.json"), safe_calldata(implementation))
 }
 
 const PATH: &str = "execTransaction.data → schedule.data → upgradeAndCall.implementation";
@@ -196,34 +206,7 @@ fn a_node_whose_function_differs_is_one_entry_with_both_selectors() {
     let dir = tempfile::tempdir().unwrap();
     let (manifest, hash) = release(dir.path());
     let inner = upgradeCall { proxy: PROXY, implementation: V2 }.abi_encode();
-    let schedule = scheduleCall {
-        target: ADMIN,
-        value: U256::ZERO,
-        data: inner.into(),
-        predecessor: B256::ZERO,
-        salt: B256::with_last_byte(1),
-        delay: U256::from(172_800),
-    };
-    let data = execTransactionCall {
-        to: TIMELOCK,
-        value: U256::ZERO,
-        data: schedule.abi_encode().into(),
-        operation: 0,
-        safeTxGas: U256::ZERO,
-        baseGas: U256::ZERO,
-        gasPrice: U256::ZERO,
-        gasToken: Address::ZERO,
-        refundReceiver: Address::ZERO,
-        signatures: vec![1u8; 65].into(),
-    }
-    .abi_encode();
-    let tx = json!({
-        "type": "0x2", "chainId": "11155111", "nonce": "3", "to": SAFE.to_string(), "value": "0",
-        "gas": "300000", "maxFeePerGas": "30000000000", "maxPriorityFeePerGas": "1000000000",
-        "accessList": [], "data": hex::encode_prefixed(data),
-    });
-    let path = dir.path().join("upgrade.json");
-    std::fs::write(&path, tx.to_string()).unwrap();
+    let path = proposal_file(dir.path(), "upgrade.json", safe_schedule(inner));
     let v = json(&run(&[
         "--json",
         "check",
@@ -233,7 +216,7 @@ fn a_node_whose_function_differs_is_one_entry_with_both_selectors() {
         &hash,
         "--now",
         "2026-12-01T00:00:00Z",
-        path.to_str().unwrap(),
+        &path,
     ]));
     assert_eq!(
         v["diff"],

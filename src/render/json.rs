@@ -389,6 +389,61 @@ impl serde::Serialize for Hex<'_> {
     }
 }
 
+/// What an argument entry shows, for built-in and manifest-named calls alike.
+trait ArgFields {
+    fn name(&self) -> &str;
+    fn ty(&self) -> &str;
+    fn value(&self) -> &ArgValue;
+}
+
+impl ArgFields for firmware_policy::calls::Arg {
+    fn name(&self) -> &str {
+        self.name
+    }
+    fn ty(&self) -> &str {
+        self.ty
+    }
+    fn value(&self) -> &ArgValue {
+        &self.value
+    }
+}
+
+impl ArgFields for firmware_policy::calls::NamedArg {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn ty(&self) -> &str {
+        &self.ty
+    }
+    fn value(&self) -> &ArgValue {
+        &self.value
+    }
+}
+
+/// A call's `args`, streamed: `{"name", "type", "value"}` each.
+struct Args<'a, T>(&'a [T]);
+
+impl<T: ArgFields> serde::Serialize for Args<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap, SerializeSeq};
+        struct Entry<'a, T>(&'a T);
+        impl<T: ArgFields> serde::Serialize for Entry<'_, T> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut m = s.serialize_map(Some(3))?;
+                m.serialize_entry("name", self.0.name())?;
+                m.serialize_entry("type", self.0.ty())?;
+                m.serialize_entry("value", &ArgJson(self.0.value()))?;
+                m.end()
+            }
+        }
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for a in self.0 {
+            seq.serialize_element(&Entry(a))?;
+        }
+        seq.end()
+    }
+}
+
 /// An argument or detail value, streamed.
 pub struct ArgJson<'a>(pub &'a ArgValue);
 
@@ -416,27 +471,6 @@ pub struct CallJson<'a>(pub &'a CallNode);
 impl serde::Serialize for CallJson<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        struct Args<'a>(&'a [firmware_policy::calls::Arg]);
-        impl serde::Serialize for Args<'_> {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                use serde::ser::SerializeSeq;
-                let mut seq = s.serialize_seq(Some(self.0.len()))?;
-                for a in self.0 {
-                    seq.serialize_element(&ArgEntry(a))?;
-                }
-                seq.end()
-            }
-        }
-        struct ArgEntry<'a>(&'a firmware_policy::calls::Arg);
-        impl serde::Serialize for ArgEntry<'_> {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                let mut m = s.serialize_map(Some(3))?;
-                m.serialize_entry("name", self.0.name)?;
-                m.serialize_entry("type", self.0.ty)?;
-                m.serialize_entry("value", &ArgJson(&self.0.value))?;
-                m.end()
-            }
-        }
         struct Details<'a>(&'a [firmware_policy::calls::Detail]);
         impl serde::Serialize for Details<'_> {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -458,27 +492,6 @@ impl serde::Serialize for CallJson<'_> {
                 seq.end()
             }
         }
-        struct NamedArgs<'a>(&'a [firmware_policy::calls::NamedArg]);
-        impl serde::Serialize for NamedArgs<'_> {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                use serde::ser::SerializeSeq;
-                let mut seq = s.serialize_seq(Some(self.0.len()))?;
-                for a in self.0 {
-                    seq.serialize_element(&NamedArgEntry(a))?;
-                }
-                seq.end()
-            }
-        }
-        struct NamedArgEntry<'a>(&'a firmware_policy::calls::NamedArg);
-        impl serde::Serialize for NamedArgEntry<'_> {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                let mut m = s.serialize_map(Some(3))?;
-                m.serialize_entry("name", &self.0.name)?;
-                m.serialize_entry("type", &self.0.ty)?;
-                m.serialize_entry("value", &ArgJson(&self.0.value))?;
-                m.end()
-            }
-        }
         let n = self.0;
         let mut m = s.serialize_map(None)?;
         if let Some(named) = &n.named {
@@ -490,7 +503,7 @@ impl serde::Serialize for CallJson<'_> {
             m.serialize_entry("function", &named.signature)?;
             m.serialize_entry("named_by", "manifest")?;
             m.serialize_entry("known_as", &[] as &[&str])?;
-            m.serialize_entry("args", &NamedArgs(&named.args))?;
+            m.serialize_entry("args", &Args(&named.args))?;
             m.serialize_entry("canonical", &n.canonical)?;
             m.serialize_entry("calldata_len", &n.calldata_len)?;
             m.serialize_entry("details", &Details(&n.details))?;
