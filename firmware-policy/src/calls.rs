@@ -145,7 +145,8 @@ pub struct CallNode {
     pub children: Vec<CallNode>,
     /// A function the approved manifest's `abi` names (only for selectors no built-in decoder
     /// knows): its signature and arguments are input text, escaped wherever they are shown.
-    pub named: Option<Named>,
+    /// Boxed: most nodes have none, and every node is moved and dropped.
+    pub named: Option<alloc::boxed::Box<Named>>,
 }
 
 /// A call named by the manifest's `abi`.
@@ -486,7 +487,7 @@ fn decode_at(
     };
     let Some(known) = table::lookup(selector) else {
         if let Some((named, canonical)) = ctx.namer.and_then(|n| n.name(selector, data)) {
-            node.named = Some(named);
+            node.named = Some(alloc::boxed::Box::new(named));
             node.canonical = canonical;
         }
         return Ok(node);
