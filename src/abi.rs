@@ -162,31 +162,32 @@ pub fn selectors(node: &CallNode, out: &mut Vec<[u8; 4]>) {
     }
 }
 
-/// `proposal` with its tree named by the approved manifest's `abi`; as it is when the manifest
-/// is not the approved one (an unapproved file's names are never used) or declares none.
+/// `proposal` with its tree named by the approved manifest's `abi`, and those names (for the
+/// diff); as it is, and none, when the manifest is not the approved one (an unapproved file's
+/// names are never used) or declares none.
 pub fn named_proposal(
     manifest: &firmware_policy::OpenedManifest,
     proposal: firmware_policy::Proposal,
-) -> Result<firmware_policy::Proposal, String> {
-    let Some(approved) = manifest.approved() else { return Ok(proposal) };
+) -> Result<(firmware_policy::Proposal, Option<ManifestAbi>), String> {
+    let Some(approved) = manifest.approved() else { return Ok((proposal, None)) };
     let abi = ManifestAbi::of(approved.manifest())?;
     if abi.is_empty() {
-        return Ok(proposal);
+        return Ok((proposal, None));
     }
-    proposal.renamed(&abi).map_err(|e| format!("calldata: {e}"))
+    let proposal = proposal.renamed(&abi).map_err(|e| format!("calldata: {e}"))?;
+    Ok((proposal, Some(abi)))
 }
 
 /// The verdict's diff ([`firmware_policy::diff::explain`]), with the approved action trees named
-/// as the proposal's was.
+/// as the proposal's was (`abi`, from [`named_proposal`]).
 pub fn diff(
     manifest: &firmware_policy::OpenedManifest,
     verdict: &firmware_policy::Verdict,
     proposal: &firmware_policy::Proposal,
+    abi: Option<&ManifestAbi>,
 ) -> Option<firmware_policy::diff::TreeDiff> {
-    let approved = manifest.approved()?;
-    let abi = ManifestAbi::of(approved.manifest()).ok().filter(|a| !a.is_empty());
-    let namer = abi.as_ref().map(|a| a as &dyn Namer);
-    firmware_policy::diff::explain(approved, verdict, proposal, namer)
+    let namer = abi.map(|a| a as &dyn Namer);
+    firmware_policy::diff::explain(manifest.approved()?, verdict, proposal, namer)
 }
 
 /// The manifest's names, when it declares any (and they parse).

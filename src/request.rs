@@ -438,14 +438,21 @@ enum Parity {
     Legacy(Option<u64>),
 }
 
-fn parity_rule(obj: &Map<String, Value>) -> Result<Parity, String> {
-    let ty = match get(obj, "type") {
+/// The request's transaction type: `type` (a number or a name), else what its fields imply (a
+/// null field is absent).
+fn request_type(obj: &Map<String, Value>) -> Result<u8, String> {
+    Ok(match get(obj, "type") {
         Some(Value::String(name)) if type_by_name(name).is_some() => type_by_name(name).unwrap_or_default(),
         Some(v) => narrow::<u8>(quantity(v, "type")?, "type", 8)?,
-        None if get(obj, "maxFeePerGas").is_some() || get(obj, "accessList").is_some() => 2,
+        None if get(obj, "authorizationList").is_some() => 4,
+        None if get(obj, "maxFeePerGas").is_some() => 2,
+        None if get(obj, "accessList").is_some() => 1,
         None => 0,
-    };
-    if ty != 0 {
+    })
+}
+
+fn parity_rule(obj: &Map<String, Value>) -> Result<Parity, String> {
+    if request_type(obj)? != 0 {
         return Ok(Parity::Typed);
     }
     let chain = get(obj, "chainId")
@@ -548,14 +555,7 @@ fn build(obj: &Map<String, Value>, extra: &[&str]) -> Result<BuiltRequest, Strin
     let value = get(obj, "value").map(|v| quantity(v, "value")).transpose()?.unwrap_or_default();
     let nonce = req_u64(obj, "nonce")?;
     let from = get(obj, "from").map(|v| address(v, "from")).transpose()?;
-    let ty = match get(obj, "type") {
-        Some(Value::String(name)) if type_by_name(name).is_some() => type_by_name(name).unwrap_or_default(),
-        Some(v) => narrow::<u8>(quantity(v, "type")?, "type", 8)?,
-        None if obj.contains_key("authorizationList") => 4,
-        None if obj.contains_key("maxFeePerGas") => 2,
-        None if obj.contains_key("accessList") => 1,
-        None => 0,
-    };
+    let ty = request_type(obj)?;
     // A field the type does not have would be silently dropped from the payload: refuse it.
     let foreign: &[&str] = match ty {
         0 => &["accessList", "maxFeePerGas", "maxPriorityFeePerGas", "authorizationList"],

@@ -164,6 +164,7 @@ fn residue_after_load_decode_check() {
             device: DeviceSpec::Speculos(emulator.apdu.to_string()),
             path: DerivationPath::default_account(),
             claimed_from: None,
+            names: None,
         };
         // The story `sign` tells (the CLI writes it through a wiping buffer): room enough that it
         // never reallocates, wiped after.

@@ -15,12 +15,12 @@ pub(crate) fn run(args: &CheckArgs, json: bool) -> Result<Exit, CliError> {
     let ReadProposal { proposal, sender, claimed_from: claimed, .. } =
         read_proposal(crate::input::tx_argument(args.tx.as_deref())?)?;
     // Names from the manifest's `abi`, only once its hash matched.
-    let proposal = crate::abi::named_proposal(&manifest, proposal)
+    let (proposal, abi) = crate::abi::named_proposal(&manifest, proposal)
         .map_err(|e| CliError::input(format!("{}: {e}", args.manifest.display())))?;
     let verdict = check_opened(&manifest, approved, &proposal, now);
     // Labels and action names come from the manifest: only an approved one is trusted for them.
     let trusted = manifest.approved().map(|m| m.manifest());
-    let diff = crate::abi::diff(&manifest, &verdict, &proposal);
+    let diff = crate::abi::diff(&manifest, &verdict, &proposal, abi.as_ref());
     if json {
         print_json(&render::json::VerdictJson {
             verdict: &verdict,

@@ -98,6 +98,7 @@ pub fn run(json_out: bool) -> Result<Exit, CliError> {
         device: DeviceSpec::Speculos(emulator.apdu.to_string()),
         path: DerivationPath::default_account(),
         claimed_from: None,
+        names: None,
     };
     let signed = match sign_with(request, DeviceSpec::open, &|| now, &home, &mut say)? {
         SignOutcome::Signed(s) => s,

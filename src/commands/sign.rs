@@ -35,6 +35,8 @@ pub struct SignRequest {
     pub path: DerivationPath,
     /// `from` of a JSON request (shown, never trusted).
     pub claimed_from: Option<alloy_primitives::Address>,
+    /// The approved manifest's names for calls no built-in decoder knows (its `abi`).
+    pub names: Option<crate::abi::ManifestAbi>,
 }
 
 /// Reads every input (exit 2 on any problem).
@@ -44,7 +46,7 @@ pub fn read_request(args: &SignArgs) -> Result<SignRequest, CliError> {
     let ReadProposal { proposal, source, claimed_from, .. } =
         read_proposal(crate::input::tx_argument(args.tx.as_deref())?)?;
     // Names from the manifest's `abi`, only once its hash matched.
-    let proposal = crate::abi::named_proposal(&manifest, proposal)
+    let (proposal, names) = crate::abi::named_proposal(&manifest, proposal)
         .map_err(|e| CliError::input(format!("{}: {e}", args.manifest.display())))?;
     if proposal.tx().form() == TxForm::Signed {
         return Err(CliError::input(format!("{source}: this is a signed transaction")).hint(
@@ -58,7 +60,7 @@ pub fn read_request(args: &SignArgs) -> Result<SignRequest, CliError> {
     }
     let device = args.device.clone();
     let path = args.path.clone();
-    Ok(SignRequest { manifest, approved, proposal, device, path, claimed_from })
+    Ok(SignRequest { manifest, approved, proposal, device, path, claimed_from, names })
 }
 
 /// A verified, journaled signature with the proposal it signs. The result document of the spec
@@ -127,10 +129,10 @@ pub fn sign_with(
     home: &Path,
     say: &mut dyn Narrate,
 ) -> Result<SignOutcome, CliError> {
-    let SignRequest { manifest, approved, proposal, device, path, claimed_from } = req;
+    let SignRequest { manifest, approved, proposal, device, path, claimed_from, names } = req;
     let verdict = check_opened(&manifest, approved, &proposal, clock());
     let trusted = manifest.approved().map(|m| m.manifest());
-    let diff = crate::abi::diff(&manifest, &verdict, &proposal);
+    let diff = crate::abi::diff(&manifest, &verdict, &proposal, names.as_ref());
     render::human::write_report(&mut *say, trusted, &proposal, None, claimed_from, &verdict, diff.as_ref());
     say.flush_now();
     let approved_by_check = verdict.approved();
