@@ -12,6 +12,7 @@ pub mod app;
 pub mod http;
 pub mod keys;
 pub mod server;
+pub mod uhid;
 pub mod ui;
 
 pub use app::{Approve, EmulatorApp, Fault};
