@@ -152,6 +152,12 @@ pub fn transaction(review: &TxReview<'_>) -> Option<Vec<Screen>> {
     Some(screens)
 }
 
+/// What the device will show when `from` signs `tx` as the client sends it (the whole signing
+/// payload, so the device's hash is the signing hash): the host's twin of the review.
+pub fn expected_review(tx: &DecodedTx, from: Address) -> Option<Vec<Screen>> {
+    transaction(&TxReview::of(tx, from, tx.signing_hash(), None))
+}
+
 /// Shown when the person presses right on the decision screen: both buttons then reject.
 pub fn reject_transaction() -> Screen {
     screen(&["Reject transaction"])

@@ -24,7 +24,7 @@ use zeroize::Zeroizing;
 
 use crate::device::{AppConfiguration, DerivationPath, DeviceError, EthApp, Exchange};
 use crate::journal::{self, Body, Head, Journal, JournalError, Kind, Record, Signs, TxFacts, Use, UseKey};
-use crate::ledger_screens::{Screen, TxReview};
+use crate::ledger_screens::Screen;
 
 /// Whether a signer journals what it signs. A type, so a library signer without a journal says so
 /// where it is declared.
@@ -267,8 +267,7 @@ where
     if let Some(journal) = journal.as_mut() {
         journal.append(intent, clock())?;
     }
-    let screens =
-        crate::ledger_screens::transaction(&TxReview::of(proposal.tx(), account, signing_hash, None));
+    let screens = crate::ledger_screens::expected_review(proposal.tx(), account);
     progress(Progress::AwaitingApproval { signing_hash, screens });
 
     // 4–5. The signature over the approved bytes, recovering to the signer.

@@ -83,9 +83,7 @@ impl Signed {
 
     /// The screens the device was expected to show for it (as `sign` printed them).
     pub fn predicted_screens(&self) -> Vec<crate::ledger_screens::Screen> {
-        let tx = self.proposal.tx();
-        let review = crate::ledger_screens::TxReview::of(tx, self.result.signer, tx.signing_hash(), None);
-        crate::ledger_screens::transaction(&review).unwrap_or_default()
+        crate::ledger_screens::expected_review(self.proposal.tx(), self.result.signer).unwrap_or_default()
     }
 
     /// The result document of the spec, streamed when it is written.
