@@ -62,9 +62,12 @@ Exit codes: 0 intact (and extending --head), 2 broken, truncated or replaced, 1 
     )]
     Journal(JournalCommand),
     /// A software Ledger (Ethereum app 1.22.0) for tests and rehearsals.
-    #[command(after_help = "Input: ports, the approval mode, a fault to inject.\n\nExample:\n  \
-bounded-signer emulator --apdu-port 9999 --api-port 5000 --approve manual\n\n\
-Exit codes: 0 stopped, 2 bad input (a port in use), 1 internal error.")]
+    #[command(
+        after_help = "Input: ports, the approval mode, a fault to inject, a uhid device.\n\nExamples:\n  \
+bounded-signer emulator --apdu-port 9999 --api-port 5000 --approve manual\n  \
+sudo bounded-signer emulator --uhid --serial 0002 --apdu-port 0 --api-port 0\n\n\
+Exit codes: 0 stopped (the uhid device unplugged), 2 bad input (a port in use, no uhid), 1 internal error."
+    )]
     Emulator(EmulatorArgs),
     /// A full signing rehearsal against the built-in emulator with the bundled example.
     #[command(after_help = "Input: none (the bundled example release and proposals).\n\nExample:\n  \
@@ -193,6 +196,14 @@ pub struct EmulatorArgs {
     /// disconnect-after=N, garbage, wrong-signature, locked or wrong-app.
     #[arg(long, value_parser = Fault::parse)]
     pub fault: Option<Fault>,
+    /// Also plug the emulator into this Linux kernel as a USB Nano S+, through uhid (PATH
+    /// defaults to /dev/uhid, which only root may open): hidapi, udev and `--device ledger` then
+    /// see a Ledger. The process ends when the device is unplugged (a disconnect fault).
+    #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = "/dev/uhid")]
+    pub uhid: Option<PathBuf>,
+    /// The uhid device's serial number (HID uniq), to tell several virtual Ledgers apart.
+    #[arg(long, default_value = "0001", requires = "uhid")]
+    pub serial: String,
 }
 
 fn parse_approve(s: &str) -> Result<Approve, String> {

@@ -688,3 +688,17 @@ fn an_abi_that_names_nothing_or_renames_a_built_in_is_refused_at_build() {
         assert!(message.contains(needle) && message.contains("actions[0].abi["), "{abi}: {message}");
     }
 }
+
+#[test]
+fn emulator_uhid_names_the_device_it_cannot_open() {
+    let out =
+        run(&["--json", "emulator", "--uhid", "/nonexistent/uhid", "--apdu-port", "0", "--api-port", "0"]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    let error = &json(&out)["error"];
+    assert!(error["message"].as_str().unwrap().starts_with("/nonexistent/uhid: "), "{error}");
+    assert!(error["hint"].as_str().unwrap().contains("modprobe uhid"), "{error}");
+    // A serial number means nothing without a uhid device.
+    let out = run(&["emulator", "--serial", "0002"]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("--uhid"), "{}", stderr(&out));
+}

@@ -70,7 +70,16 @@ impl HidTransport {
                 many => return Err(TransportError::SeveralDevices(many.len())),
             },
         };
-        let device = info.open_device(&api).map_err(hid_err)?;
+        let device = info.open_device(&api).map_err(|e| {
+            // hidapi says why only in text; the node itself tells whether it is a permission.
+            let path = info.path().to_string_lossy().into_owned();
+            match std::fs::OpenOptions::new().read(true).write(true).open(&path) {
+                Err(io) if io.kind() == std::io::ErrorKind::PermissionDenied => {
+                    TransportError::NoAccess { path }
+                }
+                _ => hid_err(e),
+            }
+        })?;
         device.set_blocking_mode(true).map_err(hid_err)?;
         Ok(HidTransport { device, _api: api })
     }

@@ -91,6 +91,9 @@ impl DeviceError {
             DeviceError::Transport(TransportError::NoDevice) => {
                 "Connect the Ledger, unlock it, open the Ethereum app; on Linux install udev/20-ledger.rules."
             }
+            DeviceError::Transport(TransportError::NoAccess { .. }) => {
+                "Install udev/20-ledger.rules and use the laptop's own login session (udev/README.md; scripts/hid-vm checks a laptop image), then replug the Ledger."
+            }
             DeviceError::Transport(TransportError::SeveralDevices(_)) => {
                 "Name one with --device ledger:PATH (bounded-signer address --list prints the paths)."
             }

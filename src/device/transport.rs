@@ -25,6 +25,12 @@ pub enum TransportError {
     /// The device's framing was not what the protocol says.
     #[error("garbled answer from the device: {0}")]
     Garbled(String),
+    /// The Ledger is there, but this user may not open its hidraw node (no udev rule grants it).
+    #[error("this user may not open the Ledger at {path}")]
+    NoAccess {
+        /// The hidraw node.
+        path: String,
+    },
     /// The operating system's HID layer failed.
     #[error("USB HID error: {0}")]
     Hid(String),

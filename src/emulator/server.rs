@@ -53,6 +53,8 @@ pub struct Emulator {
     pub api: SocketAddr,
     /// The screen and buttons (for in-process rehearsals).
     pub ui: Arc<Ui>,
+    /// The one app every transport answers through (the uhid device shares it).
+    pub app: Arc<Mutex<EmulatorApp>>,
 }
 
 /// Why the emulator could not start.
@@ -97,6 +99,7 @@ impl Emulator {
                 .local_addr()
                 .map_err(|e| EmulatorError::Bind { port: config.api_port, reason: e.to_string() })?,
             ui: Arc::clone(&ui),
+            app: Arc::clone(&app),
         };
         let apdu_app = Arc::clone(&app);
         thread::spawn(move || {
