@@ -135,3 +135,86 @@ pub(crate) fn sign_command(home: &Path, manifest: &Path, hash: &str, tx: &str, d
     ]);
     command
 }
+
+/// A release approving exactly the vector's transaction.
+fn release_for(tx: &serde_json::Value, auth: Option<&serde_json::Value>) -> String {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let to = tx["to"].as_str().unwrap();
+    let mut targets = vec![to.to_string()];
+    // upgradeToAndCall's new implementation is reached too.
+    targets.push("0x00000000000000000000000000000000000000b2".into());
+    let authorizations = auth.map_or(String::new(), |a| {
+        format!(
+            "authorizations = [{{ chain_id = {}, address = \"{}\", nonce = {} }}]\n",
+            a["chain_id"].as_str().unwrap(),
+            a["address"].as_str().unwrap(),
+            a["nonce"].as_str().unwrap()
+        )
+    });
+    format!(
+        "format = \"bounded-signer/manifest/v1\"\nrelease = \"vector\"\nchain_id = {}\nexecutor = \"0xDad77910DbDFdE764fC21FCD4E74D71bBACA6D8D\"\n\
+         not_before = {}\nexpires_at = {}\nallowed_targets = [{}]\n[rollback]\nmanifest_hash = \"0x{}\"\n\
+         [[actions]]\nname = \"vector\"\nto = \"{to}\"\nvalue = \"{}\"\ndata = \"{}\"\n{authorizations}",
+        tx["chain_id"].as_str().unwrap(),
+        now - 60,
+        now + 3600,
+        targets.iter().map(|t| format!("\"{t}\"")).collect::<Vec<_>>().join(", "),
+        "11".repeat(32),
+        tx["value"].as_str().unwrap(),
+        tx["data"].as_str().unwrap(),
+    )
+}
+
+/// A known-answer vector eth-account signed, with a manifest approving exactly it.
+pub(crate) struct SignableVector {
+    pub(crate) name: String,
+    /// The unsigned payload, hex.
+    pub(crate) payload: String,
+    pub(crate) manifest: PathBuf,
+    pub(crate) hash: String,
+    expected: serde_json::Value,
+}
+
+impl SignableVector {
+    /// The signature, signed transaction and hash in `sign --json`'s result are eth-account's.
+    pub(crate) fn assert_signed_as_eth_account(&self, result: &serde_json::Value) {
+        let (v, name) = (&self.expected, &self.name);
+        assert_eq!(result["signature"]["r"], v["r"], "{name}");
+        assert_eq!(result["signature"]["s"], v["s"], "{name}");
+        assert_eq!(result["signature"]["v"], v["v"], "{name}");
+        assert_eq!(result["signed_tx"], v["signed_raw"], "{name}");
+        assert_eq!(result["tx_hash"], v["tx_hash"], "{name}");
+    }
+}
+
+/// Every signable vector of tests/vectors/transactions.json, each with its manifest built into
+/// `dir` (blob: unsigned only; pre-155: refused by the policy, tested in check).
+pub(crate) fn signable_vectors(dir: &Path) -> Vec<SignableVector> {
+    let doc = vectors("transactions.json");
+    let mut signable = Vec::new();
+    for v in doc["vectors"].as_array().unwrap() {
+        let name = v["name"].as_str().unwrap();
+        if v["signed_raw"].is_null() || name == "legacy_pre155" {
+            continue;
+        }
+        let payload = v["unsigned_payload"].as_str().unwrap();
+        let decoded = json(&run(&["--json", "decode", payload]));
+        let tx = &decoded["tx"];
+        let auth = tx["authorization_list"].as_array().and_then(|a| a.first());
+        let toml = dir.join(format!("{name}.toml"));
+        std::fs::write(&toml, release_for(tx, auth)).unwrap();
+        let manifest = dir.join(format!("{name}.cbor"));
+        let out =
+            run(&["--json", "manifest", "build", toml.to_str().unwrap(), "-o", manifest.to_str().unwrap()]);
+        assert_eq!(code(&out), 0, "{name}: {}", stderr(&out));
+        let hash = json(&out)["manifest_hash"].as_str().unwrap().to_string();
+        signable.push(SignableVector {
+            name: name.to_string(),
+            payload: payload.to_string(),
+            manifest,
+            hash,
+            expected: v.clone(),
+        });
+    }
+    signable
+}

@@ -1,7 +1,9 @@
-// Ledger's own client (@ledgerhq/hw-app-eth over @ledgerhq/hw-transport-node-speculos) against
-// `bounded-signer emulator`: the address, the app configuration, and signatures of an EIP-1559
-// transfer, a contract call (blind signed) and a legacy Polygon transaction, each recovered by
-// ethers. Usage: node check.cjs APDU_PORT
+// Ledger's own client (@ledgerhq/hw-app-eth) against `bounded-signer emulator`: the address, the
+// app configuration, and signatures of an EIP-1559 transfer, a contract call (blind signed) and a
+// legacy Polygon transaction, each recovered by ethers.
+// Usage: node check.cjs APDU_PORT (over @ledgerhq/hw-transport-node-speculos), or
+//        node check.cjs hid (over @ledgerhq/hw-transport-node-hid-noevents and node-hid's
+//        hidraw backend: the only Ledger the kernel sees, as inside scripts/hid-vm).
 // CommonJS on purpose: hw-app-eth's ESM build has extensionless imports Node cannot resolve.
 const assert = require("node:assert/strict");
 const Eth = require("@ledgerhq/hw-app-eth").default;
@@ -10,9 +12,28 @@ const { Transaction, Signature, verifyMessage } = require("ethers");
 const PATH = "44'/60'/0'/0/0";
 const EXPECTED = "0xDad77910DbDFdE764fC21FCD4E74D71bBACA6D8D";
 
+async function openHid() {
+  const HidTransport = require("@ledgerhq/hw-transport-node-hid-noevents").default;
+  const HID = require("node-hid");
+  // The descriptor as node-hid reads it back from the kernel: Ledger's vendor, the Nano S+
+  // product id, usage page 0xffa0, usage 1.
+  const found = HID.devices().filter((d) => d.vendorId === 0x2c97);
+  assert.equal(found.length, 1, "exactly one Ledger");
+  assert.equal(found[0].productId, 0x5011);
+  assert.equal(found[0].usagePage, 0xffa0);
+  assert.equal(found[0].usage, 1);
+  // On Linux the transport lists by USB interface number 0; a device on uhid has no USB parent,
+  // so hidapi gives it none (-1) and the transport opens it by path (docs/decisions.md).
+  assert.equal(found[0].interface, -1);
+  assert.deepEqual(await HidTransport.list(), []);
+  console.log(`node-hid: ${found[0].path} ${found[0].product} (usage page 0x${found[0].usagePage.toString(16)})`);
+  return HidTransport.open(found[0].path);
+}
+
 async function main() {
-const apduPort = Number(process.argv[2]);
-const transport = await SpeculosTransport.open({ apduPort, host: "127.0.0.1" });
+const transport = process.argv[2] === "hid"
+  ? await openHid()
+  : await SpeculosTransport.open({ apduPort: Number(process.argv[2]), host: "127.0.0.1" });
 const eth = new Eth(transport);
 
 const config = await eth.getAppConfiguration();

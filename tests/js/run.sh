@@ -4,6 +4,9 @@
 # check.cjs, and stops the emulator.
 set -euo pipefail
 cd "$(dirname "$0")"
+# node-hid builds from source (its prebuilt binaries come from GitHub, not npm): against the
+# installed Node's headers, which node-gyp would otherwise download.
+[ -f /usr/include/node/node.h ] && export npm_config_nodedir=/usr
 npm ci --silent --no-audit --no-fund >/dev/null
 bin=../../target/debug/bounded-signer
 [ -x "$bin" ] || (cd ../.. && cargo build --quiet)
