@@ -34,4 +34,21 @@ for _ in range(3):
 put("calldata_tree", inner)
 for f in ("ex.cbor", "small.cbor"):
     put("manifest_decode", open(os.path.join(sys.argv[1], f), "rb").read())
+# uhid_device: START, OPEN, then APDUs as hidapi writes them (report id 0, then a 64-byte
+# report: channel, tag 5, sequence, and in the first report the APDU's length).
+def uhid_apdu(apdu, channel=0x0101):
+    out, seq, rest = b"", 0, len(apdu).to_bytes(2, "big") + apdu
+    while True:
+        chunk, rest = rest[:59], rest[59:]
+        report = channel.to_bytes(2, "big") + b"\x05" + seq.to_bytes(2, "big") + chunk
+        out += b"\x04" + b"\x00" + report.ljust(64, b"\x00")
+        seq += 1
+        if not rest:
+            return out
+start_open = b"\x00" + bytes(65) + b"\x02" + bytes(65)
+path = bytes.fromhex("058000002c8000003c800000000000000000000000")
+put("uhid_device", start_open + uhid_apdu(bytes.fromhex("e006000000")))
+put("uhid_device", start_open + uhid_apdu(bytes.fromhex("e002000015") + path))
+payload = bytes.fromhex(json.load(open("tests/vectors/transactions.json"))["vectors"][0]["unsigned_payload"][2:])
+put("uhid_device", start_open + uhid_apdu(bytes.fromhex("e0040000") + bytes([len(path) + len(payload)]) + path + payload))
 PY

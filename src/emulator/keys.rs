@@ -21,6 +21,12 @@ impl Keys {
         Ok(Keys { seed: Zeroizing::new(*seed.as_bytes()) })
     }
 
+    /// From a BIP-39 seed already derived (the fuzz target, which cannot pay PBKDF2's 2,048
+    /// rounds an input).
+    pub fn from_seed(seed: Zeroizing<[u8; 64]>) -> Self {
+        Keys { seed }
+    }
+
     /// The private key and chain code at `path`.
     pub fn derive(&self, path: &DerivationPath) -> Result<(SigningKey, [u8; 32]), String> {
         let bip_path: bip32::DerivationPath = path.to_string().parse().map_err(|e| format!("path: {e}"))?;

@@ -181,6 +181,31 @@ pub fn input_event(report: &[u8; REPORT_LEN as usize]) -> Vec<u8> {
     e
 }
 
+/// UHID_OUTPUT as the kernel writes it when a program writes `data` (at most 4096 bytes, the
+/// rest cut) to the hidraw node: for the tests and the fuzz target, which play the kernel.
+pub fn output_event(data: &[u8]) -> Vec<u8> {
+    let data = &data[..data.len().min(DATA_MAX)];
+    let mut e = event(UHID_OUTPUT);
+    e[4..4 + data.len()].copy_from_slice(data);
+    #[expect(clippy::cast_possible_truncation, reason = "at most DATA_MAX = 4096")]
+    e[OUTPUT_SIZE_AT..OUTPUT_SIZE_AT + 2].copy_from_slice(&(data.len() as u16).to_le_bytes());
+    e
+}
+
+/// The kernel's event types a device receives, for the fuzz target: START, STOP, OPEN, CLOSE,
+/// OUTPUT, GET_REPORT, SET_REPORT.
+pub const EVENTS_TO_DEVICE: [u32; 7] =
+    [UHID_START, UHID_STOP, UHID_OPEN, UHID_CLOSE, UHID_OUTPUT, UHID_GET_REPORT, UHID_SET_REPORT];
+
+/// An event of `kind` with `body` after its type: what a kernel (or anything posing as one)
+/// could write, for the fuzz target.
+pub fn raw_event(kind: u32, body: &[u8]) -> Vec<u8> {
+    let mut e = event(kind);
+    let n = body.len().min(EVENT_SIZE - 4);
+    e[4..4 + n].copy_from_slice(&body[..n]);
+    e
+}
+
 /// UHID_DESTROY: the device is unplugged.
 pub fn destroy_event() -> Vec<u8> {
     event(UHID_DESTROY)

@@ -60,14 +60,6 @@ fn the_device_is_a_nano_s_plus_with_ledgers_descriptor() {
     assert_eq!(&REPORT_DESCRIPTOR[..3], &[0x06, 0xa0, 0xff]);
 }
 
-fn output_event(report: &[u8]) -> Vec<u8> {
-    let mut e = event(UHID_OUTPUT);
-    e[4..4 + report.len()].copy_from_slice(report);
-    e[OUTPUT_SIZE_AT..OUTPUT_SIZE_AT + 2]
-        .copy_from_slice(&u16::try_from(report.len()).unwrap_or(u16::MAX).to_le_bytes());
-    e
-}
-
 fn read_event(host: &mut UnixStream) -> Vec<u8> {
     let mut e = vec![0u8; EVENT_SIZE];
     host.read_exact(&mut e).unwrap_or_else(|err| panic!("{err}"));
