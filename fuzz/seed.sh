@@ -51,4 +51,14 @@ put("uhid_device", start_open + uhid_apdu(bytes.fromhex("e006000000")))
 put("uhid_device", start_open + uhid_apdu(bytes.fromhex("e002000015") + path))
 payload = bytes.fromhex(json.load(open("tests/vectors/transactions.json"))["vectors"][0]["unsigned_payload"][2:])
 put("uhid_device", start_open + uhid_apdu(bytes.fromhex("e0040000") + bytes([len(path) + len(payload)]) + path + payload))
+# safe_tx_json: each vector's plain object, typed data and service object, behind a flag byte.
+for v in json.load(open("tests/vectors/safe_tx.json"))["vectors"]:
+    fields = ["to", "value", "data", "operation", "safeTxGas", "baseGas", "gasPrice", "gasToken", "refundReceiver", "nonce"]
+    plain = {k: v[k] for k in ["safe", "chainId", "safeVersion"] + fields}
+    service = {k: v[k] for k in ["safe"] + fields}
+    service["safeTxHash"] = v["safe_tx_hash"]
+    version = ["0.1.0", "1.0.0", "1.1.0", "1.1.1", "1.2.0", "1.3.0", "1.4.1", "1.5.0"].index(v["safeVersion"])
+    put("safe_tx_json", bytes([0]) + json.dumps(plain).encode())
+    put("safe_tx_json", bytes([0x18 | version]) + json.dumps(v["typed_data"]).encode())
+    put("safe_tx_json", bytes([0x18 | version]) + json.dumps(service).encode())
 PY

@@ -7,4 +7,5 @@ pub mod emulator;
 pub mod journal;
 pub mod manifest;
 pub mod rehearse;
+pub mod safe;
 pub mod sign;

@@ -279,6 +279,11 @@ pub fn read_file_limited(path: &Path, limit: usize) -> Result<Zeroizing<Vec<u8>>
     read_limited(file, limit, &Source::File(path.to_path_buf()))
 }
 
+/// Reads at most `limit` bytes of standard input; more is an input error naming the limit.
+pub fn read_stdin_limited(limit: usize) -> Result<Zeroizing<Vec<u8>>, InputError> {
+    read_limited(std::io::stdin().lock(), limit, &Source::Stdin)
+}
+
 fn read_limited(reader: impl Read, limit: usize, source: &Source) -> Result<Zeroizing<Vec<u8>>, InputError> {
     let mut buf = Zeroizing::new(Vec::new());
     let cap = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);

@@ -22,6 +22,7 @@ pub mod manifest_file;
 pub mod output;
 pub mod render;
 pub mod request;
+pub mod safe_input;
 pub mod signer;
 pub mod signing;
 pub mod text;

@@ -35,16 +35,7 @@ pub fn awaiting_approval(signing_hash: B256, screens: Option<&[Screen]>) -> Stri
                 "\nThe Ledger will show these {} screens, line by line as below (right button: next).\nCompare each with the device before you approve:",
                 screens.len()
             );
-            for (i, screen) in screens.iter().enumerate() {
-                for (j, line) in screen.iter().enumerate() {
-                    // Lines can end in the space the device breaks after; it is shown as it is.
-                    if j == 0 {
-                        let _ = writeln!(s, "  {:>2}  {line}", i + 1);
-                    } else {
-                        let _ = writeln!(s, "      {line}");
-                    }
-                }
-            }
+            write_screens(&mut s, screens);
         }
         None => {
             let _ = writeln!(
@@ -57,6 +48,20 @@ pub fn awaiting_approval(signing_hash: B256, screens: Option<&[Screen]>) -> Stri
     let _ = writeln!(s, "  (the device's \"Tx hash\" pages, when the transaction has calldata)");
     let _ = writeln!(s, "Waiting for you to approve on the Ledger…");
     s
+}
+
+/// Screens numbered, each line as the device shows it.
+pub fn write_screens(s: &mut String, screens: &[Screen]) {
+    for (i, screen) in screens.iter().enumerate() {
+        for (j, line) in screen.iter().enumerate() {
+            // Lines can end in the space the device breaks after; it is shown as it is.
+            if j == 0 {
+                let _ = writeln!(s, "  {:>2}  {line}", i + 1);
+            } else {
+                let _ = writeln!(s, "      {line}");
+            }
+        }
+    }
 }
 
 #[cfg(test)]

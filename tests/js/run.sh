@@ -19,3 +19,4 @@ port=$(sed -n 's/^apdu=127.0.0.1:\([0-9]*\) .*/\1/p' "$out")
 [ -n "$port" ] || { echo "ledgerjs check: the emulator did not start" >&2; exit 1; }
 node check.cjs "$port"
 node forms.cjs
+node safe_tx.cjs
