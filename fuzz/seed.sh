@@ -61,4 +61,6 @@ for v in json.load(open("tests/vectors/safe_tx.json"))["vectors"]:
     put("safe_tx_json", bytes([0]) + json.dumps(plain).encode())
     put("safe_tx_json", bytes([0x18 | version]) + json.dumps(v["typed_data"]).encode())
     put("safe_tx_json", bytes([0x18 | version]) + json.dumps(service).encode())
+for b in json.load(open("tests/vectors/safe_tx.json"))["builder"]:
+    put("safe_tx_json", bytes([0x38 | 6]) + json.dumps(b["batch"]).encode())
 PY

@@ -192,8 +192,10 @@ const SAFE_HASH_HELP: &str = concat!(
 Transaction Service's object (its other keys, dataDecoded above all, ignored and never trusted; it names \
 no chain and no version: the flags give them); EIP-712 typed data for SafeTx (eth_signTypedData_v4, as \
 Safe{Wallet} and `cast wallet sign --data` take it), whose domain and types must be the version's; or \
-{\"safe\", \"chainId\", \"safeVersion\", \"to\", \"value\", \"data\", \"operation\", \"nonce\", …}. \
-The flags fill what the input lacks; one that disagrees with it is an error.\n\n",
+{\"safe\", \"chainId\", \"safeVersion\", \"to\", \"value\", \"data\", \"operation\", \"nonce\", …}; or a \
+Safe{Wallet} Transaction Builder batch file (with --nonce and --safe-version), turned into the Safe \
+transaction Safe{Wallet} proposes. The flags fill what the input lacks; one that disagrees with it is an \
+error.\n\n",
     "Example:\n  bounded-signer safe hash tx-service.json --chain-id 1 --safe-version 1.4.1\n\n",
     "Exit codes: 0 hashed, 2 bad input (a flag disagrees, a claimed safeTxHash differs), 1 internal error."
 );

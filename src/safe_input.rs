@@ -6,7 +6,9 @@
 //! - EIP-712 typed data for `SafeTx` (the `eth_signTypedData_v4` payload), whose domain and types
 //!   must be exactly those of the version;
 //! - the plain object `{"safe", "chainId", "safeVersion", "to", …, "nonce"}` (strict: no other
-//!   keys; the five refund fields default to zero).
+//!   keys; the five refund fields default to zero);
+//! - a Safe{Wallet} Transaction Builder batch file (`builder`), which has no nonce and no
+//!   version: the flags give them.
 //!
 //! The flags fill what a form lacks; a flag that disagrees with the input is an error. Numbers
 //! are decimal strings, `0x` quantities or integers; JSON is read strictly (no repeated keys).
@@ -27,6 +29,8 @@ pub enum Form {
     TypedData,
     /// The plain object.
     Plain,
+    /// A Safe{Wallet} Transaction Builder batch file.
+    Builder,
 }
 
 impl Form {
@@ -36,6 +40,9 @@ impl Form {
             Form::Service => "the Safe Transaction Service's object (its other keys ignored)",
             Form::TypedData => "EIP-712 typed data (eth_signTypedData_v4)",
             Form::Plain => "a plain Safe transaction object",
+            Form::Builder => {
+                "a Transaction Builder batch, as Safe{Wallet} proposes it (one call, or a delegatecall to MultiSendCallOnly)"
+            }
         }
     }
 }
@@ -103,10 +110,13 @@ pub fn parse(text: &str, flags: &Flags) -> Result<SafeTxInput, String> {
     };
     let (form, partial, tx) = if obj.contains_key("primaryType") || obj.contains_key("types") {
         typed_data(obj)?
-    } else if obj.contains_key("transactions") && obj.contains_key("meta") {
-        return Err("a Transaction Builder batch file is not read yet: give the Safe transaction it \
-                    makes (Safe{Wallet} shows it before you sign), or its typed data"
-            .into());
+    } else if obj.contains_key("transactions") {
+        let batch = builder::read(obj)?;
+        let (version, _) = flags.version.ok_or(
+            "a Transaction Builder batch names no Safe version (it decides the MultiSendCallOnly): pass --safe-version",
+        )?;
+        let tx = builder::safe_tx(&batch, version)?;
+        (Form::Builder, Partial { safe: batch.safe, chain_id: batch.chain_id, ..Partial::default() }, tx)
     } else if obj.contains_key("chainId") || obj.contains_key("safeVersion") {
         plain(obj)?
     } else if obj.contains_key("safeTxGas") || obj.contains_key("safeTxHash") {
@@ -394,6 +404,8 @@ fn typed_data(obj: &Map<String, Value>) -> Result<(Form, Partial, SafeTxFields),
     };
     Ok((Form::TypedData, partial, tx))
 }
+
+pub mod builder;
 
 #[cfg(test)]
 mod tests;

@@ -114,3 +114,67 @@ fn the_human_output_warns_without_a_chain_id_and_pages_the_hashes_as_the_ledger(
     plain["safeVersion"] = json!("1.3.0");
     assert!(!stdout(&run(&["safe", "hash", &plain.to_string()])).contains("WARNING"));
 }
+
+#[test]
+fn transaction_builder_batches_become_the_safe_tx_safe_wallet_proposes() {
+    let doc = vectors("safe_tx.json");
+    let builder = doc["builder"].as_array().unwrap();
+    assert_eq!(builder.len(), 3);
+    for b in builder {
+        let name = b["name"].as_str().unwrap();
+        let version = b["safeVersion"].as_str().unwrap();
+        let out = hash(&b["batch"], &["--safe-version", version, "--nonce", b["nonce"].as_str().unwrap()]);
+        assert_eq!(code(&out), 0, "{name}: {}", stdout(&out));
+        let got = json(&out);
+        assert_eq!(got["safe_tx_hash"], b["safe_tx_hash"], "{name}");
+        let root = &got["calls"];
+        assert_eq!(
+            root["to"].as_str().unwrap().to_lowercase(),
+            b["to"].as_str().unwrap().to_lowercase(),
+            "{name}"
+        );
+        assert_eq!(root["calldata_len"], (b["data"].as_str().unwrap().len() - 2) / 2, "{name}");
+        let expected = if b["operation"] == 1 { "delegatecall" } else { "call" };
+        assert_eq!(root["operation"], expected, "{name}: {root}");
+        if b["operation"] == 1 {
+            // MultiSendCallOnly's entries are the batch's, in order.
+            let entries = root["children"].as_array().unwrap();
+            let batch = b["batch"]["transactions"].as_array().unwrap();
+            assert_eq!(entries.len(), batch.len(), "{name}");
+            for (entry, t) in entries.iter().zip(batch) {
+                assert_eq!(
+                    entry["to"].as_str().unwrap().to_lowercase(),
+                    t["to"].as_str().unwrap().to_lowercase()
+                );
+                assert_eq!(entry["value"], t["value"], "{name}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_batch_that_says_two_things_or_lacks_what_it_needs_is_exit_2() {
+    let doc = vectors("safe_tx.json");
+    let b = &doc["builder"][0];
+    let flags = ["--safe-version", "1.4.1", "--nonce", "9"];
+    // The approve entry's data disagrees with its contractMethod and values.
+    let mut lying = b["batch"].clone();
+    lying["transactions"][1]["data"] = json!(format!("0x095ea7b3{}", "00".repeat(64)));
+    let out = hash(&lying, &flags);
+    assert_eq!(code(&out), 2);
+    let message = json(&out)["error"]["message"].as_str().unwrap().to_string();
+    assert!(message.contains("transactions[1].data is not what its contractMethod"), "{message}");
+    // No nonce in a batch: the flag must give it.
+    let out = hash(&b["batch"], &["--safe-version", "1.4.1"]);
+    assert!(json(&out)["error"]["message"].as_str().unwrap().contains("--nonce"));
+    // Several entries on a version whose MultiSendCallOnly this tool does not know.
+    let out = hash(&b["batch"], &["--safe-version", "1.5.0", "--nonce", "9"]);
+    assert_eq!(code(&out), 2);
+    assert!(json(&out)["error"]["message"].as_str().unwrap().contains("1.3.0 and 1.4.1 only"));
+    // A value that does not fit its type.
+    let mut bad = doc["builder"][2]["batch"].clone();
+    bad["transactions"][0]["contractInputsValues"]["cfg"] = json!("[\"5\"]");
+    let out = hash(&bad, &flags);
+    assert_eq!(code(&out), 2);
+    assert!(json(&out)["error"]["message"].as_str().unwrap().contains("contractInputsValues.cfg"));
+}

@@ -14,6 +14,7 @@ fuzz_target!(|data: &[u8]| {
     let flags = Flags {
         version: (selector & 0x08 != 0).then_some((version, false)),
         chain_id: (selector & 0x10 != 0).then_some(11155111),
+        nonce: (selector & 0x20 != 0).then_some(alloy_primitives::U256::from(9)),
         ..Flags::default()
     };
     if let Ok(input) = parse(text, &flags) {

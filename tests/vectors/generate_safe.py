@@ -68,8 +68,63 @@ for version in VERSIONS:
                 "typed_data": typed,
             })
 
+# Transaction Builder batch files, and the Safe transaction Safe{Wallet} makes of each: one entry
+# is a direct call; several are a delegatecall of multiSend(bytes) on the version's
+# MultiSendCallOnly over the entries packed by safe-eth-py's MultiSendTx (Safe's own encoding).
+# Entries given as contractMethod + contractInputsValues are encoded here by eth-abi.
+from safe_eth.safe.multi_send import MultiSendOperation, MultiSendTx
+
+MULTI_SEND_CALL_ONLY = {"1.3.0": "0x40A2aCCbd92BCA938b02010E17A5b8929b49130D",
+                        "1.4.1": "0x9641d764fc13c8B624c04430C7356C1C7C8102e2"}
+TOKEN = "0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48"
+SPENDER = "0x474e5Ded6b5D078163BFB8F6dBa355C3aA5478C8"
+approve = {"to": TOKEN, "value": "0", "data": None,
+           "contractMethod": {"inputs": [{"internalType": "address", "name": "spender", "type": "address"},
+                                         {"internalType": "uint256", "name": "value", "type": "uint256"}],
+                              "name": "approve", "payable": False},
+           "contractInputsValues": {"spender": SPENDER, "value": "100000000000"}}
+approve_data = selector("approve(address,uint256)") + encode(["address", "uint256"], [SPENDER, 100000000000])
+raw = {"to": "0x9D35a0fd9FA3849d298298e89E5A33f7E5625f1A", "value": "7", "data": "0x" + upgrade.hex(),
+       "contractMethod": None, "contractInputsValues": None}
+configure = {"to": TOKEN, "value": "0", "data": None,
+             "contractMethod": {"inputs": [
+                 {"internalType": "address[]", "name": "targets", "type": "address[]"},
+                 {"internalType": "struct Cfg", "name": "cfg", "type": "tuple",
+                  "components": [{"internalType": "uint256", "name": "limit", "type": "uint256"},
+                                 {"internalType": "bool", "name": "on", "type": "bool"}]}],
+                 "name": "configure", "payable": False},
+             "contractInputsValues": {"targets": json.dumps([SPENDER, TOKEN]), "cfg": json.dumps(["5", True])}}
+configure_data = selector("configure(address[],(uint256,bool))") + encode(
+    ["address[]", "(uint256,bool)"], [[SPENDER, TOKEN], (5, True)])
+
+def batch(chain_id, entries):
+    return {"version": "1.0", "chainId": str(chain_id), "createdAt": 1764633600000,
+            "meta": {"name": "Transactions Batch", "description": "", "txBuilderVersion": "1.18.2",
+                     "createdFromSafeAddress": SAFE, "createdFromOwnerAddress": "", "checksum": "0x" + "00" * 32},
+            "transactions": entries}
+
+builder = []
+for name, version, chain_id, entries, datas in [
+    ("two_entries_1.4.1", "1.4.1", 1, [raw, approve], [upgrade, approve_data]),
+    ("two_entries_1.3.0", "1.3.0", 11155111, [approve, raw], [approve_data, upgrade]),
+    ("one_entry_tuple_and_array", "1.4.1", 1, [configure], [configure_data]),
+]:
+    values = [int(e["value"]) for e in entries]
+    if len(entries) == 1:
+        to, value, data, operation = entries[0]["to"], values[0], datas[0], 0
+    else:
+        packed = b"".join(MultiSendTx(MultiSendOperation.CALL, e["to"], v, d).encoded_data
+                          for e, v, d in zip(entries, values, datas))
+        to, value, data, operation = MULTI_SEND_CALL_ONLY[version], 0, selector("multiSend(bytes)") + encode(["bytes"], [packed]), 1
+    nonce = 9
+    tx = SafeTx(None, SAFE, to, value, data, operation, 0, 0, 0, ZERO, ZERO,
+                safe_nonce=nonce, safe_version=version, chain_id=chain_id)
+    builder.append({"name": name, "safeVersion": version, "nonce": str(nonce), "batch": batch(chain_id, entries),
+                    "to": to, "value": str(value), "data": "0x" + data.hex(), "operation": operation,
+                    "safe_tx_hash": "0x" + tx.safe_tx_hash.hex().removeprefix("0x")})
+
 out = os.path.join(os.path.dirname(__file__), "safe_tx.json")
 with open(out, "w") as f:
-    json.dump({"generator": "safe-eth-py 7.27.0 SafeTx", "vectors": vectors}, f, indent=1)
+    json.dump({"generator": "safe-eth-py 7.27.0 SafeTx", "vectors": vectors, "builder": builder}, f, indent=1)
     f.write("\n")
 print(f"{len(vectors)} vectors -> {out}")
