@@ -96,6 +96,7 @@ fn action(name: String, to: Address, data: Vec<u8>) -> Action {
         authorizations: vec![],
         replaceable: false,
         abi: vec![],
+        safe_tx: None,
     }
 }
 
@@ -111,6 +112,7 @@ fn manifest(actions: Vec<Action>, mut targets: Vec<Address>) -> LoadedManifest {
         labels: vec![],
         rollback: Rollback { manifest_hash: B256::repeat_byte(0x11), note: String::new() },
         actions,
+        safes: vec![],
     })
     .expect("valid")
 }

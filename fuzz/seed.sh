@@ -8,6 +8,7 @@ b=target/debug/bounded-signer
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 $b manifest build examples/box-v2-upgrade.toml -o "$tmp/ex.cbor" >/dev/null
 $b manifest build docs/example-small.toml -o "$tmp/small.cbor" >/dev/null
+$b manifest build docs/example-safe.toml -o "$tmp/safe.cbor" >/dev/null 2>&1
 python3 - "$tmp" <<'PY'
 import json, os, hashlib, sys
 root = "fuzz/corpus"
@@ -32,7 +33,7 @@ inner = bytes.fromhex("3659cfe6") + w(0xb2)
 for _ in range(3):
     inner = aliased(8, inner)
 put("calldata_tree", inner)
-for f in ("ex.cbor", "small.cbor"):
+for f in ("ex.cbor", "small.cbor", "safe.cbor"):
     put("manifest_decode", open(os.path.join(sys.argv[1], f), "rb").read())
 # uhid_device: START, OPEN, then APDUs as hidapi writes them (report id 0, then a 64-byte
 # report: channel, tag 5, sequence, and in the first report the APDU's length).

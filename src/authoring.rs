@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 
 use alloy_primitives::{Address, B256, U256};
 use firmware_policy::manifest::FORMAT_V1;
+use firmware_policy::manifest::{SafeActionFields, SafeDecl};
+use firmware_policy::safe_tx::SafeVersion;
 use firmware_policy::{Action, ActionKind, AuthorizationBound, Manifest, Rollback};
 use serde::Deserialize;
 use thiserror::Error;
@@ -53,7 +55,20 @@ struct ReleaseToml {
     #[serde(default)]
     actions: Vec<ActionToml>,
     #[serde(default)]
-    safes: Vec<toml::Value>,
+    safes: Vec<SafeToml>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SafeToml {
+    address: String,
+    version: String,
+    owners: Vec<String>,
+    threshold: toml::Value,
+    #[serde(default)]
+    delegatecall_allowed: Vec<String>,
+    #[serde(default)]
+    owned_by: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -91,6 +106,21 @@ struct ActionToml {
     /// Function signatures naming calls of this action's tree no built-in decoder knows.
     #[serde(default)]
     abi: Vec<String>,
+    /// A Safe action's Safe, and its SafeTx fields beyond (to, value, data, nonce).
+    #[serde(default)]
+    safe: Option<String>,
+    #[serde(default)]
+    operation: Option<toml::Value>,
+    #[serde(default)]
+    safe_tx_gas: Option<toml::Value>,
+    #[serde(default)]
+    base_gas: Option<toml::Value>,
+    #[serde(default)]
+    gas_price: Option<toml::Value>,
+    #[serde(default)]
+    gas_token: Option<String>,
+    #[serde(default)]
+    refund_receiver: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -150,9 +180,6 @@ pub fn parse_release(text: &str) -> Result<Manifest, AuthoringError> {
     if release.format != FORMAT_V1 {
         return Err(field_err("format", format!("{:?} is not {FORMAT_V1:?}", release.format)));
     }
-    if !release.safes.is_empty() {
-        return Err(field_err("safes", "reserved for Safe co-signing; must be empty in v1"));
-    }
     let rollback = release
         .rollback
         .as_ref()
@@ -177,6 +204,15 @@ pub fn parse_release(text: &str) -> Result<Manifest, AuthoringError> {
     for (i, a) in release.actions.iter().enumerate() {
         actions.push(action(a, i)?);
     }
+    let mut safes = Vec::with_capacity(release.safes.len());
+    for (i, t) in release.safes.iter().enumerate() {
+        safes.push(safe(t, i)?);
+    }
+    // Canonical order is by address; declaring a Safe twice is a mistake, not a merge.
+    safes.sort_by_key(|s: &SafeDecl| s.address);
+    if let Some(pair) = safes.windows(2).find(|w| w[0].address == w[1].address) {
+        return Err(field_err("safes", format!("{} is declared twice", pair[0].address)));
+    }
     let manifest = Manifest {
         release: release.release.clone(),
         chain_id: narrow(uint(&release.chain_id, "chain_id")?, "chain_id")?,
@@ -187,6 +223,7 @@ pub fn parse_release(text: &str) -> Result<Manifest, AuthoringError> {
         labels,
         rollback: Rollback { manifest_hash: hash_bytes, note: rollback.note.clone() },
         actions,
+        safes,
     };
     check_abi(&manifest)?;
     Ok(manifest)
@@ -234,12 +271,95 @@ fn check_abi(m: &Manifest) -> Result<(), AuthoringError> {
     Ok(())
 }
 
+fn safe(t: &SafeToml, i: usize) -> Result<SafeDecl, AuthoringError> {
+    let f = |name: &str| format!("safes[{i}].{name}");
+    let (version, l2) = SafeVersion::parse(&t.version).ok_or_else(|| {
+        field_err(
+            f("version"),
+            format!(
+                "{:?} is not 0.1.0, 1.0.0, 1.1.0, 1.1.1, 1.2.0, 1.3.0, 1.4.1 or 1.5.0 (+L2 accepted)",
+                t.version
+            ),
+        )
+    })?;
+    let list = |items: &[String], name: &str| -> Result<Vec<Address>, AuthoringError> {
+        let mut out = items
+            .iter()
+            .enumerate()
+            .map(|(j, a)| address(a, &format!("safes[{i}].{name}[{j}]")))
+            .collect::<Result<Vec<_>, _>>()?;
+        out.sort_unstable();
+        if out.windows(2).any(|w| w[0] == w[1]) {
+            return Err(field_err(f(name), "an address appears twice"));
+        }
+        Ok(out)
+    };
+    Ok(SafeDecl {
+        address: address(&t.address, &f("address"))?,
+        version,
+        l2,
+        owners: list(&t.owners, "owners")?,
+        threshold: narrow(uint(&t.threshold, &f("threshold"))?, &f("threshold"))?,
+        delegatecall_allowed: list(&t.delegatecall_allowed, "delegatecall_allowed")?,
+        owned_by: t.owned_by.as_deref().map(|a| address(a, &f("owned_by"))).transpose()?,
+    })
+}
+
+/// A Safe action's fields, or `None` for a call action (which may name none of them).
+fn safe_fields(
+    a: &ActionToml,
+    kind: ActionKind,
+    i: usize,
+) -> Result<Option<SafeActionFields>, AuthoringError> {
+    let f = |name: &str| format!("actions[{i}].{name}");
+    let given = [
+        ("operation", a.operation.is_some()),
+        ("safe_tx_gas", a.safe_tx_gas.is_some()),
+        ("base_gas", a.base_gas.is_some()),
+        ("gas_price", a.gas_price.is_some()),
+        ("gas_token", a.gas_token.is_some()),
+        ("refund_receiver", a.refund_receiver.is_some()),
+        ("safe", a.safe.is_some()),
+    ];
+    if kind == ActionKind::Call {
+        return match given.iter().find(|(_, present)| *present) {
+            Some((name, _)) => Err(field_err(f(name), "only a kind = \"safe\" action has this field")),
+            None => Ok(None),
+        };
+    }
+    let safe = a
+        .safe
+        .as_deref()
+        .ok_or_else(|| field_err(f("safe"), "required for kind = \"safe\": the Safe that executes it"))?;
+    let uint_or_zero = |v: &Option<toml::Value>, name: &str| -> Result<U256, AuthoringError> {
+        v.as_ref().map_or(Ok(U256::ZERO), |v| uint(v, &f(name)))
+    };
+    let address_or_zero = |v: &Option<String>, name: &str| -> Result<Address, AuthoringError> {
+        v.as_deref().map_or(Ok(Address::ZERO), |v| address(v, &f(name)))
+    };
+    let operation = uint_or_zero(&a.operation, "operation")?;
+    let operation = u8::try_from(operation)
+        .ok()
+        .filter(|o| *o <= 1)
+        .ok_or_else(|| field_err(f("operation"), "0 (call) or 1 (delegatecall)"))?;
+    Ok(Some(SafeActionFields {
+        safe: address(safe, &f("safe"))?,
+        operation,
+        safe_tx_gas: uint_or_zero(&a.safe_tx_gas, "safe_tx_gas")?,
+        base_gas: uint_or_zero(&a.base_gas, "base_gas")?,
+        gas_price: uint_or_zero(&a.gas_price, "gas_price")?,
+        gas_token: address_or_zero(&a.gas_token, "gas_token")?,
+        refund_receiver: address_or_zero(&a.refund_receiver, "refund_receiver")?,
+    }))
+}
+
 fn action(a: &ActionToml, i: usize) -> Result<Action, AuthoringError> {
     let f = |name: &str| format!("actions[{i}].{name}");
     let kind = match a.kind.as_deref() {
         None => ActionKind::Call,
-        Some(k) => ActionKind::parse(k)
-            .ok_or_else(|| field_err(f("kind"), format!("{k:?} is not a known kind (v1: \"call\")")))?,
+        Some(k) => ActionKind::parse(k).ok_or_else(|| {
+            field_err(f("kind"), format!("{k:?} is not a known kind (\"call\" or \"safe\")"))
+        })?,
     };
     let data = match a.data.as_deref() {
         None => Vec::new(),
@@ -276,12 +396,22 @@ fn action(a: &ActionToml, i: usize) -> Result<Action, AuthoringError> {
         authorizations,
         replaceable: a.replaceable,
         abi: a.abi.clone(),
+        safe_tx: safe_fields(a, kind, i)?,
     })
 }
 
 /// Warnings `manifest build` prints: bounds a release manager probably meant to set.
 pub fn warnings(m: &Manifest) -> Vec<String> {
     let mut out = Vec::new();
+    for safe in &m.safes {
+        if !safe.version.domain_has_chain_id() {
+            out.push(format!(
+                "safes ({}): Safe {} has no chain id in its domain: its owners' signatures are valid for a Safe at this address on every chain",
+                safe.address,
+                safe.version_text()
+            ));
+        }
+    }
     for (i, a) in m.actions.iter().enumerate() {
         if a.max_fee_per_gas_max.is_none() && a.max_priority_fee_per_gas_max.is_none() {
             out.push(format!("actions[{i}] ({}): no fee caps: any fee will be accepted", escape(&a.name)));
@@ -293,7 +423,7 @@ pub fn warnings(m: &Manifest) -> Vec<String> {
                 escape(&a.name)
             ));
         }
-        if a.nonce.is_none() {
+        if a.nonce.is_none() && a.kind == ActionKind::Call {
             out.push(format!(
                 "actions[{i}] ({}): no nonce bound: the action may be signed at any nonce",
                 escape(&a.name)

@@ -127,7 +127,9 @@ fn hostile_manifest(dir: &std::path::Path) -> String {
             authorizations: vec![],
             replaceable: false,
             abi: vec![],
+            safe_tx: None,
         }],
+        safes: vec![],
     };
     let path = dir.join("hostile.manifest.cbor");
     std::fs::write(&path, m.to_canonical_bytes().as_slice()).unwrap();

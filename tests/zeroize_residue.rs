@@ -40,8 +40,11 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 const CANARY_HEX: &[u8; 64] = b"5a45524f495a452d43414e4152592d626f756e6465642d7369676e65722d3031";
 
 unsafe impl GlobalAlloc for Measuring {
+    /// Every block starts zeroed, so a block counts only for what was written into it while it
+    /// lived: without this, a block the code frees can hold stale bytes of an earlier block it
+    /// reuses (the test's own request text, freed before arming), and be counted for them.
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        unsafe { System.alloc(layout) }
+        unsafe { System.alloc_zeroed(layout) }
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {

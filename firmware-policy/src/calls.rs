@@ -288,6 +288,10 @@ impl CallNode {
     }
 }
 
+/// `multiSend(bytes)`, MultiSend's and MultiSendCallOnly's one function.
+pub const MULTI_SEND_SELECTOR: [u8; 4] =
+    <multisend::MultiSend::multiSendCall as alloy_sol_types::SolCall>::SELECTOR;
+
 /// Decodes `data` sent to `to` into a call tree.
 ///
 /// Work and memory are linear in `data`: every known call's argument layout is checked before it

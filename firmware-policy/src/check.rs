@@ -16,7 +16,7 @@ use zeroize::Zeroizing;
 
 use crate::calls::{CallNode, CallTreeError, Operation, decode_call};
 use crate::instant::Utc;
-use crate::manifest::{Action, AuthorizationBound, LoadedManifest, ManifestHash, OpenedManifest};
+use crate::manifest::{Action, ActionKind, AuthorizationBound, LoadedManifest, ManifestHash, OpenedManifest};
 use crate::tx::{DecodedTx, TxType};
 
 /// Why a proposal was refused. The codes are a public contract: add, never rename.
@@ -472,7 +472,12 @@ pub fn check(
     }
 
     let matched =
-        tx.to().and_then(|to| m.actions.iter().position(|a| a.to == to && a.data.as_slice() == tx.input()));
+        // Only call actions: a direct call of a Safe action's inner target is not that action.
+        tx.to().and_then(|to| {
+            m.actions
+                .iter()
+                .position(|a| a.kind == ActionKind::Call && a.to == to && a.data.as_slice() == tx.input())
+        });
     let action = matched.and_then(|i| m.actions.get(i));
 
     check_tx_type(&mut out, tx, action);

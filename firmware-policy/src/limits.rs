@@ -26,3 +26,8 @@ pub const MAX_TREE_BYTES: usize = 8 << 20;
 
 /// Most function signatures one action's `abi` may declare.
 pub const MAX_ABI_ENTRIES: usize = 64;
+
+/// Most Safes one manifest may declare.
+pub const MAX_SAFES: usize = 64;
+/// Most owners one declared Safe may have.
+pub const MAX_SAFE_OWNERS: usize = 64;

@@ -17,6 +17,7 @@ use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 use crate::calls::{self, CallNode, CallTreeError, Operation};
 use crate::limits;
+use crate::safe_tx::SafeVersion;
 pub use crate::text::is_deceptive_char;
 
 /// The format string every v1 manifest carries; any other value is refused, never guessed.
@@ -38,13 +39,16 @@ impl fmt::Debug for ManifestHash {
     }
 }
 
-/// What an action approves. v1 knows only plain calls; Safe co-signing adds a kind without a
-/// format change because the key is already written.
+/// What an action approves. The key was written from v1's first manifests, so Safe actions came
+/// without a format change.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ActionKind {
     /// A transaction the executor signs and sends itself.
     Call,
+    /// A Safe transaction of one of the manifest's Safes, which its owners sign (EIP-712) and
+    /// the executor then sends through `execTransaction`.
+    Safe,
 }
 
 impl ActionKind {
@@ -52,6 +56,7 @@ impl ActionKind {
     pub fn as_str(self) -> &'static str {
         match self {
             ActionKind::Call => "call",
+            ActionKind::Safe => "safe",
         }
     }
 
@@ -59,9 +64,61 @@ impl ActionKind {
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "call" => Some(ActionKind::Call),
+            "safe" => Some(ActionKind::Safe),
             _ => None,
         }
     }
+}
+
+/// A Safe the release goes through: its version (which fixes its transaction hash), who owns
+/// it, and what it may DELEGATECALL.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct SafeDecl {
+    /// The Safe's address.
+    pub address: Address,
+    /// Its contract version.
+    pub version: SafeVersion,
+    /// Whether it is the `+L2` singleton (hashed alike; shown as declared).
+    pub l2: bool,
+    /// Its owners, strictly ascending.
+    pub owners: Vec<Address>,
+    /// Signatures its transactions need (1 ..= owners).
+    pub threshold: u64,
+    /// Targets a DELEGATECALL in this Safe's context may reach, strictly ascending (default none).
+    pub delegatecall_allowed: Vec<Address>,
+    /// Another manifest Safe this one is an owner of (nested Safes), if any.
+    pub owned_by: Option<Address>,
+}
+
+impl SafeDecl {
+    /// The version as declared (`1.4.1`, `1.3.0+L2`).
+    pub fn version_text(&self) -> String {
+        let mut text = String::from(self.version.as_str());
+        if self.l2 {
+            text.push_str("+L2");
+        }
+        text
+    }
+}
+
+/// A Safe action's SafeTx fields beyond (to, value, data) and the Safe nonce (the action's
+/// `nonce`): all zero but the Safe unless the release says otherwise.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct SafeActionFields {
+    /// The manifest Safe that executes it.
+    pub safe: Address,
+    /// 0 call, 1 delegatecall.
+    pub operation: u8,
+    /// `safeTxGas`.
+    pub safe_tx_gas: U256,
+    /// `baseGas` (`dataGas` in 0.1.0).
+    pub base_gas: U256,
+    /// `gasPrice` of the refund.
+    pub gas_price: U256,
+    /// The refund's token (zero: ether).
+    pub gas_token: Address,
+    /// Who receives the refund (zero: the executor).
+    pub refund_receiver: Address,
 }
 
 /// One EIP-7702 authorization an action allows its transaction to carry (the signed tuple's
@@ -105,6 +162,37 @@ pub struct Action {
     /// Human-readable function signatures (`function initializeV2(uint256)`) that name calls in
     /// this action's tree no built-in decoder knows. Key 11, written only when not empty.
     pub abi: Vec<String>,
+    /// A Safe action's Safe and SafeTx fields (keys 12–18, each written only when not its
+    /// default); `None` for a call action. For a Safe action, `to`, `value` and `data` are the
+    /// Safe transaction's and `nonce` is the Safe nonce.
+    pub safe_tx: Option<SafeActionFields>,
+}
+
+impl Action {
+    /// How the action's call runs: a Safe action with operation 1 delegatecalls its target.
+    pub fn operation(&self) -> Operation {
+        match self.safe_tx {
+            Some(s) if s.operation == 1 => Operation::DelegateCall,
+            _ => Operation::Call,
+        }
+    }
+
+    /// A Safe action's whole SafeTx (its nonce included); `None` for a call action.
+    pub fn safe_tx_fields(&self) -> Option<crate::safe_tx::SafeTxFields> {
+        let s = self.safe_tx?;
+        Some(crate::safe_tx::SafeTxFields {
+            to: self.to,
+            value: self.value,
+            data: alloy_primitives::Bytes::copy_from_slice(&self.data),
+            operation: s.operation,
+            safe_tx_gas: s.safe_tx_gas,
+            base_gas: s.base_gas,
+            gas_price: s.gas_price,
+            gas_token: s.gas_token,
+            refund_receiver: s.refund_receiver,
+            nonce: U256::from(self.nonce.unwrap_or_default()),
+        })
+    }
 }
 
 impl Zeroize for Action {
@@ -127,6 +215,16 @@ impl Zeroize for Action {
             entry.zeroize();
         }
         self.abi.clear();
+        if let Some(s) = &mut self.safe_tx {
+            s.safe.0.0.zeroize();
+            s.operation.zeroize();
+            s.safe_tx_gas = U256::ZERO;
+            s.base_gas = U256::ZERO;
+            s.gas_price = U256::ZERO;
+            s.gas_token.0.0.zeroize();
+            s.refund_receiver.0.0.zeroize();
+        }
+        self.safe_tx = None;
     }
 }
 
@@ -179,6 +277,8 @@ pub struct Manifest {
     pub rollback: Rollback,
     /// The approved transactions, in the order matching tries them.
     pub actions: Vec<Action>,
+    /// The Safes the release goes through, strictly ascending by address.
+    pub safes: Vec<SafeDecl>,
 }
 
 impl Zeroize for Manifest {
@@ -203,6 +303,14 @@ impl Zeroize for Manifest {
             action.zeroize();
         }
         self.actions.clear();
+        for safe in &mut self.safes {
+            safe.address.0.0.zeroize();
+            for a in safe.owners.iter_mut().chain(safe.delegatecall_allowed.iter_mut()) {
+                a.0.0.zeroize();
+            }
+            safe.threshold.zeroize();
+        }
+        self.safes.clear();
     }
 }
 
@@ -223,6 +331,24 @@ impl fmt::Debug for Manifest {
             .field("actions", &self.actions.len())
             .finish_non_exhaustive()
     }
+}
+
+/// The targets of DELEGATECALLs that run in a Safe's own context: the Safe transaction's, when
+/// it is one, and within a delegatecalled MultiSend its entries' (and so on down); an upgrade's
+/// initializer delegatecall runs in the proxy's context, not the Safe's.
+pub fn safe_context_delegatecalls(root: &CallNode) -> Vec<Address> {
+    let mut out = Vec::new();
+    let mut stack = alloc::vec![root];
+    while let Some(node) = stack.pop() {
+        if node.operation != Operation::DelegateCall {
+            continue;
+        }
+        out.extend(node.to);
+        if node.selector == Some(calls::MULTI_SEND_SELECTOR) {
+            stack.extend(node.children.iter());
+        }
+    }
+    out
 }
 
 /// Where in a manifest a problem is: `actions[3].data`, `rollback.manifest_hash`, `labels[0]`.
@@ -312,8 +438,25 @@ pub enum ManifestErrorKind {
     UnknownFormat,
     /// An action kind this version does not know.
     UnknownActionKind,
-    /// The `safes` list is reserved for Safe co-signing and must be empty in v1.
-    SafesNotSupported,
+    /// A Safe action names a Safe the manifest does not declare.
+    SafeNotDeclared {
+        /// The Safe named.
+        address: Address,
+    },
+    /// A Safe field on a call action, or a call field a Safe action cannot have.
+    NotForThisKind,
+    /// A Safe action without the Safe nonce.
+    SafeNonceMissing,
+    /// A Safe declaration breaks a rule (owners, threshold, version, nesting).
+    BadSafe {
+        /// Which rule.
+        rule: &'static str,
+    },
+    /// A DELEGATECALL in a Safe's context to a target the Safe's `delegatecall_allowed` lacks.
+    DelegatecallNotAllowed {
+        /// The target.
+        address: Address,
+    },
     /// A byte string has the wrong length.
     WrongLength {
         /// The length the schema wants.
@@ -384,10 +527,15 @@ impl fmt::Display for ManifestErrorKind {
             K::UnknownKey { key } => write!(f, "unknown key {key}"),
             K::MissingKey => f.write_str("required key is missing"),
             K::UnknownFormat => write!(f, "unknown manifest format (this tool reads {FORMAT_V1:?})"),
-            K::UnknownActionKind => f.write_str("unknown action kind (v1 knows \"call\")"),
-            K::SafesNotSupported => {
-                f.write_str("the safes list is reserved for Safe co-signing and must be empty in v1")
-            }
+            K::UnknownActionKind => f.write_str("unknown action kind (v1 knows \"call\" and \"safe\")"),
+            K::SafeNotDeclared { address } => write!(f, "Safe {address} is not one of the manifest's safes"),
+            K::NotForThisKind => f.write_str("this key is not one of this action kind's"),
+            K::SafeNonceMissing => f.write_str("a Safe action needs the Safe nonce (nonce)"),
+            K::BadSafe { rule } => f.write_str(rule),
+            K::DelegatecallNotAllowed { address } => write!(
+                f,
+                "a DELEGATECALL in the Safe's context reaches {address}, which is not in its delegatecall_allowed"
+            ),
             K::WrongLength { expected } => write!(f, "expected {expected} bytes"),
             K::InvalidUtf8 => f.write_str("text is not valid UTF-8"),
             K::TextTooLong { max } => write!(f, "text longer than {max} bytes"),
@@ -405,7 +553,9 @@ impl fmt::Display for ManifestErrorKind {
             K::ZeroExecutor => f.write_str("the executor is the zero address"),
             K::ZeroChainId => f.write_str("chain_id must not be 0"),
             K::DuplicateActionName => f.write_str("another action has the same name"),
-            K::DuplicateAction => f.write_str("another action has the same (to, data, value, nonce)"),
+            K::DuplicateAction => {
+                f.write_str("another action has the same (kind, safe, to, data, value, nonce)")
+            }
             K::TargetNotAllowed { address } => {
                 write!(f, "{} is not in allowed_targets", address.to_checksum(None))
             }
@@ -510,6 +660,7 @@ impl Manifest {
             let kind = K::TooMany { max: limits::MAX_ACTIONS };
             return Err(ManifestError::at(kind, Field::top("actions")));
         }
+        self.validate_safes()?;
         // Uniqueness through ordered sets: a linear scan per action would make 4,096 actions
         // cost 8 million comparisons.
         let mut names = BTreeSet::new();
@@ -519,10 +670,58 @@ impl Manifest {
             if !names.insert(action.name.as_str()) {
                 return Err(ManifestError::at(K::DuplicateActionName, field.sub("name")));
             }
-            if !calls.insert((action.to, action.data.as_slice(), action.value, action.nonce)) {
+            let safe = action.safe_tx.map(|s| s.safe);
+            let key =
+                (action.kind.as_str(), safe, action.to, action.data.as_slice(), action.value, action.nonce);
+            if !calls.insert(key) {
                 return Err(ManifestError::at(K::DuplicateAction, field));
             }
             self.validate_action(index, action)?;
+        }
+        Ok(())
+    }
+
+    /// The declared Safe at `address`.
+    pub fn safe(&self, address: &Address) -> Option<&SafeDecl> {
+        self.safes.binary_search_by_key(address, |s| s.address).ok().and_then(|i| self.safes.get(i))
+    }
+
+    fn validate_safes(&self) -> Result<(), ManifestError> {
+        use ManifestErrorKind as K;
+        if self.safes.len() > limits::MAX_SAFES {
+            return Err(ManifestError::at(K::TooMany { max: limits::MAX_SAFES }, Field::top("safes")));
+        }
+        if !self.safes.windows(2).all(|w| matches!(w, [a, b] if a.address < b.address)) {
+            return Err(ManifestError::at(K::NotCanonical, Field::top("safes")));
+        }
+        let ascending = |list: &[Address]| list.windows(2).all(|w| matches!(w, [a, b] if a < b));
+        for (index, safe) in self.safes.iter().enumerate() {
+            let field = Field::item("safes", index);
+            let bad = |rule, sub| Err(ManifestError::at(K::BadSafe { rule }, field.sub(sub)));
+            if safe.address == Address::ZERO {
+                return bad("a Safe is not the zero address", "address");
+            }
+            if safe.owners.is_empty() || safe.owners.len() > limits::MAX_SAFE_OWNERS {
+                return bad("a Safe has 1 to 64 owners", "owners");
+            }
+            if !ascending(&safe.owners) || safe.owners.contains(&Address::ZERO) {
+                return bad("owners are distinct, not the zero address, and written ascending", "owners");
+            }
+            if safe.threshold == 0 || safe.threshold > safe.owners.len() as u64 {
+                return bad("the threshold is at least 1 and at most the number of owners", "threshold");
+            }
+            if safe.delegatecall_allowed.len() > limits::MAX_TARGETS || !ascending(&safe.delegatecall_allowed)
+            {
+                return bad(
+                    "delegatecall_allowed is written ascending, without repeats",
+                    "delegatecall_allowed",
+                );
+            }
+            if let Some(outer) = safe.owned_by
+                && (outer == safe.address || self.safe(&outer).is_none())
+            {
+                return bad("owned_by names another of the manifest's safes", "owned_by");
+            }
         }
         Ok(())
     }
@@ -542,8 +741,26 @@ impl Manifest {
             let kind = K::TargetNotAllowed { address: action.to };
             return Err(ManifestError::at(kind, field.sub("to")));
         }
-        let tree = calls::decode_call_shape(Some(action.to), action.value, Operation::Call, &action.data)
+        let operation = match (action.kind, action.safe_tx) {
+            (ActionKind::Call, None) => Operation::Call,
+            (ActionKind::Safe, Some(s)) => {
+                self.validate_safe_action(&field, action, &s)?;
+                action.operation()
+            }
+            (ActionKind::Call, Some(_)) => {
+                return Err(ManifestError::at(K::NotForThisKind, field.sub("safe")));
+            }
+            (ActionKind::Safe, None) => return Err(ManifestError::at(K::MissingKey, field.sub("safe"))),
+        };
+        let tree = calls::decode_call_shape(Some(action.to), action.value, operation, &action.data)
             .map_err(|e| ManifestError::at(K::CallTree(e), field.sub("data")))?;
+        if let Some(s) = action.safe_tx
+            && let Some(address) = safe_context_delegatecalls(&tree)
+                .into_iter()
+                .find(|a| self.safe(&s.safe).is_none_or(|d| d.delegatecall_allowed.binary_search(a).is_err()))
+        {
+            return Err(ManifestError::at(K::DelegatecallNotAllowed { address }, field.sub("data")));
+        }
         if let Some(address) = tree.reached_addresses().into_iter().find(|a| !self.is_allowed(a)) {
             let kind = K::NestedTargetNotAllowed { address };
             return Err(ManifestError::at(kind, field.sub("data")));
@@ -552,6 +769,53 @@ impl Manifest {
             return Err(ManifestError::at(K::CalldataNotCanonical, field.sub("data")));
         }
         Ok(())
+    }
+
+    /// A Safe action's own rules; the operation its Safe transaction runs with.
+    fn validate_safe_action(
+        &self,
+        field: &Field,
+        action: &Action,
+        s: &SafeActionFields,
+    ) -> Result<(), ManifestError> {
+        use ManifestErrorKind as K;
+        if self.safe(&s.safe).is_none() {
+            return Err(ManifestError::at(K::SafeNotDeclared { address: s.safe }, field.sub("safe")));
+        }
+        if !self.is_allowed(&s.safe) {
+            return Err(ManifestError::at(K::TargetNotAllowed { address: s.safe }, field.sub("safe")));
+        }
+        if action.nonce.is_none() {
+            return Err(ManifestError::at(K::SafeNonceMissing, field.sub("nonce")));
+        }
+        if !action.authorizations.is_empty() {
+            return Err(ManifestError::at(K::NotForThisKind, field.sub("authorizations")));
+        }
+        // The Safe pays a refund in its token to its receiver: both are reached.
+        for (address, sub) in [(s.gas_token, "gas_token"), (s.refund_receiver, "refund_receiver")] {
+            if address != Address::ZERO && !self.is_allowed(&address) {
+                return Err(ManifestError::at(K::TargetNotAllowed { address }, field.sub(sub)));
+            }
+        }
+        if s.operation > 1 {
+            return Err(ManifestError::at(
+                K::UnexpectedType { expected: "operation 0 or 1" },
+                field.sub("operation"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A Safe action's domain and hashes: what its owners sign. `None` for a call action.
+    pub fn safe_tx_hashes(&self, action: &Action) -> Option<crate::safe_tx::SafeTxHashes> {
+        let fields = action.safe_tx_fields()?;
+        let decl = self.safe(&action.safe_tx?.safe)?;
+        let domain = crate::safe_tx::SafeDomain {
+            safe: decl.address,
+            chain_id: Some(self.chain_id),
+            version: decl.version,
+        };
+        Some(domain.hashes(&fields))
     }
 
     /// Whether `address` is in the allowlist (which is sorted, so this is a binary search).
@@ -700,13 +964,13 @@ impl LoadedManifest {
     /// Decodes the call tree of action `index` (validation already proved that it decodes).
     pub fn action_tree(&self, index: usize) -> Option<CallNode> {
         let action = self.manifest.actions.get(index)?;
-        calls::decode_call(Some(action.to), action.value, Operation::Call, &action.data).ok()
+        calls::decode_call(Some(action.to), action.value, action.operation(), &action.data).ok()
     }
 
     /// [`Self::action_tree`] with names for calls no built-in decoder knows.
     pub fn action_tree_named(&self, index: usize, namer: &dyn calls::Namer) -> Option<CallNode> {
         let action = self.manifest.actions.get(index)?;
-        calls::decode_call_named(Some(action.to), action.value, Operation::Call, &action.data, namer).ok()
+        calls::decode_call_named(Some(action.to), action.value, action.operation(), &action.data, namer).ok()
     }
 }
 

@@ -328,15 +328,70 @@ pub fn manifest(loaded: &LoadedManifest) -> String {
     for t in &m.allowed_targets {
         let _ = writeln!(s, "    {}", addr(t, &labels));
     }
+    if !m.safes.is_empty() {
+        let _ = writeln!(s, "  safes ({})", m.safes.len());
+    }
+    for safe in &m.safes {
+        let _ = writeln!(
+            s,
+            "    {}  Safe {}, {} of {} owners",
+            addr(&safe.address, &labels),
+            safe.version_text(),
+            safe.threshold,
+            safe.owners.len()
+        );
+        if !safe.version.domain_has_chain_id() {
+            let _ = writeln!(
+                s,
+                "      WARNING: its domain has no chain id: its owners' signatures are valid on every chain"
+            );
+        }
+        for owner in &safe.owners {
+            let _ = writeln!(s, "      owner     {}", addr(owner, &labels));
+        }
+        for target in &safe.delegatecall_allowed {
+            let _ = writeln!(s, "      may delegatecall {}", addr(target, &labels));
+        }
+        if let Some(outer) = &safe.owned_by {
+            let _ = writeln!(s, "      an owner of {}", addr(outer, &labels));
+        }
+    }
     let _ = writeln!(s, "  actions ({})", m.actions.len());
     let abi = crate::abi::namer_of(loaded);
     for (i, a) in m.actions.iter().enumerate() {
         let _ = writeln!(s, "  [{i}] {} ({})", escape(&a.name), a.kind.as_str());
+        if let (Some(st), Some(hashes)) = (a.safe_tx, m.safe_tx_hashes(a)) {
+            let _ = writeln!(s, "      safe      {}", addr(&st.safe, &labels));
+            let _ = writeln!(s, "      safe nonce {}", a.nonce.unwrap_or_default());
+            let _ = writeln!(s, "      operation {} ({})", st.operation, a.operation().as_str());
+            if st.safe_tx_gas != U256::ZERO || st.base_gas != U256::ZERO || st.gas_price != U256::ZERO {
+                let _ = writeln!(
+                    s,
+                    "      refund    safeTxGas {} baseGas {} gasPrice {}",
+                    st.safe_tx_gas, st.base_gas, st.gas_price
+                );
+            }
+            if st.gas_token != Address::ZERO || st.refund_receiver != Address::ZERO {
+                let _ = writeln!(
+                    s,
+                    "      refund in {} to {}",
+                    addr(&st.gas_token, &labels),
+                    addr(&st.refund_receiver, &labels)
+                );
+            }
+            let _ = writeln!(
+                s,
+                "      safeTxHash {:#x}  (domain {:#x}, message {:#x})",
+                hashes.safe_tx_hash, hashes.domain_separator, hashes.message_hash
+            );
+        }
         let _ = writeln!(s, "      to        {}", addr(&a.to, &labels));
         let _ = writeln!(s, "      value     {}", wei(a.value));
         let _ = writeln!(s, "      calldata  {}", bytes_text(&a.data));
         let bound = |v: Option<String>| v.unwrap_or_else(|| "not bound".into());
-        let _ = writeln!(s, "      nonce     {}", bound(a.nonce.map(|n| n.to_string())));
+        if a.safe_tx.is_none() {
+            let _ = writeln!(s, "      nonce     {}", bound(a.nonce.map(|n| n.to_string())));
+        }
         let _ = writeln!(s, "      gas cap   {}", bound(a.gas_limit_max.map(|n| n.to_string())));
         let _ =
             writeln!(s, "      fee cap   {}", bound(a.max_fee_per_gas_max.map(|n| format!("{n} wei/gas"))));

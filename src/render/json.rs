@@ -242,6 +242,21 @@ pub fn manifest(loaded: &LoadedManifest) -> Value {
                 })).collect::<Vec<_>>(),
                 "replaceable": a.replaceable,
                 "abi": a.abi,
+                "safe_tx": a.safe_tx.map(|st| {
+                    let hashes = m.safe_tx_hashes(a);
+                    json!({
+                        "safe": address(&st.safe),
+                        "operation": st.operation,
+                        "safe_tx_gas": quantity(st.safe_tx_gas),
+                        "base_gas": quantity(st.base_gas),
+                        "gas_price": quantity(st.gas_price),
+                        "gas_token": address(&st.gas_token),
+                        "refund_receiver": address(&st.refund_receiver),
+                        "domain_separator": hashes.map(|h| word(&h.domain_separator)),
+                        "message_hash": hashes.map(|h| word(&h.message_hash)),
+                        "safe_tx_hash": hashes.map(|h| word(&h.safe_tx_hash)),
+                    })
+                }),
                 "calls": crate::abi::action_tree(loaded, i, abi.as_ref()).as_ref().map(call_node),
             })
         })
@@ -259,7 +274,14 @@ pub fn manifest(loaded: &LoadedManifest) -> Value {
         "labels": labels,
         "rollback": {"manifest_hash": word(&m.rollback.manifest_hash), "note": m.rollback.note},
         "actions": actions,
-        "safes": [],
+        "safes": m.safes.iter().map(|safe| json!({
+            "address": address(&safe.address),
+            "version": safe.version_text(),
+            "owners": safe.owners.iter().map(address).collect::<Vec<_>>(),
+            "threshold": safe.threshold,
+            "delegatecall_allowed": safe.delegatecall_allowed.iter().map(address).collect::<Vec<_>>(),
+            "owned_by": safe.owned_by.as_ref().map(address),
+        })).collect::<Vec<_>>(),
         "manifest_hash": word(&loaded.hash().0),
     })
 }

@@ -112,6 +112,7 @@ fn manifest_model() -> Manifest {
         authorizations: vec![],
         replaceable: false,
         abi: vec![],
+        safe_tx: None,
     };
     let mut bound = base.clone();
     bound.name = "direct-upgrade".to_string();
@@ -136,6 +137,7 @@ fn manifest_model() -> Manifest {
             note: String::new(),
         },
         actions: vec![base, bound, delegated],
+        safes: vec![],
     }
 }
 
@@ -545,4 +547,44 @@ fn a_signed_transaction_must_be_the_executors() {
     let v = check(&m, m.hash(), &by_executor, NOW);
     assert_eq!(codes(&v), Vec::<&str>::new());
     assert_eq!(v.checks().last().map(|c| c.check), Some(Check::Signer));
+}
+
+/// A Safe action is matched only through its Safe: the executor sending the Safe action's inner
+/// call directly (same target, same calldata) is not that action.
+#[test]
+fn a_direct_call_of_a_safe_actions_inner_target_is_not_the_safe_action() {
+    use crate::manifest::{SafeActionFields, SafeDecl};
+    use crate::safe_tx::SafeVersion;
+    let mut model = manifest_model();
+    model.actions.truncate(1);
+    let mut safe_action = model.actions[0].clone();
+    safe_action.name = "safe-upgrade".to_string();
+    safe_action.kind = ActionKind::Safe;
+    safe_action.to = PROXY;
+    safe_action.data = upgrade_to();
+    safe_action.nonce = Some(0);
+    safe_action.safe_tx = Some(SafeActionFields {
+        safe: SAFE,
+        operation: 0,
+        safe_tx_gas: U256::ZERO,
+        base_gas: U256::ZERO,
+        gas_price: U256::ZERO,
+        gas_token: Address::ZERO,
+        refund_receiver: Address::ZERO,
+    });
+    model.actions.push(safe_action);
+    model.safes = vec![SafeDecl {
+        address: SAFE,
+        version: SafeVersion::V1_4_1,
+        l2: false,
+        owners: vec![EXECUTOR],
+        threshold: 1,
+        delegatecall_allowed: vec![],
+        owned_by: None,
+    }];
+    let m = LoadedManifest::from_manifest(model).expect("valid");
+    let direct = proposal_of(&tx1559(Some(PROXY), upgrade_to()));
+    let v = check(&m, m.hash(), &direct, NOW);
+    assert_eq!(codes(&v), ["payload_not_approved"]);
+    assert_eq!(v.action(), None);
 }

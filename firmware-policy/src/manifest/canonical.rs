@@ -11,12 +11,16 @@
 //! manifest = { 0: format text, 1: release text, 2: chain_id uint, 3: executor bytes(20),
 //!              4: not_before uint, 5: expires_at uint, 6: [* bytes(20)] allowed_targets,
 //!              7: { * bytes(20) => text } labels, 8: { 0: bytes(32) hash, 1: text note },
-//!              9: [* action], 10: [] safes }
+//!              9: [* action], 10: [* safe] safes }
+//! safe     = { 0: address bytes(20), 1: version text, 2: [+ bytes(20)] owners, 3: threshold uint,
+//!              4: [* bytes(20)] delegatecall_allowed, 5: owned_by bytes(20)/null }
 //! action   = { 0: name text, 1: kind text, 2: to bytes(20), 3: value uint/bignum,
 //!              4: data bytes, 5: nonce uint/null, 6: gas_limit_max uint/null,
 //!              7: max_fee_per_gas_max uint/bignum/null, 8: max_priority_fee_per_gas_max …,
 //!              9: [* [chain_id uint/bignum, address bytes(20), nonce uint]] authorizations,
-//!              ? 10: true replaceable, ? 11: [+ text] abi }
+//!              ? 10: true replaceable, ? 11: [+ text] abi, ? 12: safe bytes(20),
+//!              ? 13: 1 operation, ? 14: safe_tx_gas, ? 15: base_gas, ? 16: gas_price (each a
+//!              non-zero uint/bignum), ? 17: gas_token bytes(20), ? 18: refund_receiver bytes(20) }
 //! ```
 //!
 //! Keys added after v1's first keys (action ≥ 10) follow the schema-evolution rule: written only
@@ -32,9 +36,10 @@ use zeroize::{Zeroize, Zeroizing};
 
 use super::{
     Action, ActionKind, AuthorizationBound, FORMAT_V1, Field, Manifest, ManifestError,
-    ManifestErrorKind as K, Rollback,
+    ManifestErrorKind as K, Rollback, SafeActionFields, SafeDecl,
 };
 use crate::limits;
+use crate::safe_tx::SafeVersion;
 
 const MANIFEST_KEYS: [&str; 11] = [
     "format",
@@ -49,7 +54,7 @@ const MANIFEST_KEYS: [&str; 11] = [
     "actions",
     "safes",
 ];
-const ACTION_KEYS: [&str; 12] = [
+const ACTION_KEYS: [&str; 19] = [
     "name",
     "kind",
     "to",
@@ -62,7 +67,16 @@ const ACTION_KEYS: [&str; 12] = [
     "authorizations",
     "replaceable",
     "abi",
+    "safe",
+    "operation",
+    "safe_tx_gas",
+    "base_gas",
+    "gas_price",
+    "gas_token",
+    "refund_receiver",
 ];
+const SAFE_KEYS: [&str; 6] =
+    ["address", "version", "owners", "threshold", "delegatecall_allowed", "owned_by"];
 /// The action keys every manifest writes; the others are written only when not their default.
 const ACTION_REQUIRED_KEYS: usize = 10;
 const ROLLBACK_KEYS: [&str; 2] = ["manifest_hash", "note"];
@@ -200,11 +214,63 @@ fn write_manifest(out: &mut impl Sink, m: &Manifest) {
         write_action(out, action);
     }
     key(out, 10);
-    out.head(Header::Array(Some(0)));
+    out.head(Header::Array(Some(m.safes.len())));
+    for safe in &m.safes {
+        write_safe(out, safe);
+    }
+}
+
+fn write_safe(out: &mut impl Sink, s: &SafeDecl) {
+    out.head(Header::Map(Some(SAFE_KEYS.len())));
+    key(out, 0);
+    bytes(out, s.address.as_slice());
+    key(out, 1);
+    text(out, &s.version_text());
+    key(out, 2);
+    out.head(Header::Array(Some(s.owners.len())));
+    for owner in &s.owners {
+        bytes(out, owner.as_slice());
+    }
+    key(out, 3);
+    out.head(Header::Positive(s.threshold));
+    key(out, 4);
+    out.head(Header::Array(Some(s.delegatecall_allowed.len())));
+    for target in &s.delegatecall_allowed {
+        bytes(out, target.as_slice());
+    }
+    key(out, 5);
+    match &s.owned_by {
+        Some(outer) => bytes(out, outer.as_slice()),
+        None => null(out),
+    }
+}
+
+/// A Safe action's keys 12–18, each present only when not its default: (key, its value).
+fn safe_keys(s: &SafeActionFields) -> [(usize, Option<SafeValue>); 7] {
+    let uint = |v: U256| (!v.is_zero()).then_some(SafeValue::Uint(v));
+    let address = |a: Address| (a != Address::ZERO).then_some(SafeValue::Address(a));
+    [
+        (12, Some(SafeValue::Address(s.safe))),
+        (13, uint(U256::from(s.operation))),
+        (14, uint(s.safe_tx_gas)),
+        (15, uint(s.base_gas)),
+        (16, uint(s.gas_price)),
+        (17, address(s.gas_token)),
+        (18, address(s.refund_receiver)),
+    ]
+}
+
+enum SafeValue {
+    Uint(U256),
+    Address(Address),
 }
 
 fn write_action(out: &mut impl Sink, a: &Action) {
-    let optional = usize::from(a.replaceable).saturating_add(usize::from(!a.abi.is_empty()));
+    let safe = a.safe_tx.as_ref().map(safe_keys);
+    let safe_present = safe.as_ref().map_or(0, |keys| keys.iter().filter(|(_, v)| v.is_some()).count());
+    let optional = usize::from(a.replaceable)
+        .saturating_add(usize::from(!a.abi.is_empty()))
+        .saturating_add(safe_present);
     out.head(Header::Map(Some(ACTION_REQUIRED_KEYS.saturating_add(optional))));
     key(out, 0);
     text(out, &a.name);
@@ -241,6 +307,19 @@ fn write_action(out: &mut impl Sink, a: &Action) {
         out.head(Header::Array(Some(a.abi.len())));
         for entry in &a.abi {
             text(out, entry);
+        }
+    }
+    for (k, value) in safe.iter().flatten() {
+        match value {
+            Some(SafeValue::Uint(v)) => {
+                key(out, *k);
+                uint(out, *v);
+            }
+            Some(SafeValue::Address(address)) => {
+                key(out, *k);
+                bytes(out, address.as_slice());
+            }
+            None => {}
         }
     }
 }
@@ -586,6 +665,7 @@ pub(super) fn decode(input: &[u8]) -> Res<Manifest> {
         labels: Vec::new(),
         rollback: Rollback { manifest_hash: B256::ZERO, note: String::new() },
         actions: Vec::new(),
+        safes: Vec::new(),
     };
     r.schema_map(&MANIFEST_KEYS, Field::top, |r, k| {
         match k {
@@ -637,9 +717,11 @@ pub(super) fn decode(input: &[u8]) -> Res<Manifest> {
                 }
             }
             _ => {
-                let at = r.offset();
-                if r.array(limits::MAX_ACTIONS)? != 0 {
-                    return Err(r.err(K::SafesNotSupported, at));
+                let n = r.array(limits::MAX_SAFES)?;
+                m.safes.reserve_exact(n);
+                for i in 0..n {
+                    r.field = Field::item("safes", i);
+                    m.safes.push(read_safe(r, i)?);
                 }
             }
         }
@@ -667,7 +749,9 @@ fn read_action(r: &mut Reader<'_>, index: usize) -> Res<Action> {
         authorizations: Vec::new(),
         replaceable: false,
         abi: Vec::new(),
+        safe_tx: None,
     };
+    let mut safe: Option<SafeActionFields> = None;
     let field = move |name| Field::item("actions", index).sub(name);
     r.schema_map_evolving(&ACTION_KEYS, ACTION_REQUIRED_KEYS, field, |r, k| {
         match k {
@@ -708,6 +792,54 @@ fn read_action(r: &mut Reader<'_>, index: usize) -> Res<Action> {
                     a.abi.push(r.text(limits::MAX_NAME_BYTES)?);
                 }
             }
+            12..=18 => {
+                // Key 12 (the Safe) comes first; a later Safe key without it is no Safe action's.
+                let at = r.offset();
+                let fields = match (k, safe.as_mut()) {
+                    (12, _) => safe.insert(SafeActionFields {
+                        safe: r.address()?,
+                        operation: 0,
+                        safe_tx_gas: U256::ZERO,
+                        base_gas: U256::ZERO,
+                        gas_price: U256::ZERO,
+                        gas_token: Address::ZERO,
+                        refund_receiver: Address::ZERO,
+                    }),
+                    (_, Some(fields)) => fields,
+                    (_, None) => return Err(r.err(K::NotForThisKind, at)),
+                };
+                // Written only when not the default: a zero here would be a second encoding.
+                match k {
+                    12 => {}
+                    17 | 18 => {
+                        let address = r.address()?;
+                        if address == Address::ZERO {
+                            return Err(r.err(K::NotCanonical, at));
+                        }
+                        if k == 17 { fields.gas_token = address } else { fields.refund_receiver = address }
+                    }
+                    _ => {
+                        let v = r.uint()?;
+                        if v.is_zero() {
+                            return Err(r.err(K::NotCanonical, at));
+                        }
+                        match k {
+                            13 => {
+                                fields.operation =
+                                    u8::try_from(v).ok().filter(|o| *o == 1).ok_or_else(|| {
+                                        r.err(
+                                            K::UnexpectedType { expected: "operation 1 (0 is not written)" },
+                                            at,
+                                        )
+                                    })?
+                            }
+                            14 => fields.safe_tx_gas = v,
+                            15 => fields.base_gas = v,
+                            _ => fields.gas_price = v,
+                        }
+                    }
+                }
+            }
             _ => {
                 let n = r.array(limits::MAX_AUTHORIZATIONS)?;
                 a.authorizations.reserve_exact(n);
@@ -725,5 +857,56 @@ fn read_action(r: &mut Reader<'_>, index: usize) -> Res<Action> {
         }
         Ok(())
     })?;
+    a.safe_tx = safe;
     Ok(a)
+}
+
+fn read_safe(r: &mut Reader<'_>, index: usize) -> Res<SafeDecl> {
+    let mut s = SafeDecl {
+        address: Address::ZERO,
+        version: SafeVersion::V1_4_1,
+        l2: false,
+        owners: Vec::new(),
+        threshold: 0,
+        delegatecall_allowed: Vec::new(),
+        owned_by: None,
+    };
+    let field = move |name| Field::item("safes", index).sub(name);
+    r.schema_map(&SAFE_KEYS, field, |r, k| {
+        match k {
+            0 => s.address = r.address()?,
+            1 => {
+                let at = r.offset();
+                let text = r.text(limits::MAX_NAME_BYTES)?;
+                let (version, l2) = SafeVersion::parse(&text)
+                    .ok_or_else(|| r.err(K::BadSafe { rule: "not a Safe version this tool knows" }, at))?;
+                s.version = version;
+                s.l2 = l2;
+            }
+            2 | 4 => {
+                let n = r.array(if k == 2 { limits::MAX_SAFE_OWNERS } else { limits::MAX_TARGETS })?;
+                let list = if k == 2 { &mut s.owners } else { &mut s.delegatecall_allowed };
+                list.reserve_exact(n);
+                for _ in 0..n {
+                    list.push(r.address()?);
+                }
+            }
+            3 => s.threshold = r.u64()?,
+            _ => {
+                let at = r.offset();
+                s.owned_by = match r.pull()? {
+                    (Header::Simple(simple::NULL), _) => None,
+                    (Header::Bytes(Some(len)), _) => {
+                        let data = r.payload(len, at)?;
+                        let outer = <[u8; 20]>::try_from(data.as_slice())
+                            .map_err(|_| r.err(K::WrongLength { expected: 20 }, at))?;
+                        Some(Address::from(outer))
+                    }
+                    (_, at) => return Err(r.unexpected("bytes(20) or null", at)),
+                };
+            }
+        }
+        Ok(())
+    })?;
+    Ok(s)
 }

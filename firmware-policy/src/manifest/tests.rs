@@ -32,6 +32,7 @@ fn action(name: &str, data: Vec<u8>) -> Action {
         authorizations: vec![],
         replaceable: false,
         abi: vec![],
+        safe_tx: None,
     }
 }
 
@@ -49,6 +50,7 @@ pub(crate) fn sample() -> Manifest {
             note: "back to v1".to_string(),
         },
         actions: vec![action("upgrade", upgrade_to(IMPL))],
+        safes: vec![],
     }
 }
 
@@ -128,13 +130,10 @@ fn unknown_and_out_of_order_keys_are_named() {
 }
 
 #[test]
-fn safes_are_reserved_and_empty() {
-    let mut v = load(sample()).bytes().to_vec();
-    let last = v.len() - 1;
-    assert_eq!(v[last - 1..], [0x0a, 0x80]);
-    v[last] = 0x81;
-    v.push(0x00);
-    assert_eq!(refused(&v), ManifestErrorKind::SafesNotSupported);
+fn a_manifest_without_safes_keeps_its_bytes() {
+    // Key 10 was written as [] by every manifest before Safes; it still is.
+    let v = load(sample()).bytes().to_vec();
+    assert_eq!(v[v.len() - 2..], [0x0a, 0x80]);
 }
 
 #[test]
@@ -372,10 +371,10 @@ fn replaceable_is_written_only_when_true_and_refused_as_false() {
     let e = LoadedManifest::from_canonical_bytes(&v).expect_err("default written");
     assert_eq!(e.kind, ManifestErrorKind::NotCanonical);
     assert_eq!(e.field, Some(Field::item("actions", 0).sub("replaceable")));
-    // Key 12 of an action is unknown.
+    // Key 19 of an action is unknown (12–18 are a Safe action's).
     let mut v = opted.bytes().to_vec();
-    v[at] = 0x0c;
-    assert_eq!(refused(&v), ManifestErrorKind::UnknownKey { key: 12 });
+    v[at] = 0x13;
+    assert_eq!(refused(&v), ManifestErrorKind::UnknownKey { key: 19 });
 }
 
 #[test]
@@ -400,4 +399,156 @@ fn abi_is_written_only_when_not_empty_and_refused_as_empty() {
     let e = LoadedManifest::from_canonical_bytes(&v).expect_err("empty abi");
     assert_eq!(e.kind, ManifestErrorKind::NotCanonical);
     assert_eq!(e.field, Some(Field::item("actions", 0).sub("abi")));
+}
+
+const SAFE: Address = address!("0x5aFE3855358E112B5647B952709E6165e1c1eEEe");
+const OUTER: Address = address!("0x5afe000000000000000000000000000000000001");
+const MULTI_SEND: Address = address!("0x9641d764fc13c8B624c04430C7356C1C7C8102e2");
+
+fn safe_decl(address: Address, owned_by: Option<Address>) -> SafeDecl {
+    SafeDecl {
+        address,
+        version: SafeVersion::V1_4_1,
+        l2: address == SAFE,
+        owners: vec![address!("0x1000000000000000000000000000000000000001"), EXECUTOR],
+        threshold: 2,
+        delegatecall_allowed: vec![MULTI_SEND],
+        owned_by,
+    }
+}
+
+fn safe_action(name: &str, fields: SafeActionFields) -> Action {
+    let mut a = action(name, upgrade_to(IMPL));
+    a.kind = ActionKind::Safe;
+    a.nonce = Some(4);
+    a.gas_limit_max = None;
+    a.safe_tx = Some(fields);
+    a
+}
+
+fn plain_safe_fields() -> SafeActionFields {
+    SafeActionFields {
+        safe: SAFE,
+        operation: 0,
+        safe_tx_gas: U256::ZERO,
+        base_gas: U256::ZERO,
+        gas_price: U256::ZERO,
+        gas_token: Address::ZERO,
+        refund_receiver: Address::ZERO,
+    }
+}
+
+fn with_safes() -> Manifest {
+    let mut m = sample();
+    m.allowed_targets = vec![PROXY, IMPL, SAFE, OUTER, EXECUTOR];
+    m.normalize();
+    m.safes = vec![safe_decl(SAFE, Some(OUTER)), safe_decl(OUTER, None)];
+    m.safes.sort_by_key(|s| s.address);
+    let every_field = SafeActionFields {
+        operation: 0,
+        safe_tx_gas: U256::from(100_000),
+        base_gas: U256::from(21_000),
+        gas_price: U256::from(1),
+        gas_token: EXECUTOR,
+        refund_receiver: EXECUTOR,
+        ..plain_safe_fields()
+    };
+    m.actions.push(safe_action("safe-plain", plain_safe_fields()));
+    let mut refund = safe_action("safe-refund", every_field);
+    refund.nonce = Some(5);
+    m.actions.push(refund);
+    m
+}
+
+#[test]
+fn safes_and_safe_actions_round_trip_canonically() {
+    let loaded = load(with_safes());
+    let again = LoadedManifest::from_canonical_bytes(loaded.bytes()).expect("reads back");
+    assert_eq!(again.bytes(), loaded.bytes());
+    assert_eq!(again.manifest(), loaded.manifest());
+    let m = again.manifest();
+    assert_eq!(m.safes.len(), 2);
+    assert_eq!(m.safe(&SAFE).map(SafeDecl::version_text).as_deref(), Some("1.4.1+L2"));
+    assert_eq!(m.actions[1].kind, ActionKind::Safe);
+    assert_eq!(m.actions[1].safe_tx, Some(plain_safe_fields()));
+    assert_eq!(m.actions[2].safe_tx.map(|s| s.gas_price), Some(U256::from(1)));
+    // A Safe action with every field at its default writes only its Safe (key 12, 0x0c): the
+    // call action keys (10) plus one.
+    let plain = load({
+        let mut m = with_safes();
+        m.actions.truncate(2);
+        m
+    });
+    assert!(plain.bytes().windows(22).any(|w| w[..2] == [0x0c, 0x54] && w[2..] == SAFE.0.0));
+}
+
+#[test]
+fn a_safe_field_at_its_default_or_on_a_call_action_is_refused() {
+    let loaded = load(with_safes());
+    let bytes = loaded.bytes().to_vec();
+    // The refund action's key 16 (gas_price) holds 1: written as 0 it would be a second encoding.
+    let at = bytes.windows(2).rposition(|w| w == [0x10, 0x01]).expect("key 16 = 1");
+    let mut v = bytes;
+    v[at + 1] = 0x00;
+    let e = LoadedManifest::from_canonical_bytes(&v).expect_err("zero written");
+    assert_eq!(e.kind, ManifestErrorKind::NotCanonical);
+    assert_eq!(e.field, Some(Field::item("actions", 2).sub("gas_price")));
+    // A Safe field on a call action (built in the model: the encoder writes what it is given).
+    let mut m = sample();
+    m.actions[0].safe_tx = Some(plain_safe_fields());
+    m.allowed_targets.push(SAFE);
+    m.normalize();
+    m.safes = vec![safe_decl(SAFE, None)];
+    assert_eq!(
+        LoadedManifest::from_manifest(m).expect_err("call with safe").kind,
+        ManifestErrorKind::NotForThisKind
+    );
+}
+
+#[test]
+fn safe_validity_rules() {
+    let check = |f: &dyn Fn(&mut Manifest)| {
+        let mut m = with_safes();
+        f(&mut m);
+        LoadedManifest::from_manifest(m).expect_err("invalid").kind
+    };
+    use ManifestErrorKind as K;
+    assert_eq!(check(&|m| m.safes.retain(|s| s.address != SAFE)), K::SafeNotDeclared { address: SAFE });
+    assert_eq!(check(&|m| m.actions[1].nonce = None), K::SafeNonceMissing);
+    assert!(matches!(check(&|m| m.safes[1].threshold = 3), K::BadSafe { .. }));
+    assert!(matches!(check(&|m| m.safes[1].threshold = 0), K::BadSafe { .. }));
+    assert!(matches!(check(&|m| m.safes[1].owners.reverse()), K::BadSafe { .. }));
+    assert!(matches!(check(&|m| m.safes[0].owned_by = Some(IMPL)), K::BadSafe { .. }));
+    assert_eq!(check(&|m| m.safes.reverse()), K::NotCanonical);
+    assert_eq!(
+        check(&|m| m.allowed_targets.retain(|a| *a != EXECUTOR)),
+        K::TargetNotAllowed { address: EXECUTOR },
+        "a refund token and receiver are reached"
+    );
+    // A delegatecall in the Safe's own context to a target outside delegatecall_allowed.
+    assert_eq!(
+        check(&|m| {
+            if let Some(s) = &mut m.actions[1].safe_tx {
+                s.operation = 1;
+            }
+        }),
+        K::DelegatecallNotAllowed { address: PROXY }
+    );
+    // The same Safe action twice (kind, Safe, to, data, value and nonce alike), under two names.
+    assert_eq!(
+        check(&|m| {
+            let mut twin = m.actions[1].clone();
+            twin.name = "twin".to_string();
+            m.actions.push(twin);
+        }),
+        K::DuplicateAction
+    );
+    // A call action with the same (to, data, value, nonce) as a Safe action is another action.
+    let mut m = with_safes();
+    let mut call = m.actions[1].clone();
+    call.kind = ActionKind::Call;
+    call.safe_tx = None;
+    call.name = "direct".to_string();
+    m.actions.push(call);
+    assert!(LoadedManifest::from_manifest(m).is_ok());
 }
