@@ -81,6 +81,17 @@ pub fn hint(c: &CheckOutcome, v: &Verdict, manifest: Option<&Manifest>, tx: &Dec
             ),
             None => "Use the Ledger and path of the manifest's executor.".into(),
         },
+        Reason::DelegatecallNotAllowed => "A DELEGATECALL runs the target's code as the Safe itself, with all its \
+            assets and owners: it may reach only the Safe's delegatecall_allowed. Do not sign; propose a plain call, \
+            or a release whose manifest allows that target."
+            .into(),
+        Reason::SafeTxNotApproved => "No Safe action of the manifest is exactly this Safe transaction (Safe, version, \
+            to, value, data, operation, gas and refund fields, nonce). Compare it with `bounded-signer manifest show`; \
+            do not sign a Safe transaction the manifest does not name."
+            .into(),
+        Reason::SafeTxHashMismatch => "The safeTxHash that came with the Safe transaction is not the hash of its \
+            fields: one of them was changed, or the hash was. Do not sign; recompute it with `bounded-signer safe hash`."
+            .into(),
         _ => "See the detail; do not sign until it passes.".into(),
     })
 }
@@ -118,8 +129,11 @@ mod tests {
             Reason::TxTypeNotAllowed,
             Reason::TargetNotAllowed,
             Reason::NestedTargetNotAllowed,
+            Reason::DelegatecallNotAllowed,
             Reason::CalldataNotCanonical,
             Reason::PayloadNotApproved,
+            Reason::SafeTxNotApproved,
+            Reason::SafeTxHashMismatch,
             Reason::ValueMismatch,
             Reason::NonceMismatch,
             Reason::GasAboveCap,

@@ -35,10 +35,16 @@ pub enum Reason {
     TargetNotAllowed,
     /// A decoded inner call or new implementation is not allowed.
     NestedTargetNotAllowed,
+    /// A DELEGATECALL in a Safe's own context reaches a target its `delegatecall_allowed` lacks.
+    DelegatecallNotAllowed,
     /// Some node's calldata is not the exact encoding of its arguments.
     CalldataNotCanonical,
     /// No approved action has this exact (to, calldata).
     PayloadNotApproved,
+    /// No Safe action of the manifest is this Safe transaction (Safe, version, every field).
+    SafeTxNotApproved,
+    /// The safeTxHash that came with the Safe transaction is not the hash of its fields.
+    SafeTxHashMismatch,
     /// The value differs from the matched action's.
     ValueMismatch,
     /// The action binds a nonce and the transaction has another.
@@ -65,8 +71,11 @@ impl Reason {
             Reason::TxTypeNotAllowed => "tx_type_not_allowed",
             Reason::TargetNotAllowed => "target_not_allowed",
             Reason::NestedTargetNotAllowed => "nested_target_not_allowed",
+            Reason::DelegatecallNotAllowed => "delegatecall_not_allowed",
             Reason::CalldataNotCanonical => "calldata_not_canonical",
             Reason::PayloadNotApproved => "payload_not_approved",
+            Reason::SafeTxNotApproved => "safe_tx_not_approved",
+            Reason::SafeTxHashMismatch => "safe_tx_hash_mismatch",
             Reason::ValueMismatch => "value_mismatch",
             Reason::NonceMismatch => "nonce_mismatch",
             Reason::GasAboveCap => "gas_above_cap",
@@ -83,9 +92,12 @@ impl Reason {
             Reason::ManifestHashMismatch => Check::ManifestHash,
             Reason::ChainIdMismatch | Reason::MissingChainId => Check::ChainId,
             Reason::TxTypeNotAllowed => Check::TxType,
-            Reason::TargetNotAllowed | Reason::NestedTargetNotAllowed => Check::Targets,
+            Reason::TargetNotAllowed | Reason::NestedTargetNotAllowed | Reason::DelegatecallNotAllowed => {
+                Check::Targets
+            }
             Reason::CalldataNotCanonical => Check::Calldata,
             Reason::PayloadNotApproved => Check::Payload,
+            Reason::SafeTxNotApproved | Reason::SafeTxHashMismatch => Check::SafeTx,
             Reason::ValueMismatch => Check::Value,
             Reason::NonceMismatch => Check::Nonce,
             Reason::GasAboveCap => Check::Gas,
@@ -119,6 +131,8 @@ pub enum Check {
     Calldata,
     /// `payload`.
     Payload,
+    /// `safe_tx`.
+    SafeTx,
     /// `value`.
     Value,
     /// `nonce`.
@@ -143,6 +157,7 @@ impl Check {
             Check::Targets => "targets",
             Check::Calldata => "calldata",
             Check::Payload => "payload",
+            Check::SafeTx => "safe_tx",
             Check::Value => "value",
             Check::Nonce => "nonce",
             Check::Gas => "gas",
@@ -215,6 +230,9 @@ impl Proposal {
 pub enum Signable {
     /// The exact signing payload of an Ethereum transaction.
     Transaction(TxSignable),
+    /// A Safe transaction's EIP-712 hashes (signed in hashed mode: the device signs
+    /// `keccak256(0x1901 ‖ domain ‖ message)`, the safeTxHash).
+    SafeTx(crate::safe_tx::SafeTxHashes),
 }
 
 /// A transaction payload approved for signing.
@@ -252,6 +270,9 @@ pub struct Approval {
     action: usize,
     action_name: Zeroizing<String>,
     signer: Address,
+    /// Every account that may sign it: the executor for a transaction; a Safe's owners for a
+    /// Safe transaction, of which binding keeps the device's.
+    signers: Vec<Address>,
     signing_hash: B256,
     signable: Signable,
     replaceable: bool,
@@ -274,9 +295,14 @@ impl Approval {
     pub fn action_name(&self) -> &str {
         &self.action_name
     }
-    /// The only account allowed to sign (the manifest's executor, for a transaction).
+    /// The account that signs: the manifest's executor, for a transaction; for a Safe
+    /// transaction, once bound, the owner the device holds (before, its first owner).
     pub fn signer(&self) -> Address {
         self.signer
+    }
+    /// Every account allowed to sign (one, the executor, for a transaction).
+    pub fn signers(&self) -> &[Address] {
+        &self.signers
     }
     /// The hash the device signs (for a transaction: keccak256 of the payload, its "Tx hash").
     pub fn signing_hash(&self) -> B256 {
@@ -290,12 +316,21 @@ impl Approval {
     pub fn transaction(&self) -> Option<&TxSignable> {
         match &self.signable {
             Signable::Transaction(tx) => Some(tx),
+            Signable::SafeTx(_) => None,
         }
     }
-    /// Whether the device must have blind signing on to sign this.
+    /// The Safe transaction's hashes, when that is what is approved.
+    pub fn safe_tx(&self) -> Option<&crate::safe_tx::SafeTxHashes> {
+        match &self.signable {
+            Signable::SafeTx(hashes) => Some(hashes),
+            Signable::Transaction(_) => None,
+        }
+    }
+    /// Whether the device must have blind signing on to sign this (hashed EIP-712 always does).
     pub fn needs_blind_signing(&self) -> bool {
         match &self.signable {
             Signable::Transaction(tx) => tx.has_calldata,
+            Signable::SafeTx(_) => true,
         }
     }
 }
@@ -370,11 +405,12 @@ impl Verdict {
     /// the verdict is refused (`signer_mismatch`) and the approval is dropped. Either way the
     /// verdict no longer holds an approval: it can be bound once.
     pub fn bind(mut self, device_account: Address) -> (Verdict, Option<BoundApproval>) {
-        let Some(approval) = self.approval.take() else {
+        let Some(mut approval) = self.approval.take() else {
             return (self, None);
         };
         let signer = approval.signer;
-        if device_account == signer {
+        if approval.signers.contains(&device_account) {
+            approval.signer = device_account;
             self.checks.push(CheckOutcome {
                 check: Check::Signer,
                 ok: true,
@@ -387,7 +423,15 @@ impl Verdict {
                 check: Check::Signer,
                 ok: false,
                 reason: Some(Reason::SignerMismatch),
-                detail: format!("device account {device_account}, manifest executor {signer}"),
+                detail: match approval.signable {
+                    Signable::Transaction(_) => {
+                        format!("device account {device_account}, manifest executor {signer}")
+                    }
+                    Signable::SafeTx(_) => format!(
+                        "device account {device_account} is not an owner of the Safe ({} owners)",
+                        approval.signers.len()
+                    ),
+                },
             });
             self.reasons.push(Reason::SignerMismatch);
             (self, None)
@@ -677,6 +721,7 @@ fn finish(
                 action,
                 action_name: Zeroizing::new(a.name.clone()),
                 signer: m.executor,
+                signers: alloc::vec![m.executor],
                 signing_hash: tx.signing_hash(),
                 signable: Signable::Transaction(TxSignable {
                     payload: tx.shared_payload(),
@@ -700,6 +745,9 @@ fn finish(
         approval,
     }
 }
+
+mod safe;
+pub use safe::{SafeTxProposal, check_safe_tx};
 
 #[cfg(test)]
 mod tests;

@@ -161,7 +161,11 @@ impl<T: Exchange> EthApp<T> {
                 };
                 self.sign_chunked(path, tx.payload(), rule, MAX_DATA)
             }
-            // Later kinds (EIP-712 digests) are signed here too, each by its own command.
+            // The one approved pair of hashes, in hashed mode: the device signs their digest.
+            Signable::SafeTx(hashes) => self
+                .eip712_hashed(path, hashes.domain_separator, hashes.message_hash)
+                .map_err(|error| SignFailure::after(error, true)),
+            // Later kinds are signed here too, each by its own command.
             _ => Err(SignFailure {
                 error: DeviceError::BadAnswer("this kind of approval has no signing command yet"),
                 device_may_have_signed: false,
@@ -221,9 +225,21 @@ impl<T: Exchange> EthApp<T> {
         signature_from_answer(&answer, VRule::Legacy27)
     }
 
-    /// SIGN_ETH_EIP_712 in hashed mode: `path ‖ domainSeparator ‖ hashStruct(message)`.
+    /// SIGN_ETH_EIP_712 of hashes no check approved, for the emulator's tests only: the product
+    /// path reaches the device's signing commands through [`EthApp::sign`] alone.
     #[cfg(test)]
     pub(crate) fn sign_eip712_hashed(
+        &mut self,
+        path: &DerivationPath,
+        domain_separator: alloy_primitives::B256,
+        struct_hash: alloy_primitives::B256,
+    ) -> Result<Signature, DeviceError> {
+        self.eip712_hashed(path, domain_separator, struct_hash)
+    }
+
+    /// SIGN_ETH_EIP_712 in hashed mode: `path ‖ domainSeparator ‖ hashStruct(message)`, one
+    /// APDU (so once it is sent the device may have signed).
+    fn eip712_hashed(
         &mut self,
         path: &DerivationPath,
         domain_separator: alloy_primitives::B256,
