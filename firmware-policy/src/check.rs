@@ -527,16 +527,7 @@ pub fn check(
     check_tx_type(&mut out, tx, action);
     check_targets(&mut out, manifest, proposal);
 
-    match first_non_canonical(proposal.calls(), 0) {
-        Some((depth, function)) => out.fail(
-            Reason::CalldataNotCanonical,
-            format!(
-                "calldata of {} at depth {depth} is not the exact ABI encoding of its arguments",
-                function.unwrap_or("an unknown call")
-            ),
-        ),
-        None => out.pass(Check::Calldata, String::from("every call's calldata is canonical")),
-    }
+    check_canonical(&mut out, proposal.calls());
 
     match (matched, action) {
         (Some(index), Some(action)) => {
@@ -549,22 +540,7 @@ pub fn check(
         ),
     }
 
-    if now < m.not_before {
-        out.fail(
-            Reason::WindowNotOpen,
-            format!("now {} is before not_before {}", Utc(now), Utc(m.not_before)),
-        );
-    } else if now >= m.expires_at {
-        out.fail(
-            Reason::WindowExpired,
-            format!("now {} is at or after expires_at {}", Utc(now), Utc(m.expires_at)),
-        );
-    } else {
-        out.pass(
-            Check::Window,
-            format!("now {} is in [{}, {})", Utc(now), Utc(m.not_before), Utc(m.expires_at)),
-        );
-    }
+    check_window(&mut out, m, now);
 
     if let Some(signature) = tx.signature() {
         // A signed transaction was signed by someone: only the executor may have done it.
@@ -694,6 +670,40 @@ fn check_bounds(out: &mut Outcomes, tx: &DecodedTx, action: &Action) {
         out.pass(Check::Fees, String::from(detail));
     } else {
         out.fail(Reason::FeeAboveCap, over.join("; "));
+    }
+}
+
+/// Now against the release window.
+fn check_window(out: &mut Outcomes, m: &crate::manifest::Manifest, now: u64) {
+    if now < m.not_before {
+        out.fail(
+            Reason::WindowNotOpen,
+            format!("now {} is before not_before {}", Utc(now), Utc(m.not_before)),
+        );
+    } else if now >= m.expires_at {
+        out.fail(
+            Reason::WindowExpired,
+            format!("now {} is at or after expires_at {}", Utc(now), Utc(m.expires_at)),
+        );
+    } else {
+        out.pass(
+            Check::Window,
+            format!("now {} is in [{}, {})", Utc(now), Utc(m.not_before), Utc(m.expires_at)),
+        );
+    }
+}
+
+/// Every node of the tree canonical, or the first that is not.
+fn check_canonical(out: &mut Outcomes, calls: &CallNode) {
+    match first_non_canonical(calls, 0) {
+        Some((depth, function)) => out.fail(
+            Reason::CalldataNotCanonical,
+            format!(
+                "calldata of {} at depth {depth} is not the exact ABI encoding of its arguments",
+                function.unwrap_or("an unknown call")
+            ),
+        ),
+        None => out.pass(Check::Calldata, String::from("every call's calldata is canonical")),
     }
 }
 

@@ -168,6 +168,21 @@ pub struct Action {
     pub safe_tx: Option<SafeActionFields>,
 }
 
+impl SafeActionFields {
+    /// A Safe action through `safe` with every other field at its default (a call, no refund).
+    pub fn through(safe: Address) -> Self {
+        SafeActionFields {
+            safe,
+            operation: 0,
+            safe_tx_gas: U256::ZERO,
+            base_gas: U256::ZERO,
+            gas_price: U256::ZERO,
+            gas_token: Address::ZERO,
+            refund_receiver: Address::ZERO,
+        }
+    }
+}
+
 impl Action {
     /// How the action's call runs: a Safe action with operation 1 delegatecalls its target.
     pub fn operation(&self) -> Operation {

@@ -10,7 +10,9 @@ use alloc::vec::Vec;
 use alloy_primitives::{Address, B256};
 use zeroize::Zeroizing;
 
-use super::{Approval, Check, Outcomes, Reason, Signable, Utc, Verdict, first_non_canonical, not_approved};
+use super::{
+    Approval, Check, Outcomes, Reason, Signable, Verdict, check_canonical, check_window, not_approved,
+};
 use crate::calls::{CallNode, CallTreeError, Operation, decode_call};
 use crate::manifest::{ActionKind, LoadedManifest, ManifestHash, safe_context_delegatecalls};
 use crate::safe_tx::{SafeDomain, SafeTxFields, SafeTxHashes};
@@ -128,16 +130,7 @@ pub fn check_safe_tx(
             ),
         );
     }
-    match first_non_canonical(&proposal.calls, 0) {
-        Some((depth, function)) => out.fail(
-            Reason::CalldataNotCanonical,
-            format!(
-                "calldata of {} at depth {depth} is not the exact ABI encoding of its arguments",
-                function.unwrap_or("an unknown call")
-            ),
-        ),
-        None => out.pass(Check::Calldata, String::from("every call's calldata is canonical")),
-    }
+    check_canonical(&mut out, &proposal.calls);
 
     // The transaction itself: a manifest Safe, its version, and one Safe action field for field.
     let matched = m.actions.iter().position(|a| {
@@ -184,22 +177,7 @@ pub fn check_safe_tx(
         None => {}
     }
 
-    if now < m.not_before {
-        out.fail(
-            Reason::WindowNotOpen,
-            format!("now {} is before not_before {}", Utc(now), Utc(m.not_before)),
-        );
-    } else if now >= m.expires_at {
-        out.fail(
-            Reason::WindowExpired,
-            format!("now {} is at or after expires_at {}", Utc(now), Utc(m.expires_at)),
-        );
-    } else {
-        out.pass(
-            Check::Window,
-            format!("now {} is in [{}, {})", Utc(now), Utc(m.not_before), Utc(m.expires_at)),
-        );
-    }
+    check_window(&mut out, m, now);
 
     let approval = match (out.reasons.is_empty(), matched, decl) {
         (true, Some(action), Some(d)) => m.actions.get(action).map(|a| Approval {

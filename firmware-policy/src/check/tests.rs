@@ -563,15 +563,7 @@ fn a_direct_call_of_a_safe_actions_inner_target_is_not_the_safe_action() {
     safe_action.to = PROXY;
     safe_action.data = upgrade_to();
     safe_action.nonce = Some(0);
-    safe_action.safe_tx = Some(SafeActionFields {
-        safe: SAFE,
-        operation: 0,
-        safe_tx_gas: U256::ZERO,
-        base_gas: U256::ZERO,
-        gas_price: U256::ZERO,
-        gas_token: Address::ZERO,
-        refund_receiver: Address::ZERO,
-    });
+    safe_action.safe_tx = Some(SafeActionFields::through(SAFE));
     model.actions.push(safe_action);
     model.safes = vec![SafeDecl {
         address: SAFE,

@@ -796,15 +796,7 @@ fn read_action(r: &mut Reader<'_>, index: usize) -> Res<Action> {
                 // Key 12 (the Safe) comes first; a later Safe key without it is no Safe action's.
                 let at = r.offset();
                 let fields = match (k, safe.as_mut()) {
-                    (12, _) => safe.insert(SafeActionFields {
-                        safe: r.address()?,
-                        operation: 0,
-                        safe_tx_gas: U256::ZERO,
-                        base_gas: U256::ZERO,
-                        gas_price: U256::ZERO,
-                        gas_token: Address::ZERO,
-                        refund_receiver: Address::ZERO,
-                    }),
+                    (12, _) => safe.insert(SafeActionFields::through(r.address()?)),
                     (_, Some(fields)) => fields,
                     (_, None) => return Err(r.err(K::NotForThisKind, at)),
                 };

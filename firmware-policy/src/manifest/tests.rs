@@ -427,15 +427,7 @@ fn safe_action(name: &str, fields: SafeActionFields) -> Action {
 }
 
 fn plain_safe_fields() -> SafeActionFields {
-    SafeActionFields {
-        safe: SAFE,
-        operation: 0,
-        safe_tx_gas: U256::ZERO,
-        base_gas: U256::ZERO,
-        gas_price: U256::ZERO,
-        gas_token: Address::ZERO,
-        refund_receiver: Address::ZERO,
-    }
+    SafeActionFields::through(SAFE)
 }
 
 fn with_safes() -> Manifest {

@@ -35,15 +35,7 @@ fn manifest() -> LoadedManifest {
         authorizations: vec![],
         replaceable: false,
         abi: vec![],
-        safe_tx: Some(SafeActionFields {
-            safe: SAFE,
-            operation: 0,
-            safe_tx_gas: U256::ZERO,
-            base_gas: U256::ZERO,
-            gas_price: U256::ZERO,
-            gas_token: Address::ZERO,
-            refund_receiver: Address::ZERO,
-        }),
+        safe_tx: Some(SafeActionFields::through(SAFE)),
     };
     LoadedManifest::from_manifest(Manifest {
         release: "safe".to_string(),
