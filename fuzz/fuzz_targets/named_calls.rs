@@ -30,6 +30,7 @@ fn abi() -> ManifestAbi {
         authorizations: Vec::new(),
         replaceable: false,
         abi: SIGNATURES.iter().map(|s| s.to_string()).collect(),
+        safe_tx: None,
     };
     let manifest = Manifest {
         release: "fuzz".into(),
@@ -41,6 +42,7 @@ fn abi() -> ManifestAbi {
         labels: vec![],
         rollback: Rollback { manifest_hash: B256::ZERO, note: String::new() },
         actions: vec![action],
+        safes: vec![],
     };
     ManifestAbi::of(&manifest).expect("the declared signatures parse")
 }
