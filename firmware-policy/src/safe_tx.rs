@@ -12,7 +12,7 @@
 //! The hashing is alloy's EIP-712 implementation over `sol!` structs whose definitions are the
 //! Safe contracts' own type strings: nothing here encodes or hashes by hand.
 
-use alloy_primitives::{Address, B256, Bytes, U256};
+use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use alloy_sol_types::{Eip712Domain, SolStruct, sol};
 
 use crate::tx::wipe_bytes;
@@ -183,12 +183,13 @@ impl SafeDomain {
         self.eip712().hash_struct()
     }
 
-    /// The hashes of `tx` for this Safe. The data is copied into alloy's struct once, and wiped
-    /// after hashing.
+    /// The hashes of `tx` for this Safe. The data is copied into alloy's struct once, hashed
+    /// once (alloy's `eip712_signing_hash` would hash the struct and the domain again), and
+    /// wiped after hashing.
     pub fn hashes(&self, tx: &SafeTxFields) -> SafeTxHashes {
-        let domain = self.eip712();
+        let domain_separator = self.separator();
         let data = Bytes::copy_from_slice(&tx.data);
-        let (message_hash, safe_tx_hash) = if self.version == SafeVersion::V0_1_0 {
+        let message_hash = if self.version == SafeVersion::V0_1_0 {
             let mut s = v0_1_0::SafeTx {
                 to: tx.to,
                 value: tx.value,
@@ -201,9 +202,9 @@ impl SafeDomain {
                 refundReceiver: tx.refund_receiver,
                 nonce: tx.nonce,
             };
-            let hashes = (s.eip712_hash_struct(), s.eip712_signing_hash(&domain));
+            let hash = s.eip712_hash_struct();
             wipe_bytes(&mut s.data);
-            hashes
+            hash
         } else {
             let mut s = SafeTx {
                 to: tx.to,
@@ -217,11 +218,16 @@ impl SafeDomain {
                 refundReceiver: tx.refund_receiver,
                 nonce: tx.nonce,
             };
-            let hashes = (s.eip712_hash_struct(), s.eip712_signing_hash(&domain));
+            let hash = s.eip712_hash_struct();
             wipe_bytes(&mut s.data);
-            hashes
+            hash
         };
-        SafeTxHashes { domain_separator: domain.hash_struct(), message_hash, safe_tx_hash }
+        // EIP-712's digest: keccak256(0x19 ‖ 0x01 ‖ domainSeparator ‖ hashStruct(message)).
+        let mut digest = [0u8; 66];
+        digest[..2].copy_from_slice(&[0x19, 0x01]);
+        digest[2..34].copy_from_slice(domain_separator.as_slice());
+        digest[34..].copy_from_slice(message_hash.as_slice());
+        SafeTxHashes { domain_separator, message_hash, safe_tx_hash: keccak256(digest) }
     }
 }
 
