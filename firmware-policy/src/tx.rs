@@ -223,15 +223,17 @@ impl DecodedTx {
 
         let mut payload = Zeroizing::new(Vec::with_capacity(tx.payload_len_for_signature()));
         tx.encode_for_signing(&mut *payload);
-        let reencoded: Zeroizing<Vec<u8>> = match (&signature, form) {
+        // An unsigned input is its own signing payload: compared where it is, not copied.
+        let signed: Option<Zeroizing<Vec<u8>>> = match (&signature, form) {
             (Some(sig), TxForm::Signed) => {
                 let mut out = Zeroizing::new(Vec::with_capacity(signed_len(&tx, sig)));
                 encode_signed(&tx, sig, &mut out);
-                out
+                Some(out)
             }
-            _ => Zeroizing::new(payload.to_vec()),
+            _ => None,
         };
-        if reencoded.as_slice() != input {
+        let reencoded: &[u8] = signed.as_deref().map_or(payload.as_slice(), Vec::as_slice);
+        if reencoded != input {
             let at = reencoded.iter().zip(input).position(|(a, b)| a != b);
             let at = at.unwrap_or_else(|| reencoded.len().min(input.len()));
             return Err(err(TxErrorKind::NotCanonical, at));
