@@ -185,6 +185,56 @@ pub enum SafeCommand {
     /// and the hashes as the Ledger pages them.
     #[command(after_help = SAFE_HASH_HELP)]
     Hash(SafeHashArgs),
+    /// Check a Safe transaction against the manifest's Safe actions and, if it is one of them,
+    /// sign its safeTxHash on the Ledger as one of the Safe's owners.
+    #[command(after_help = SAFE_SIGN_HELP)]
+    Sign(SafeSignArgs),
+}
+
+const SAFE_SIGN_HELP: &str = concat!(
+    "SAFE_TX is read as for `safe hash`. What the input and the flags leave open, the approved manifest \
+fills: its chain, and the version it declares for the Safe. The Safe transaction must be one of the \
+manifest's Safe actions field for field; the Ledger's account at --path must be one of that Safe's owners. \
+The signature is printed as the Safe takes it (r, s, v: 27/28, or 31/32 with --eth-sign).\n\n",
+    "Example:\n  bounded-signer safe sign --manifest release.manifest.cbor --approved-hash 0x… tx-service.json \
+--path \"m/44'/60'/0'/0/1\"\n\n",
+    "Exit codes: 0 signed (or returned from the journal), 3 refused by the policy, 2 bad input, 4 device \
+problem, 5 this owner already signed another hash for the action, 1 internal error."
+);
+
+/// `safe sign …`
+#[derive(Args, Debug)]
+pub struct SafeSignArgs {
+    /// The manifest file (canonical CBOR).
+    #[arg(long)]
+    pub manifest: PathBuf,
+    /// The manifest hash governance approved (32 bytes hex).
+    #[arg(long = "approved-hash", value_parser = parse_manifest_hash)]
+    pub approved_hash: ManifestHash,
+    /// The Safe transaction: a path, - for stdin, or inline JSON.
+    pub safe_tx: String,
+    /// The chain, when the input names none (default: the manifest's).
+    #[arg(long)]
+    pub chain_id: Option<u64>,
+    /// The Safe's version, when the input names none (default: the manifest's declaration).
+    #[arg(long, value_parser = parse_safe_version)]
+    pub safe_version: Option<(firmware_policy::safe_tx::SafeVersion, bool)>,
+    /// The Safe's address, when the input names none.
+    #[arg(long, value_parser = parse_address)]
+    pub safe: Option<Address>,
+    /// The Safe nonce, when the input has none (a Transaction Builder batch).
+    #[arg(long, value_parser = crate::values::parse_quantity_str)]
+    pub nonce: Option<alloy_primitives::U256>,
+    /// Sign the safeTxHash as an eth_sign personal message (v 31/32; Safes from 1.1.0) instead of
+    /// EIP-712, for a device without EIP-712.
+    #[arg(long)]
+    pub eth_sign: bool,
+    /// ledger, ledger:PATH, speculos or speculos:HOST:PORT.
+    #[arg(long, default_value = "ledger", value_parser = DeviceSpec::parse)]
+    pub device: DeviceSpec,
+    /// Derivation path of the owner's account.
+    #[arg(long, default_value = "m/44'/60'/0'/0/0", value_parser = DerivationPath::parse)]
+    pub path: DerivationPath,
 }
 
 const SAFE_HASH_HELP: &str = concat!(
@@ -385,6 +435,7 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
         Command::Journal(JournalCommand::Show) => commands::journal::show(json),
         Command::Journal(JournalCommand::Verify { head }) => commands::journal::verify(head, json),
         Command::Safe(SafeCommand::Hash(args)) => commands::safe::hash(&args, json),
+        Command::Safe(SafeCommand::Sign(args)) => commands::safe_sign::run(&args, json),
         Command::Emulator(args) => commands::emulator::run(&args),
         Command::Rehearse => commands::rehearse::run(json),
         Command::Completions { shell } => completions(shell),

@@ -8,4 +8,5 @@ pub mod journal;
 pub mod manifest;
 pub mod rehearse;
 pub mod safe;
+pub mod safe_sign;
 pub mod sign;

@@ -7,13 +7,23 @@ use firmware_policy::{CheckOutcome, DecodedTx, Manifest, Reason, Verdict};
 use crate::timefmt::format_instant;
 
 /// The hint for one entry of a verdict's `checks`; `None` for a passed check.
-pub fn hint(c: &CheckOutcome, v: &Verdict, manifest: Option<&Manifest>, tx: &DecodedTx) -> Option<String> {
+/// `tx` is the proposed transaction, or `None` for a Safe transaction (a co-signer's check).
+pub fn hint(
+    c: &CheckOutcome,
+    v: &Verdict,
+    manifest: Option<&Manifest>,
+    tx: Option<&DecodedTx>,
+) -> Option<String> {
     let reason = c.reason?;
     let action = v.action().and_then(|i| manifest?.actions.get(i));
     let chain = manifest.map(|m| m.chain_id);
     Some(match reason {
         Reason::ManifestHashMismatch => "Re-obtain the approved hash from governance, never from the proposer. If \
              it is right, this file is not the manifest governance approved: get that file."
+            .into(),
+        Reason::ChainIdMismatch if tx.is_none() => "The manifest is for another chain than this Safe \
+             transaction: a signature would approve it there. Do not sign; ask for the Safe transaction on the \
+             manifest's chain."
             .into(),
         Reason::ChainIdMismatch => match chain {
             Some(n) => format!(
@@ -58,7 +68,10 @@ pub fn hint(c: &CheckOutcome, v: &Verdict, manifest: Option<&Manifest>, tx: &Dec
             Some(cap) => format!("Rebuild the proposal with a gas limit of at most {cap}."),
             None => "Rebuild the proposal with a gas limit within the action's cap.".into(),
         },
-        Reason::FeeAboveCap => fee_hint(action, tx),
+        Reason::FeeAboveCap => match tx {
+            Some(tx) => fee_hint(action, tx),
+            None => "Rebuild the proposal with fees within the action's caps.".into(),
+        },
         Reason::WindowNotOpen => match manifest {
             Some(m) => format!(
                 "The release window opens at {}: sign then. First check this laptop's clock against a trusted source.",
@@ -73,6 +86,9 @@ pub fn hint(c: &CheckOutcome, v: &Verdict, manifest: Option<&Manifest>, tx: &Dec
             ),
             None => "The release window has closed; a new manifest is needed.".into(),
         },
+        Reason::SignerMismatch if tx.is_none() => "Use the Ledger (and --path) that holds your owner key of \
+             this Safe: `bounded-signer manifest show` lists the Safe's owners."
+            .into(),
         Reason::SignerMismatch => match manifest {
             Some(m) => format!(
                 "Use the Ledger that holds the manifest's executor {} (and its --path); for a signed transaction, only \
@@ -161,7 +177,7 @@ mod tests {
                 reason: Some(reason),
                 detail: String::new(),
             };
-            let text = hint(&c, &verdict, None, &tx).unwrap_or_default();
+            let text = hint(&c, &verdict, None, Some(&tx)).unwrap_or_default();
             assert!(!text.is_empty() && !text.starts_with("See the detail"), "{reason:?}");
             assert!(seen.insert(text), "{reason:?} shares its hint");
         }

@@ -220,6 +220,26 @@ pub fn typed_message(domain: &[u8], message: &[u8]) -> Vec<Screen> {
     screens
 }
 
+/// A personal message (EIP-191), up to the decision, as app-ethereum 1.22.0 shows it: the text
+/// when every byte is printable ASCII or white space (white space shown as a space), otherwise
+/// `0x` and lowercase hex, paged (its ragger snapshots `test_personal_sign_*` on the Nano S+).
+pub fn personal_message(message: &[u8]) -> Vec<Screen> {
+    // C's isprint and isspace in the "C" locale, which the app calls on each byte.
+    let shown_as_text = message.iter().all(|b| (0x20..=0x7e).contains(b) || (0x09..=0x0d).contains(b));
+    let text = if shown_as_text {
+        message
+            .iter()
+            .map(|&b| if b.is_ascii_whitespace() || b == 0x0b { ' ' } else { char::from(b) })
+            .collect()
+    } else {
+        format!("0x{}", alloy_primitives::hex::encode(message))
+    };
+    let mut screens = vec![screen(&["Review message"])];
+    screens.extend(paged("Message", &text));
+    screens.push(screen(&["Sign message"]));
+    screens
+}
+
 /// After a message decision.
 pub fn message_decided(approved: bool) -> Screen {
     screen(if approved { &["Message signed"] } else { &["Message rejected"] })
@@ -331,5 +351,36 @@ mod tests {
     #[test]
     fn an_amount_that_does_not_fit_is_no_review() {
         assert!(transaction(&TxReview { value: U256::MAX, ..review(&[], 0, 1) }).is_none());
+    }
+}
+
+#[cfg(test)]
+mod personal_message_tests {
+    use super::*;
+
+    /// app-ethereum 1.22.0's own Nano S+ snapshots (`tests/ragger/snapshots/nanosp/
+    /// test_personal_sign_{non_ascii,metamask}`), read off the images.
+    #[test]
+    fn pages_as_the_apps_snapshots() {
+        let hash =
+            alloy_primitives::hex::decode("9c22ff5f21f0b81b113e63f7db6da94fedef11b2119b4088b89664fb9a3cb658")
+                .expect("hex");
+        assert_eq!(
+            personal_message(&hash),
+            vec![
+                screen(&["Review message"]),
+                screen(&["Message (1/2)", "0x9c22ff5f21f0b81b1", "13e63f7db6da94fede", "f11b2119b4088b8966"]),
+                screen(&["Message (2/2)", "4fb9a3cb658"]),
+                screen(&["Sign message"]),
+            ]
+        );
+        assert_eq!(
+            personal_message(b"Example `personal_sign` message"),
+            vec![
+                screen(&["Review message"]),
+                screen(&["Message", "Example `personal_", "sign` message"]),
+                screen(&["Sign message"]),
+            ]
+        );
     }
 }

@@ -48,7 +48,7 @@ impl Form {
 }
 
 /// What the flags say; each fills a gap of the input or must agree with it.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Flags {
     /// `--safe`.
     pub safe: Option<Address>,
@@ -58,6 +58,18 @@ pub struct Flags {
     pub version: Option<(SafeVersion, bool)>,
     /// `--nonce`.
     pub nonce: Option<U256>,
+    /// What an approved manifest says, for what neither the input nor a flag gives: its chain,
+    /// and the version it declares for the Safe. Never a reason to disagree: the check compares.
+    pub manifest: Option<ManifestFacts>,
+}
+
+/// The chain and the declared Safes of an approved manifest.
+#[derive(Clone, Debug, Default)]
+pub struct ManifestFacts {
+    /// The manifest's chain.
+    pub chain_id: u64,
+    /// Each declared Safe and its version.
+    pub safes: Vec<(Address, SafeVersion, bool)>,
 }
 
 /// A complete Safe transaction: its domain, its fields, and a hash the input claimed.
@@ -104,7 +116,14 @@ const TYPED_DATA_KEYS: [&str; 4] = ["types", "primaryType", "domain", "message"]
 
 /// Reads a Safe transaction from JSON text, completed by the flags.
 pub fn parse(text: &str, flags: &Flags) -> Result<SafeTxInput, String> {
-    let value = parse_strict_json(text)?;
+    let mut value = parse_strict_json(text)?;
+    // The document's strings hold the calldata as hex: wiped however the reading ends.
+    let result = parse_value(&value, flags);
+    crate::request::wipe_json(&mut value);
+    result
+}
+
+fn parse_value(value: &Value, flags: &Flags) -> Result<SafeTxInput, String> {
     let Value::Object(obj) = &value else {
         return Err("a Safe transaction is a JSON object".into());
     };
@@ -112,7 +131,11 @@ pub fn parse(text: &str, flags: &Flags) -> Result<SafeTxInput, String> {
         typed_data(obj)?
     } else if obj.contains_key("transactions") {
         let batch = builder::read(obj)?;
-        let (version, _) = flags.version.ok_or(
+        let safe = batch.safe.or(flags.safe);
+        let declared = flags.manifest.as_ref().and_then(|m| {
+            m.safes.iter().find(|(a, _, _)| Some(*a) == safe).map(|(_, version, l2)| (*version, *l2))
+        });
+        let (version, _) = flags.version.or(declared).ok_or(
             "a Transaction Builder batch names no Safe version (it decides the MultiSendCallOnly): pass --safe-version",
         )?;
         let tx = builder::safe_tx(&batch, version)?;
@@ -158,8 +181,13 @@ fn complete(form: Form, p: Partial, mut tx: SafeTxFields, flags: &Flags) -> Resu
     }
     let safe =
         merge(p.safe, flags.safe, "Safe", "--safe")?.ok_or("the input names no Safe: pass --safe ADDRESS")?;
-    let chain_id = merge(p.chain_id, flags.chain_id, "chain id", "--chain-id")?;
+    let known = flags.manifest.as_ref();
+    let chain_id = merge(p.chain_id, flags.chain_id, "chain id", "--chain-id")?.or(known.map(|m| m.chain_id));
+    let declared = known
+        .and_then(|m| m.safes.iter().find(|(a, _, _)| *a == safe))
+        .map(|(_, version, l2)| Version((*version, *l2)));
     let version = merge(p.version.map(Version), flags.version.map(Version), "Safe version", "--safe-version")?
+        .or(declared)
         .map(|v| v.0)
         .ok_or("the input names no Safe version: pass --safe-version (0.1.0, 1.0.0, 1.1.0, 1.1.1, 1.2.0, 1.3.0, 1.4.1 or 1.5.0)")?;
     let nonce =

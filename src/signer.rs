@@ -114,7 +114,7 @@ impl<T: Exchange + Send, J: JournalMode> PolicySigner<T, J> {
         let clock = || (self.clock)();
         let request = signing::Request {
             verdict,
-            proposal: &proposal,
+            subject: signing::Subject::Transaction(&proposal),
             path: &self.path,
             journal: self.journal.home(),
             clock: &clock,

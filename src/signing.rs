@@ -5,6 +5,9 @@
 //!    returns the journaled signature, verified, without the device);
 //! 2. the device: the Ethereum app, its version and blind-signing setting (`preflight`), then the
 //!    account at the path, bound to the approval (`Verdict::bind`: `signer_mismatch` otherwise);
+//!
+//!    (a Safe transaction may be signed by any of its owners, and one-time use is per owner: its
+//!    journal rule is applied once the device has named its account, still before any prompt;)
 //! 3. the intent, journaled and synced before the device is asked;
 //! 4. the signature, over exactly the approved bytes (the only device call that signs takes the
 //!    bound approval);
@@ -18,13 +21,70 @@
 use std::ops::DerefMut;
 use std::path::{Path, PathBuf};
 
-use alloy_primitives::{Address, Bytes, Signature, keccak256};
-use firmware_policy::{ManifestHash, Proposal, Verdict};
+use alloy_primitives::{Address, B256, Bytes, Signature, keccak256};
+use firmware_policy::{Approval, ManifestHash, Proposal, SafeTxProposal, Signable, Verdict};
 use zeroize::Zeroizing;
 
 use crate::device::{AppConfiguration, DerivationPath, DeviceError, EthApp, Exchange};
-use crate::journal::{self, Body, Head, Journal, JournalError, Kind, Record, Signs, TxFacts, Use, UseKey};
+use crate::journal::{
+    self, Body, Head, Journal, JournalError, Kind, Record, SafeTxFacts, Signs, TxFacts, Use, UseKey,
+};
 use crate::ledger_screens::Screen;
+
+/// What a run signs: a checked transaction, or a checked Safe transaction for one of its owners.
+#[derive(Clone, Copy)]
+pub enum Subject<'a> {
+    /// The executor's transaction.
+    Transaction(&'a Proposal),
+    /// A Safe transaction (its safeTxHash, by the scheme the approval allows).
+    SafeTx(&'a SafeTxProposal),
+}
+
+/// The journal facts of a subject, computed once (they hash the calldata).
+#[derive(Clone)]
+enum Facts {
+    Transaction(TxFacts),
+    SafeTx(SafeTxFacts),
+}
+
+impl Facts {
+    fn of(subject: Subject<'_>) -> Self {
+        match subject {
+            Subject::Transaction(p) => Facts::Transaction(TxFacts::of(p.tx())),
+            Subject::SafeTx(p) => Facts::SafeTx(SafeTxFacts::of(p)),
+        }
+    }
+
+    fn fill(&self, body: &mut Body) {
+        match self {
+            Facts::Transaction(facts) => body.tx = Some(facts.clone()),
+            Facts::SafeTx(facts) => body.safe_tx = Some(facts.clone()),
+        }
+    }
+}
+
+/// What kind of thing the approval signs, for the journal key.
+fn signs(approval: &Approval) -> Signs {
+    match approval.signable() {
+        Signable::SafeTx(_) => Signs::SafeTx,
+        Signable::SafeTxEthSign(_) => Signs::SafeTxEthSign,
+        _ => Signs::Transaction,
+    }
+}
+
+/// The screens the device shows for the approval, up to the decision (`None` when the device
+/// cannot show the transaction's amount: it then refuses with 6807).
+fn expected_screens(subject: Subject<'_>, approval: &Approval, account: Address) -> Option<Vec<Screen>> {
+    match (subject, approval.signable()) {
+        (Subject::Transaction(p), _) => crate::ledger_screens::expected_review(p.tx(), account),
+        (Subject::SafeTx(_), Signable::SafeTxEthSign(h)) => {
+            Some(crate::ledger_screens::personal_message(h.safe_tx_hash.as_slice()))
+        }
+        (Subject::SafeTx(_), _) => approval.safe_tx().map(|h| {
+            crate::ledger_screens::typed_message(h.domain_separator.as_slice(), h.message_hash.as_slice())
+        }),
+    }
+}
 
 /// Whether a signer journals what it signs. A type, so a library signer without a journal says so
 /// where it is declared.
@@ -77,7 +137,8 @@ pub enum Progress {
     },
     /// The device is about to be asked; the person compares these screens with the device's.
     AwaitingApproval {
-        /// The hash the device shows ("Tx hash").
+        /// The hash the device signs (a transaction's "Tx hash"; a Safe transaction's
+        /// safeTxHash, which the device shows as its domain and message hashes or as a message).
         signing_hash: alloy_primitives::B256,
         /// The screens app-ethereum 1.22.0 shows for it, up to the decision; `None` when it
         /// cannot show the amount (it then refuses with 6807).
@@ -89,8 +150,8 @@ pub enum Progress {
 pub struct Request<'a> {
     /// The verdict of the check (refused verdicts are returned as they are).
     pub verdict: Verdict,
-    /// The checked proposal (its transaction is what the approval carries).
-    pub proposal: &'a Proposal,
+    /// What was checked (what the approval carries is made of it).
+    pub subject: Subject<'a>,
     /// The account path on the device.
     pub path: &'a DerivationPath,
     /// The state home of the journal, or none.
@@ -113,10 +174,10 @@ pub enum Outcome {
 pub struct Signed {
     /// The verdict, with its `signer` check.
     pub verdict: Verdict,
-    /// The signature; it recovers to `signer` over the signing hash.
+    /// The signature; it recovers to `signer` over the approval's digest.
     pub signature: Signature,
-    /// The signed raw transaction.
-    pub signed_tx: Zeroizing<Vec<u8>>,
+    /// The signed raw transaction, for a transaction (a Safe owner's signature makes none).
+    pub signed_tx: Option<Zeroizing<Vec<u8>>>,
     /// The account that signed.
     pub signer: Address,
     /// Whether it came from the journal (the device was not asked).
@@ -162,7 +223,60 @@ pub struct AlreadySigned {
     pub not_a_replacement: Option<String>,
 }
 
-/// Runs the pipeline. `open` reaches the device, and is called only once the journal allows it.
+/// A signed raw transaction (wiped on drop).
+type SignedTx = Zeroizing<Vec<u8>>;
+
+/// What the journal says of this attempt: go on to the device, or the journaled signature.
+enum Gate {
+    Proceed,
+    Journaled(Signature, Option<SignedTx>),
+}
+
+/// Applies one-time use for `key`: exit 5 for another signing hash; the same signing hash
+/// signed is its journaled signature, verified.
+fn gate(
+    journal: &Journal,
+    key: &UseKey,
+    approval: &Approval,
+    subject: Subject<'_>,
+    facts: &Facts,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Gate, SigningError> {
+    let signing_hash = approval.signing_hash();
+    let replacement = match facts {
+        Facts::Transaction(facts) if approval.replaceable() => Some(facts),
+        _ => None,
+    };
+    let (usage, why_not) = journal::use_of(journal.records(), key, signing_hash, replacement);
+    match usage {
+        Use::Taken(record) => Err(SigningError::AlreadySigned(Box::new(AlreadySigned {
+            action: key.action,
+            action_name: crate::text::escape(approval.action_name()),
+            manifest_hash: approval.manifest_hash(),
+            what: if record.body.kind == Kind::Signed {
+                "a signature"
+            } else {
+                "a signing attempt that may have produced one"
+            },
+            record: record.number(),
+            signing_hash: record.body.signing_hash.map_or_else(|| "?".into(), |h| format!("{h:#x}")),
+            not_a_replacement: why_not,
+        }))),
+        Use::SignedSame(record) => {
+            let (signature, signed_tx) =
+                verified_record(record, subject, approval.digest(), key.signer, journal.path())?;
+            Ok(Gate::Journaled(signature, signed_tx))
+        }
+        Use::PendingSame | Use::Free => Ok(Gate::Proceed),
+        Use::Replaces(record) => {
+            progress(Progress::Replacing { record: record.number() });
+            Ok(Gate::Proceed)
+        }
+    }
+}
+
+/// Runs the pipeline. `open` reaches the device, and is called only once the journal allows it
+/// (for a Safe transaction, whose rule is per owner: once the journal can be read).
 pub fn sign<A, T>(
     req: Request<'_>,
     open: impl FnOnce() -> Result<A, DeviceError>,
@@ -171,86 +285,55 @@ where
     A: DerefMut<Target = EthApp<T>>,
     T: Exchange,
 {
-    let Request { verdict, proposal, path, journal: home, clock, progress } = req;
+    let Request { verdict, subject, path, journal: home, clock, progress } = req;
     let Some(approval) = verdict.approval() else {
         return Ok(Outcome::Refused(verdict));
     };
-    let signer = approval.signer();
     let signing_hash = approval.signing_hash();
+    let digest = approval.digest();
     let needs_blind_signing = approval.needs_blind_signing();
-    let key = UseKey {
-        manifest_hash: approval.manifest_hash().0,
-        action: approval.action(),
-        signer,
-        signs: Signs::Transaction,
+    let (manifest_hash, action, signs) = (approval.manifest_hash().0, approval.action(), signs(approval));
+    let key_for = |signer: Address| UseKey { manifest_hash, action, signer, signs };
+    // A transaction has one signer, known now; a Safe transaction's is the device's owner.
+    let known_signer = match subject {
+        Subject::Transaction(_) => Some(approval.signer()),
+        Subject::SafeTx(_) => None,
     };
     // Once: the facts include keccak256 of the calldata, which may be a megabyte.
-    let facts = TxFacts::of(proposal.tx());
-    let attempt = |kind: Kind| {
+    let facts = Facts::of(subject);
+    let action_name = approval.action_name().to_string();
+    let attempt = |kind: Kind, key: &UseKey| {
         let mut body = Body::new(kind);
         body.manifest_hash = Some(key.manifest_hash);
         body.action = Some(key.action);
-        body.action_name = Some(approval.action_name().to_string());
+        body.action_name = Some(action_name.clone());
         body.signer = Some(key.signer);
         body.signs = Some(key.signs);
         body.signing_hash = Some(signing_hash);
-        body.tx = Some(facts.clone());
+        facts.fill(&mut body);
         body
     };
-    let intent = attempt(Kind::Intent);
-    // Taken by the one failure a run can end with.
-    let mut failure = Some(attempt(Kind::Failed));
-    let mut success = attempt(Kind::Signed);
 
     // 1. The journal: one signing hash per (manifest, action, signer, kind).
-    let mut journal = match home {
+    let journal = match home {
         Some(home) => {
             let (journal, warning) = Journal::open(&home.join(journal::FILE_NAME), clock())?;
             if let Some(w) = warning {
                 progress(Progress::JournalSealed(w));
             }
-            let replacement = approval.replaceable().then_some(&facts);
-            let (usage, why_not) = journal::use_of(journal.records(), &key, signing_hash, replacement);
-            match usage {
-                Use::Taken(record) => {
-                    return Err(SigningError::AlreadySigned(Box::new(AlreadySigned {
-                        action: key.action,
-                        action_name: crate::text::escape(approval.action_name()),
-                        manifest_hash: approval.manifest_hash(),
-                        what: if record.body.kind == Kind::Signed {
-                            "a signature"
-                        } else {
-                            "a signing attempt that may have produced one"
-                        },
-                        record: record.number(),
-                        signing_hash: record
-                            .body
-                            .signing_hash
-                            .map_or_else(|| "?".into(), |h| format!("{h:#x}")),
-                        not_a_replacement: why_not,
-                    })));
-                }
-                Use::SignedSame(record) => {
-                    let (signature, signed_tx) = verified_record(record, proposal, signer, journal.path())?;
-                    let head = Some(journal.head());
-                    return Ok(Outcome::Signed(Signed {
-                        verdict,
-                        signature,
-                        signed_tx,
-                        signer,
-                        from_journal: true,
-                        journal: head,
-                    }));
-                }
-                Use::PendingSame | Use::Free => Some(journal),
-                Use::Replaces(record) => {
-                    progress(Progress::Replacing { record: record.number() });
-                    Some(journal)
-                }
-            }
+            Some(journal)
         }
         None => None,
     };
+    if let (Some(journal), Some(signer)) = (journal.as_ref(), known_signer)
+        && let Gate::Journaled(signature, signed_tx) =
+            gate(journal, &key_for(signer), approval, subject, &facts, &mut *progress)?
+    {
+        let head = Some(journal.head());
+        let signed = Signed { verdict, signature, signed_tx, signer, from_journal: true, journal: head };
+        return Ok(Outcome::Signed(signed));
+    }
+    let mut journal = journal;
 
     // 2. The device, and the binding of its account.
     let mut app = open()?;
@@ -262,12 +345,26 @@ where
         return Ok(Outcome::Refused(verdict));
     };
     progress(Progress::AccountBound { account });
+    let signer = bound.approval().signer();
+    let key = key_for(signer);
+    if let (Some(journal), None) = (journal.as_ref(), known_signer)
+        && let Gate::Journaled(signature, signed_tx) =
+            gate(journal, &key, bound.approval(), subject, &facts, &mut *progress)?
+    {
+        let head = Some(journal.head());
+        let signed = Signed { verdict, signature, signed_tx, signer, from_journal: true, journal: head };
+        return Ok(Outcome::Signed(signed));
+    }
+    let intent = attempt(Kind::Intent, &key);
+    // Taken by the one failure a run can end with.
+    let mut failure = Some(attempt(Kind::Failed, &key));
+    let mut success = attempt(Kind::Signed, &key);
 
     // 3. The intent, synced before the device is asked.
     if let Some(journal) = journal.as_mut() {
         journal.append(intent, clock())?;
     }
-    let screens = crate::ledger_screens::expected_review(proposal.tx(), account);
+    let screens = expected_screens(subject, bound.approval(), account);
     progress(Progress::AwaitingApproval { signing_hash, screens });
 
     // 4–5. The signature over the approved bytes, recovering to the signer.
@@ -284,7 +381,7 @@ where
         Ok(signature) => signature,
         Err(f) => return fail(&mut journal, f.error, f.device_may_have_signed),
     };
-    let recovered = signature.recover_address_from_prehash(&signing_hash).ok();
+    let recovered = signature.recover_address_from_prehash(&digest).ok();
     if recovered != Some(signer) {
         let error = DeviceError::WrongSignature {
             expected: signer.to_checksum(None),
@@ -296,11 +393,14 @@ where
     drop(bound);
 
     // 6. The signature, journaled.
-    let signed_tx = proposal.tx().signed_encoding(&signature);
+    let signed_tx = match subject {
+        Subject::Transaction(p) => Some(p.tx().signed_encoding(&signature)),
+        Subject::SafeTx(_) => None,
+    };
     let head = match journal.as_mut() {
         Some(journal) => {
             success.signature = Some(Bytes::copy_from_slice(&signature.as_bytes()));
-            success.tx_hash = Some(keccak256(signed_tx.as_slice()));
+            success.tx_hash = signed_tx.as_ref().map(|tx| keccak256(tx.as_slice()));
             journal.append(success, clock())?;
             Some(journal.head())
         }
@@ -310,27 +410,45 @@ where
 }
 
 /// A journaled signature for this signing hash, returned only once verified: it must recover to
-/// the signer over the proposal's signing hash, and the signed transaction it makes must have the
-/// journaled hash. A forged, re-chained record is refused.
+/// the signer over the approval's digest; for a transaction, the signed transaction it makes
+/// must have the journaled hash; for a Safe transaction, the journaled facts must be this one's.
+/// A forged, re-chained record is refused.
 fn verified_record(
     record: &Record,
-    proposal: &Proposal,
+    subject: Subject<'_>,
+    digest: B256,
     signer: Address,
     path: &Path,
-) -> Result<(Signature, Zeroizing<Vec<u8>>), JournalError> {
+) -> Result<(Signature, Option<SignedTx>), JournalError> {
     let forged =
         |problem: String| JournalError::Forged { path: path.to_path_buf(), number: record.number(), problem };
     let bytes: &[u8] = record.body.signature.as_ref().map_or(&[], |b| b.as_ref());
     let signature = Signature::try_from(bytes).map_err(|e| forged(format!("not a signature: {e}")))?;
     let recovered = signature
-        .recover_address_from_prehash(&proposal.tx().signing_hash())
+        .recover_address_from_prehash(&digest)
         .map_err(|e| forged(format!("it recovers no signer: {e}")))?;
     if recovered != signer {
-        return Err(forged(format!("it is signed by {recovered}, not by the executor {signer}")));
+        let role = match subject {
+            Subject::Transaction(_) => "the executor",
+            Subject::SafeTx(_) => "the Safe owner",
+        };
+        return Err(forged(format!("it is signed by {recovered}, not by {role} {signer}")));
     }
-    let signed_tx = proposal.tx().signed_encoding(&signature);
-    if record.body.tx_hash != Some(keccak256(signed_tx.as_slice())) {
-        return Err(forged("its transaction hash is not the hash of the transaction it signs".into()));
+    match subject {
+        Subject::Transaction(proposal) => {
+            let signed_tx = proposal.tx().signed_encoding(&signature);
+            if record.body.tx_hash != Some(keccak256(signed_tx.as_slice())) {
+                return Err(forged(
+                    "its transaction hash is not the hash of the transaction it signs".into(),
+                ));
+            }
+            Ok((signature, Some(signed_tx)))
+        }
+        Subject::SafeTx(proposal) => {
+            if record.body.safe_tx.as_ref() != Some(&SafeTxFacts::of(proposal)) {
+                return Err(forged("its Safe transaction is not the one being signed".into()));
+            }
+            Ok((signature, None))
+        }
     }
-    Ok((signature, signed_tx))
 }

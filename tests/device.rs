@@ -12,8 +12,6 @@ use std::process::Stdio;
 use common::*;
 use serde_json::Value;
 
-const SPECULOS_0: &str = "0xDad77910DbDFdE764fC21FCD4E74D71bBACA6D8D";
-
 fn sign(home: &Path, manifest: &Path, hash: &str, tx: &str, device: &str) -> std::process::Output {
     sign_command(home, manifest, hash, tx, device).output().unwrap()
 }
@@ -181,28 +179,6 @@ fn rehearse_runs_the_whole_ceremony() {
     assert_eq!(v["device_tx_hash_matches"], true);
     assert_eq!(v["signed"]["from"], SPECULOS_0);
     assert_eq!(v["tampered"]["verdict"], "refused");
-}
-
-/// One HTTP request to the emulator's REST API.
-fn http(api: &str, method: &str, path: &str) -> Value {
-    use std::io::{Read, Write};
-    let addr = api.strip_prefix("http://").unwrap();
-    let mut s = std::net::TcpStream::connect(addr).unwrap();
-    write!(s, "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-        .unwrap();
-    let mut response = String::new();
-    s.read_to_string(&mut response).unwrap();
-    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
-    serde_json::from_str(response.split_once("\r\n\r\n").unwrap().1).unwrap()
-}
-
-fn screen_texts(api: &str) -> Vec<String> {
-    http(api, "GET", "/events")["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["text"].as_str().unwrap().to_string())
-        .collect()
 }
 
 /// A person at the device: wait for the review to reach "Accept risk", read the Tx hash, press.

@@ -9,6 +9,9 @@ mod common;
 use common::*;
 use serde_json::{Value, json};
 
+/// A second owner no test signs for.
+const OTHER_OWNER: &str = "0x1000000000000000000000000000000000000001";
+
 const FIELDS: [&str; 10] = [
     "to",
     "value",
@@ -179,62 +182,13 @@ fn a_batch_that_says_two_things_or_lacks_what_it_needs_is_exit_2() {
     assert!(json(&out)["error"]["message"].as_str().unwrap().contains("contractInputsValues.cfg"));
 }
 
-/// A release with a Safe and a Safe action: the manifest's Safe action hashes as safe-eth-py and
-/// ethers hash the same Safe transaction.
-fn safe_release(dir: &std::path::Path, v: &Value, extra: &str) -> (std::path::PathBuf, std::process::Output) {
-    let toml = format!(
-        r#"format = "bounded-signer/manifest/v1"
-release = "safe upgrade"
-chain_id = {chain}
-executor = "0xDad77910DbDFdE764fC21FCD4E74D71bBACA6D8D"
-not_before = 1
-expires_at = 4000000000
-allowed_targets = ["{safe}", "{to}", "0x78a3FB06880667Fd263A4493FA66e173008c6C68", "0xa792C9608476E0B0bA79a3AEaa9403Cc8F9AFB6A"]
-[rollback]
-manifest_hash = "0x{rollback}"
-[[safes]]
-address = "{safe}"
-version = "{version}"
-owners = ["0xDad77910DbDFdE764fC21FCD4E74D71bBACA6D8D", "0x1000000000000000000000000000000000000001"]
-threshold = 2
-[[actions]]
-kind = "safe"
-name = "upgrade"
-safe = "{safe}"
-nonce = {nonce}
-to = "{to}"
-data = "{data}"
-{extra}"#,
-        chain = v["chainId"],
-        safe = v["safe"].as_str().unwrap(),
-        to = v["to"].as_str().unwrap(),
-        rollback = "11".repeat(32),
-        version = v["safeVersion"].as_str().unwrap(),
-        nonce = v["nonce"].as_str().unwrap(),
-        data = v["data"].as_str().unwrap(),
-    );
-    let path = dir.join("safe.toml");
-    std::fs::write(&path, toml).unwrap();
-    let out_path = dir.join("safe.cbor");
-    let out = run(&[
-        "--json",
-        "manifest",
-        "build",
-        path.to_str().unwrap(),
-        "-o",
-        out_path.to_str().unwrap(),
-        "--force",
-    ]);
-    (out_path, out)
-}
-
 #[test]
 fn a_manifest_safe_action_hashes_as_safe_eth_py_and_is_not_a_direct_call() {
     let doc = vectors("safe_tx.json");
     let dir = tempfile::tempdir().unwrap();
     for name in ["call_1.4.1_1", "call_1.3.0_11155111", "call_1.2.0_1"] {
         let v = doc["vectors"].as_array().unwrap().iter().find(|v| v["name"] == name).unwrap();
-        let (manifest, out) = safe_release(dir.path(), v, "");
+        let (manifest, out) = safe_release(dir.path(), v, &[SPECULOS_0, OTHER_OWNER], "");
         assert_eq!(code(&out), 0, "{name}: {}", stdout(&out));
         let hash = json(&out)["manifest_hash"].as_str().unwrap().to_string();
         let shown = json(&run(&["--json", "manifest", "show", manifest.to_str().unwrap()]));
@@ -270,15 +224,19 @@ fn safe_fields_belong_to_safe_actions_of_declared_safes() {
     let doc = vectors("safe_tx.json");
     let v = &doc["vectors"][12];
     let dir = tempfile::tempdir().unwrap();
-    let (_, out) =
-        safe_release(dir.path(), v, "refund_receiver = \"0x000000000000000000000000000000000000dEaD\"\n");
+    let (_, out) = safe_release(
+        dir.path(),
+        v,
+        &[SPECULOS_0, OTHER_OWNER],
+        "refund_receiver = \"0x000000000000000000000000000000000000dEaD\"\n",
+    );
     assert_eq!(code(&out), 2);
     assert!(
         json(&out)["error"]["message"].as_str().unwrap().contains("not in allowed_targets"),
         "{}",
         stdout(&out)
     );
-    let (_, out) = safe_release(dir.path(), v, "operation = 1\n");
+    let (_, out) = safe_release(dir.path(), v, &[SPECULOS_0, OTHER_OWNER], "operation = 1\n");
     assert_eq!(code(&out), 2);
     assert!(
         json(&out)["error"]["message"].as_str().unwrap().contains("delegatecall_allowed"),

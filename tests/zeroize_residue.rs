@@ -16,6 +16,7 @@ mod common;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
+use bounded_signer::commands::safe_sign::{self, SafeSignOutcome};
 use bounded_signer::commands::sign::{SignOutcome, SignRequest, sign_with};
 use bounded_signer::device::{DerivationPath, DeviceSpec};
 use bounded_signer::emulator::{Emulator, EmulatorConfig};
@@ -188,4 +189,99 @@ fn residue_after_load_decode_check() {
     );
     // The goal is 0; these bounds are the counts reached so far and may only go down.
     assert!(raw == 0 && hex == 0, "sign path: raw {raw}, hex {hex}");
+
+    // A whole `safe sign` of a Safe transaction whose upgrade initializer is the canary: the
+    // manifest's Safe action, the Safe transaction read from its JSON, its hashes and tree, the
+    // owner's signature and the result document.
+    let safe_dir = dir.path().join("safe");
+    std::fs::create_dir(&safe_dir).unwrap();
+    let (safe_manifest, safe_tx) = safe_release_with_canary(&safe_dir);
+    let args = bounded_signer::cli::SafeSignArgs {
+        manifest: safe_manifest,
+        approved_hash: load(&dir.path().join("safe/safe.cbor")).unwrap().hash(),
+        safe_tx: safe_tx.to_str().unwrap().to_string(),
+        chain_id: None,
+        safe_version: None,
+        safe: None,
+        nonce: None,
+        eth_sign: false,
+        device: DeviceSpec::Speculos(emulator.apdu.to_string()),
+        path: DerivationPath::default_account(),
+    };
+    ARMED.store(true, Ordering::SeqCst);
+    {
+        let safe_sign::Read::Request(request) = safe_sign::read_request(&args).unwrap() else {
+            panic!("the manifest is the approved one")
+        };
+        let mut say = String::with_capacity(1 << 20);
+        let outcome =
+            safe_sign::sign_with(*request, DeviceSpec::open, &|| 1_795_262_400, &home, &mut say).unwrap();
+        zeroize::Zeroize::zeroize(&mut say);
+        match outcome {
+            SafeSignOutcome::Signed(signed) => {
+                drop(bounded_signer::render::json::to_text(&signed.document()))
+            }
+            SafeSignOutcome::Refused { verdict } => panic!("refused: {}", *verdict),
+        }
+    }
+    ARMED.store(false, Ordering::SeqCst);
+    let raw = RAW_COPIES.swap(0, Ordering::SeqCst);
+    let hex = HEX_COPIES.swap(0, Ordering::SeqCst);
+    println!("safe sign: unwiped freed blocks holding the canary: raw {raw}, hex {hex}");
+    assert!(raw == 0 && hex == 0, "safe sign path: raw {raw}, hex {hex}");
+}
+
+/// A release whose Safe action upgrades a proxy with the canary as its initializer, and the Safe
+/// transaction as a plain JSON object: (manifest path, Safe transaction path).
+fn safe_release_with_canary(dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let word = |a: &str| format!("{:0>64}", a.trim_start_matches("0x").to_lowercase());
+    // upgradeAndCall(proxy, implementation, canary)
+    let data = format!(
+        "0x9623609d{}{}{}{}{}",
+        word("0x78a3FB06880667Fd263A4493FA66e173008c6C68"),
+        word("0xa792C9608476E0B0bA79a3AEaa9403Cc8F9AFB6A"),
+        word("60"),
+        word("20"),
+        std::str::from_utf8(CANARY_HEX).unwrap()
+    );
+    let safe = "0x5aFE3855358E112B5647B952709E6165e1c1eEEe";
+    let admin = "0x9D35a0fd9FA3849d298298e89E5A33f7E5625f1A";
+    let toml = format!(
+        r#"format = "bounded-signer/manifest/v1"
+release = "safe canary"
+chain_id = 1
+executor = "0x1000000000000000000000000000000000000009"
+not_before = 1
+expires_at = 4000000000
+allowed_targets = ["{safe}", "{admin}", "0x78a3FB06880667Fd263A4493FA66e173008c6C68", "0xa792C9608476E0B0bA79a3AEaa9403Cc8F9AFB6A"]
+[rollback]
+manifest_hash = "0x{rollback}"
+[[safes]]
+address = "{safe}"
+version = "1.4.1"
+owners = ["0xDad77910DbDFdE764fC21FCD4E74D71bBACA6D8D"]
+threshold = 1
+[[actions]]
+kind = "safe"
+name = "upgrade"
+safe = "{safe}"
+nonce = 3
+to = "{admin}"
+data = "{data}"
+"#,
+        rollback = "11".repeat(32),
+    );
+    let toml_path = dir.join("safe.toml");
+    std::fs::write(&toml_path, toml).unwrap();
+    let manifest = dir.join("safe.cbor");
+    let out =
+        common::run(&["manifest", "build", toml_path.to_str().unwrap(), "-o", manifest.to_str().unwrap()]);
+    assert_eq!(common::code(&out), 0, "{}", common::stderr(&out));
+    let tx = serde_json::json!({
+        "safe": safe, "chainId": 1, "safeVersion": "1.4.1", "to": admin, "value": "0", "data": data,
+        "operation": 0, "nonce": 3,
+    });
+    let tx_path = dir.join("safe-tx.json");
+    std::fs::write(&tx_path, tx.to_string()).unwrap();
+    (manifest, tx_path)
 }

@@ -233,6 +233,19 @@ pub enum Signable {
     /// A Safe transaction's EIP-712 hashes (signed in hashed mode: the device signs
     /// `keccak256(0x1901 ‖ domain ‖ message)`, the safeTxHash).
     SafeTx(crate::safe_tx::SafeTxHashes),
+    /// A Safe transaction's safeTxHash as an EIP-191 personal message (`eth_sign`, which a Safe
+    /// from 1.1.0 takes with v + 4): for owners whose device cannot sign EIP-712.
+    SafeTxEthSign(crate::safe_tx::SafeTxHashes),
+}
+
+/// How a Safe owner's signature is made: the signer's choice, so `check_safe_tx` takes it and
+/// the approval it makes allows that one scheme only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SafeSignatureScheme {
+    /// EIP-712 in hashed mode (the Ledger shows the domain and message hashes).
+    Eip712,
+    /// `eth_sign`: personal_sign of the 32-byte safeTxHash (the Ledger shows it as hex).
+    EthSign,
 }
 
 /// A transaction payload approved for signing.
@@ -304,9 +317,18 @@ impl Approval {
     pub fn signers(&self) -> &[Address] {
         &self.signers
     }
-    /// The hash the device signs (for a transaction: keccak256 of the payload, its "Tx hash").
+    /// The hash the device signs (for a transaction: keccak256 of the payload, its "Tx hash";
+    /// for a Safe transaction: the safeTxHash, however it is signed). The journal keys on it.
     pub fn signing_hash(&self) -> B256 {
         self.signing_hash
+    }
+    /// The digest the signature is over, to recover its signer from: the signing hash, except
+    /// for `eth_sign`, whose digest is the EIP-191 hash of the safeTxHash as a message.
+    pub fn digest(&self) -> B256 {
+        match &self.signable {
+            Signable::SafeTxEthSign(hashes) => alloy_primitives::eip191_hash_message(hashes.safe_tx_hash),
+            Signable::Transaction(_) | Signable::SafeTx(_) => self.signing_hash,
+        }
     }
     /// What is approved for signing.
     pub fn signable(&self) -> &Signable {
@@ -316,21 +338,23 @@ impl Approval {
     pub fn transaction(&self) -> Option<&TxSignable> {
         match &self.signable {
             Signable::Transaction(tx) => Some(tx),
-            Signable::SafeTx(_) => None,
+            Signable::SafeTx(_) | Signable::SafeTxEthSign(_) => None,
         }
     }
-    /// The Safe transaction's hashes, when that is what is approved.
+    /// The Safe transaction's hashes, when that is what is approved (either scheme).
     pub fn safe_tx(&self) -> Option<&crate::safe_tx::SafeTxHashes> {
         match &self.signable {
-            Signable::SafeTx(hashes) => Some(hashes),
+            Signable::SafeTx(hashes) | Signable::SafeTxEthSign(hashes) => Some(hashes),
             Signable::Transaction(_) => None,
         }
     }
-    /// Whether the device must have blind signing on to sign this (hashed EIP-712 always does).
+    /// Whether the device must have blind signing on to sign this (hashed EIP-712 always does;
+    /// a personal message never does).
     pub fn needs_blind_signing(&self) -> bool {
         match &self.signable {
             Signable::Transaction(tx) => tx.has_calldata,
             Signable::SafeTx(_) => true,
+            Signable::SafeTxEthSign(_) => false,
         }
     }
 }
@@ -427,7 +451,7 @@ impl Verdict {
                     Signable::Transaction(_) => {
                         format!("device account {device_account}, manifest executor {signer}")
                     }
-                    Signable::SafeTx(_) => format!(
+                    Signable::SafeTx(_) | Signable::SafeTxEthSign(_) => format!(
                         "device account {device_account} is not an owner of the Safe ({} owners)",
                         approval.signers.len()
                     ),
@@ -468,6 +492,13 @@ pub fn check_opened(
         OpenedManifest::Approved(loaded) => check(loaded, approved_hash, proposal, now),
         OpenedManifest::NotApproved { hash } => not_approved(*hash, approved_hash, now),
     }
+}
+
+/// The verdict on a manifest whose hash is not the approved one: `manifest_hash_mismatch` alone,
+/// whatever is proposed (so a caller that cannot even complete the proposal without an approved
+/// manifest still refuses as `check` does). It never holds an approval.
+pub fn manifest_not_approved(hash: ManifestHash, approved_hash: ManifestHash, now: u64) -> Verdict {
+    not_approved(hash, approved_hash, now)
 }
 
 fn not_approved(hash: ManifestHash, approved_hash: ManifestHash, now: u64) -> Verdict {
@@ -757,7 +788,7 @@ fn finish(
 }
 
 mod safe;
-pub use safe::{SafeTxProposal, check_safe_tx};
+pub use safe::{SafeTxProposal, check_safe_tx, check_safe_tx_opened};
 
 #[cfg(test)]
 mod tests;

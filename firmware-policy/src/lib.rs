@@ -30,8 +30,9 @@ pub mod tx;
 pub use alloy_primitives::{Address, B256, U256, keccak256};
 pub use calls::{ArgValue, CallNode, CallTreeError, Operation};
 pub use check::{
-    Approval, BoundApproval, Check, CheckOutcome, Proposal, Reason, Signable, TxSignable, Verdict, check,
-    check_opened,
+    Approval, BoundApproval, Check, CheckOutcome, Proposal, Reason, SafeSignatureScheme, SafeTxProposal,
+    Signable, TxSignable, Verdict, check, check_opened, check_safe_tx, check_safe_tx_opened,
+    manifest_not_approved,
 };
 pub use manifest::{
     Action, ActionKind, AuthorizationBound, LoadedManifest, Manifest, ManifestError, ManifestHash,

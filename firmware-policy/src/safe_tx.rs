@@ -9,11 +9,13 @@
 //!   signature is valid for the same Safe address on every chain. From 1.3.0 it is
 //!   `EIP712Domain(uint256 chainId,address verifyingContract)`.
 //!
-//! The hashing is alloy's EIP-712 implementation over `sol!` structs whose definitions are the
-//! Safe contracts' own type strings: nothing here encodes or hashes by hand.
+//! The type strings are alloy's, from `sol!` structs whose definitions are the Safe contracts'
+//! own; the domain is alloy's `Eip712Domain`; `hashStruct(SafeTx)` is alloy's ABI encoding of
+//! the type hash and the members, `data` as its keccak256 (EIP-712's rule for `bytes`), which
+//! the tests hold equal to alloy's `SolStruct::eip712_hash_struct` for every version.
 
 use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
-use alloy_sol_types::{Eip712Domain, SolStruct, sol};
+use alloy_sol_types::{Eip712Domain, SolStruct, SolValue, sol};
 
 use crate::tx::wipe_bytes;
 
@@ -147,6 +149,13 @@ pub struct SafeTxFields {
     pub nonce: U256,
 }
 
+impl Drop for SafeTxFields {
+    /// The inner calldata is policy state: its last holder wipes it (`tx::wipe_bytes`).
+    fn drop(&mut self) {
+        wipe_bytes(&mut self.data);
+    }
+}
+
 /// Which Safe, on which chain, at which version: what the domain is made of.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SafeDomain {
@@ -183,45 +192,11 @@ impl SafeDomain {
         self.eip712().hash_struct()
     }
 
-    /// The hashes of `tx` for this Safe. The data is copied into alloy's struct once, hashed
-    /// once (alloy's `eip712_signing_hash` would hash the struct and the domain again), and
-    /// wiped after hashing.
+    /// The hashes of `tx` for this Safe, each computed once (alloy's `eip712_signing_hash` would
+    /// hash the struct and the domain again).
     pub fn hashes(&self, tx: &SafeTxFields) -> SafeTxHashes {
         let domain_separator = self.separator();
-        let data = Bytes::copy_from_slice(&tx.data);
-        let message_hash = if self.version == SafeVersion::V0_1_0 {
-            let mut s = v0_1_0::SafeTx {
-                to: tx.to,
-                value: tx.value,
-                data,
-                operation: tx.operation,
-                safeTxGas: tx.safe_tx_gas,
-                dataGas: tx.base_gas,
-                gasPrice: tx.gas_price,
-                gasToken: tx.gas_token,
-                refundReceiver: tx.refund_receiver,
-                nonce: tx.nonce,
-            };
-            let hash = s.eip712_hash_struct();
-            wipe_bytes(&mut s.data);
-            hash
-        } else {
-            let mut s = SafeTx {
-                to: tx.to,
-                value: tx.value,
-                data,
-                operation: tx.operation,
-                safeTxGas: tx.safe_tx_gas,
-                baseGas: tx.base_gas,
-                gasPrice: tx.gas_price,
-                gasToken: tx.gas_token,
-                refundReceiver: tx.refund_receiver,
-                nonce: tx.nonce,
-            };
-            let hash = s.eip712_hash_struct();
-            wipe_bytes(&mut s.data);
-            hash
-        };
+        let message_hash = message_hash(self.version, tx);
         // EIP-712's digest: keccak256(0x19 ‖ 0x01 ‖ domainSeparator ‖ hashStruct(message)).
         let mut digest = [0u8; 66];
         digest[..2].copy_from_slice(&[0x19, 0x01]);
@@ -229,6 +204,30 @@ impl SafeDomain {
         digest[34..].copy_from_slice(message_hash.as_slice());
         SafeTxHashes { domain_separator, message_hash, safe_tx_hash: keccak256(digest) }
     }
+}
+
+/// `hashStruct(SafeTx)`: keccak256 of the type hash and every member as a word, `data` as its
+/// keccak256 (EIP-712's rule for `bytes`, and what the Safe's `encodeTransactionData` computes
+/// with `abi.encode`). The calldata is hashed where it is: alloy's `SolStruct` would first copy
+/// it into a packed buffer it frees unwiped (tests hold both to the same hash).
+fn message_hash(version: SafeVersion, tx: &SafeTxFields) -> B256 {
+    let type_hash = keccak256(safe_tx_type(version).as_bytes());
+    let words = (
+        type_hash,
+        tx.to,
+        tx.value,
+        keccak256(&tx.data),
+        // A uint8 member is one word, as a uint256 of the same value.
+        U256::from(tx.operation),
+        tx.safe_tx_gas,
+        tx.base_gas,
+        tx.gas_price,
+        tx.gas_token,
+        tx.refund_receiver,
+        tx.nonce,
+    )
+        .abi_encode();
+    keccak256(words)
 }
 
 /// The SafeTx type string of a version, as its contract declares it (for typed-data checks).

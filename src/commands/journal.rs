@@ -33,6 +33,12 @@ fn describe(r: &Record) -> String {
         let name = escape(b.action_name.as_deref().unwrap_or("-"));
         out.push_str(&format!(" action {action} ({name}) signing hash {hash:#x}"));
     }
+    if let Some(signs) = b.signs.filter(|s| *s != journal::Signs::Transaction) {
+        out.push_str(&format!(" ({})", signs.describe()));
+    }
+    if let Some(safe_tx) = &b.safe_tx {
+        out.push_str(&format!(" Safe {} nonce {}", safe_tx.safe, safe_tx.nonce));
+    }
     if let Some(signer) = b.signer {
         out.push_str(&format!(" signer {signer}"));
     }

@@ -31,8 +31,9 @@ fn read_argument(arg: &str) -> Result<(Source, Zeroizing<Vec<u8>>), CliError> {
     })
 }
 
-/// The Safe transaction SAFE_TX names, completed by the flags, its claimed hash checked.
-pub fn read_safe_tx(arg: &str, flags: &Flags) -> Result<(SafeTxInput, SafeTxHashes), CliError> {
+/// The Safe transaction SAFE_TX names, completed by the flags; its claimed hash is not judged
+/// here (`safe hash` refuses a wrong one, `safe sign` lets its check refuse it).
+pub fn read_safe_tx_input(arg: &str, flags: &Flags) -> Result<(Source, SafeTxInput), CliError> {
     let (source, bytes) = read_argument(arg)?;
     let text =
         std::str::from_utf8(&bytes).map_err(|e| CliError::input(format!("{source}: not UTF-8: {e}")))?;
@@ -41,6 +42,12 @@ pub fn read_safe_tx(arg: &str, flags: &Flags) -> Result<(SafeTxInput, SafeTxHash
         CliError::input(format!("{source}: {e}"))
             .hint("Give the Safe transaction as the Transaction Service returns it, as its EIP-712 typed data, or as {\"safe\", \"chainId\", \"safeVersion\", \"to\", …, \"nonce\"}.")
     })?;
+    Ok((source, input))
+}
+
+/// The Safe transaction SAFE_TX names, completed by the flags, its claimed hash checked.
+pub fn read_safe_tx(arg: &str, flags: &Flags) -> Result<(SafeTxInput, SafeTxHashes), CliError> {
+    let (source, input) = read_safe_tx_input(arg, flags)?;
     let hashes = input.domain.hashes(&input.tx);
     if let Some(claimed) = input.claimed_hash.filter(|c| *c != hashes.safe_tx_hash) {
         return Err(CliError::input(format!(
@@ -52,40 +59,28 @@ pub fn read_safe_tx(arg: &str, flags: &Flags) -> Result<(SafeTxInput, SafeTxHash
     Ok((input, hashes))
 }
 
-pub fn hash(args: &SafeHashArgs, json: bool) -> Result<Exit, CliError> {
-    let flags =
-        Flags { safe: args.safe, chain_id: args.chain_id, version: args.safe_version, nonce: args.nonce };
-    let (input, hashes) = read_safe_tx(&args.safe_tx, &flags)?;
-    let tx = &input.tx;
-    let operation = if tx.operation == 1 { Operation::DelegateCall } else { Operation::Call };
-    let calls = decode_call(Some(tx.to), tx.value, operation, &tx.data)
-        .map_err(|e| CliError::input(format!("the Safe transaction's data: {e}")))?;
-    let version = input.domain.version;
-    let version_text = format!("{}{}", version.as_str(), if input.l2 { "+L2" } else { "" });
-    let warning = (!version.domain_has_chain_id()).then(|| {
+/// The warning for a version whose domain has no chain id (`None` for the others).
+pub fn no_chain_warning(input: &SafeTxInput) -> Option<String> {
+    (!input.domain.version.domain_has_chain_id()).then(|| {
         format!(
-            "Safe {version_text}'s domain has no chain id: a signature of this safeTxHash is valid for a Safe at {} on every chain.",
+            "Safe {}'s domain has no chain id: a signature of this safeTxHash is valid for a Safe at {} on every chain.",
+            version_text(input),
             input.domain.safe
         )
-    });
-    if json {
-        print_json(&json!({
-            "domain_separator": render::json::bytes(hashes.domain_separator.as_slice()),
-            "message_hash": render::json::bytes(hashes.message_hash.as_slice()),
-            "safe_tx_hash": render::json::bytes(hashes.safe_tx_hash.as_slice()),
-            "safe_version": version_text,
-            "chain_id": input.domain.chain_id,
-            "safe": render::json::address(&input.domain.safe),
-            "nonce": tx.nonce.to_string(),
-            "calls": render::json::call_node(&calls),
-            "warnings": warning.iter().collect::<Vec<_>>(),
-        }));
-        return Ok(Exit::Success);
-    }
-    let mut s = String::new();
-    if let Some(w) = &warning {
-        let _ = writeln!(s, "WARNING: {w}\n");
-    }
+    })
+}
+
+/// The version as given, with `+L2` when it was.
+pub fn version_text(input: &SafeTxInput) -> String {
+    format!("{}{}", input.domain.version.as_str(), if input.l2 { "+L2" } else { "" })
+}
+
+/// The Safe transaction field by field, as a signer reads it.
+pub fn write_summary(s: &mut String, input: &SafeTxInput) {
+    let tx = &input.tx;
+    let version = input.domain.version;
+    let version_text = version_text(input);
+    let operation = if tx.operation == 1 { Operation::DelegateCall } else { Operation::Call };
     let _ = writeln!(s, "Safe transaction ({})", input.form.describe());
     let _ = writeln!(s, "  safe             {}", input.domain.safe);
     let _ = writeln!(s, "  version          {version_text}");
@@ -120,14 +115,55 @@ pub fn hash(args: &SafeHashArgs, json: bool) -> Result<Exit, CliError> {
     );
     let _ = writeln!(s, "  gasToken         {}", tx.gas_token);
     let _ = writeln!(s, "  refundReceiver   {}", tx.refund_receiver);
-    let _ = writeln!(s, "\nCalls");
+}
+
+/// The three hashes, as a signer compares them.
+pub fn write_hashes(s: &mut String, hashes: &SafeTxHashes) {
+    let _ = writeln!(s, "  domain separator {:#x}", hashes.domain_separator);
+    let _ = writeln!(s, "  message hash     {:#x}", hashes.message_hash);
+    let _ = writeln!(s, "  safeTxHash       {:#x}", hashes.safe_tx_hash);
+}
+
+pub fn hash(args: &SafeHashArgs, json: bool) -> Result<Exit, CliError> {
+    let flags = Flags {
+        safe: args.safe,
+        chain_id: args.chain_id,
+        version: args.safe_version,
+        nonce: args.nonce,
+        manifest: None,
+    };
+    let (input, hashes) = read_safe_tx(&args.safe_tx, &flags)?;
+    let tx = &input.tx;
+    let operation = if tx.operation == 1 { Operation::DelegateCall } else { Operation::Call };
+    let calls = decode_call(Some(tx.to), tx.value, operation, &tx.data)
+        .map_err(|e| CliError::input(format!("the Safe transaction's data: {e}")))?;
+    let version_text = version_text(&input);
+    let warning = no_chain_warning(&input);
+    if json {
+        print_json(&json!({
+            "domain_separator": render::json::bytes(hashes.domain_separator.as_slice()),
+            "message_hash": render::json::bytes(hashes.message_hash.as_slice()),
+            "safe_tx_hash": render::json::bytes(hashes.safe_tx_hash.as_slice()),
+            "safe_version": version_text,
+            "chain_id": input.domain.chain_id,
+            "safe": render::json::address(&input.domain.safe),
+            "nonce": tx.nonce.to_string(),
+            "calls": render::json::call_node(&calls),
+            "warnings": warning.iter().collect::<Vec<_>>(),
+        }));
+        return Ok(Exit::Success);
+    }
+    let mut s = String::new();
+    if let Some(w) = &warning {
+        let _ = writeln!(s, "WARNING: {w}\n");
+    }
+    write_summary(&mut s, &input);
+    s.push('\n');
     print_text(&s);
     render::human::write_calls(&mut TextOut::new(), &calls, &no_labels);
     let mut s = String::new();
     let _ = writeln!(s, "\nHashes");
-    let _ = writeln!(s, "  domain separator {:#x}", hashes.domain_separator);
-    let _ = writeln!(s, "  message hash     {:#x}", hashes.message_hash);
-    let _ = writeln!(s, "  safeTxHash       {:#x}", hashes.safe_tx_hash);
+    write_hashes(&mut s, &hashes);
     let screens = crate::ledger_screens::typed_message(
         hashes.domain_separator.as_slice(),
         hashes.message_hash.as_slice(),

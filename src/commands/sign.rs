@@ -160,7 +160,7 @@ pub fn sign_with(
     };
     let request = signing::Request {
         verdict,
-        proposal: &proposal,
+        subject: signing::Subject::Transaction(&proposal),
         path: &path,
         journal: Some(home),
         clock,
@@ -172,7 +172,7 @@ pub fn sign_with(
             if approved_by_check {
                 // The binding refused it (the device's account is not the executor).
                 let _ = say.write_str("\n");
-                let _ = say.write_str(&render::human::verdict(&verdict, proposal.tx(), trusted));
+                let _ = say.write_str(&render::human::verdict(&verdict, Some(proposal.tx()), trusted));
             }
             let _ = say.write_str("Nothing was signed.\n");
             say.flush_now();
@@ -194,6 +194,12 @@ pub fn sign_with(
     };
     drop(manifest);
     Ok(outcome)
+}
+
+/// The signed transaction of a transaction's signature (the pipeline always makes one for a
+/// transaction subject, which is all `sign` gives it).
+fn signed_tx(signed: &signing::Signed) -> &[u8] {
+    signed.signed_tx.as_deref().map_or(&[], Vec::as_slice)
 }
 
 fn result_json<'a>(signed: &'a signing::Signed, proposal: &'a Proposal) -> Document<'a> {
@@ -222,8 +228,8 @@ fn result_json<'a>(signed: &'a signing::Signed, proposal: &'a Proposal) -> Docum
             "signature",
             Part::Value(signature_json(&signed.signature, tx.tx_type(), tx.chain_id().unwrap_or(0))),
         ),
-        ("signed_tx", Part::Hex(&signed.signed_tx)),
-        ("tx_hash", Part::Value(format!("{:#x}", keccak256(signed.signed_tx.as_slice())).into())),
+        ("signed_tx", Part::Hex(signed_tx(signed))),
+        ("tx_hash", Part::Value(format!("{:#x}", keccak256(signed_tx(signed))).into())),
         ("from", Part::Value(signed.signer.to_checksum(None).into())),
         ("journal", Part::Value(journal)),
     ])
@@ -257,8 +263,8 @@ pub fn write_signed_text(out: &mut impl std::fmt::Write, signed: &Signed) {
         r.signature.s(),
         v["v"].as_str().unwrap_or_default(),
         u8::from(r.signature.v()),
-        keccak256(r.signed_tx.as_slice()),
-        render::json::Hex(r.signed_tx.as_slice()),
+        keccak256(signed_tx(r)),
+        render::json::Hex(signed_tx(r)),
     );
 }
 

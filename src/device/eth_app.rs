@@ -165,6 +165,8 @@ impl<T: Exchange> EthApp<T> {
             Signable::SafeTx(hashes) => self
                 .eip712_hashed(path, hashes.domain_separator, hashes.message_hash)
                 .map_err(|error| SignFailure::after(error, true)),
+            // The safeTxHash itself as a 32-byte personal message (one chunk).
+            Signable::SafeTxEthSign(hashes) => self.personal_message(path, hashes.safe_tx_hash.as_slice()),
             // Later kinds are signed here too, each by its own command.
             _ => Err(SignFailure {
                 error: DeviceError::BadAnswer("this kind of approval has no signing command yet"),
@@ -209,20 +211,25 @@ impl<T: Exchange> EthApp<T> {
         signature_from_answer(&answer, rule).map_err(|error| SignFailure::after(error, true))
     }
 
-    /// SIGN_ETH_PERSONAL_MESSAGE (EIP-191); the device hashes the message itself. For the
-    /// emulator's tests only: nothing approves a message yet.
+    /// SIGN_ETH_PERSONAL_MESSAGE of a message no check approved, for the emulator's tests only.
     #[cfg(test)]
     pub(crate) fn sign_personal_message(
         &mut self,
         path: &DerivationPath,
         message: &[u8],
     ) -> Result<Signature, DeviceError> {
+        self.personal_message(path, message).map_err(|f| f.error)
+    }
+
+    /// SIGN_ETH_PERSONAL_MESSAGE (EIP-191); the device hashes the prefixed message itself.
+    fn personal_message(&mut self, path: &DerivationPath, message: &[u8]) -> Result<Signature, SignFailure> {
         let chunks = apdu::personal_message_chunks(&path.to_apdu_bytes(), message);
+        let last = chunks.len().saturating_sub(1);
         let mut answer = Vec::new();
-        for chunk in &chunks {
-            answer = self.send(chunk)?;
+        for (i, chunk) in chunks.iter().enumerate() {
+            answer = self.send(chunk).map_err(|error| SignFailure::after(error, i == last))?;
         }
-        signature_from_answer(&answer, VRule::Legacy27)
+        signature_from_answer(&answer, VRule::Legacy27).map_err(|error| SignFailure::after(error, true))
     }
 
     /// SIGN_ETH_EIP_712 of hashes no check approved, for the emulator's tests only: the product

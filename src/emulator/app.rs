@@ -445,9 +445,7 @@ impl EmulatorApp {
             Ok(k) => k,
             Err(e) => return e,
         };
-        self.ui.show(&["Review message"]);
-        self.ui.show(&["Message", &String::from_utf8_lossy(&message)]);
-        self.ui.show(&["Sign message"]);
+        self.show_all(&screens::personal_message(&message));
         let approved = self.decide();
         self.ui.show_screen(&screens::message_decided(approved));
         self.ui.show_screen(&screens::home());

@@ -22,14 +22,94 @@ pub enum Kind {
     Torn,
 }
 
-/// What kind of thing a signature is over: half of the one-time-use key. Transactions now; Safe
-/// EIP-712 digests, `eth_sign` messages and manifest approvals take their own values later.
+/// What kind of thing a signature is over: half of the one-time-use key. Manifest approvals take
+/// their own value later.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Signs {
     /// An Ethereum transaction's signing payload.
     Transaction,
+    /// A Safe transaction's safeTxHash, signed as EIP-712 (hashed mode).
+    SafeTx,
+    /// A Safe transaction's safeTxHash, signed as an `eth_sign` personal message.
+    SafeTxEthSign,
+}
+
+impl Signs {
+    /// What the record's `signing_hash` is the hash of, for people.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Signs::Transaction => "transaction",
+            Signs::SafeTx => "Safe transaction (EIP-712)",
+            Signs::SafeTxEthSign => "Safe transaction (eth_sign)",
+        }
+    }
+}
+
+/// The facts of a Safe transaction an owner signs: which Safe on which chain at which version,
+/// every SafeTx field (the calldata by its keccak256 and length), and the two hashes of its
+/// digest, so an audit can recompute the safeTxHash without the payload.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SafeTxFacts {
+    /// The Safe.
+    pub safe: Address,
+    /// The chain the check was for (in the domain from Safe 1.3.0).
+    pub chain_id: Option<u64>,
+    /// The Safe's version (without the `+L2` suffix, which does not change the hash).
+    pub version: String,
+    /// The Safe nonce.
+    pub nonce: U256,
+    /// The inner call's target.
+    pub to: Address,
+    /// Wei the Safe sends.
+    pub value: U256,
+    /// keccak256 of the inner calldata.
+    pub calldata_keccak: B256,
+    /// Length of the inner calldata.
+    pub calldata_len: usize,
+    /// 0 call, 1 delegatecall.
+    pub operation: u8,
+    /// safeTxGas.
+    pub safe_tx_gas: U256,
+    /// baseGas (dataGas in 0.1.0).
+    pub base_gas: U256,
+    /// The refund's gas price.
+    pub gas_price: U256,
+    /// The refund's token.
+    pub gas_token: Address,
+    /// The refund's receiver.
+    pub refund_receiver: Address,
+    /// The EIP-712 domain separator.
+    pub domain_separator: B256,
+    /// hashStruct(SafeTx).
+    pub message_hash: B256,
+}
+
+impl SafeTxFacts {
+    /// The facts of a Safe transaction as the co-signer's check saw it.
+    pub fn of(proposal: &firmware_policy::SafeTxProposal) -> Self {
+        let (domain, tx, hashes) = (proposal.domain(), proposal.tx(), proposal.hashes());
+        SafeTxFacts {
+            safe: domain.safe,
+            chain_id: domain.chain_id,
+            version: domain.version.as_str().to_string(),
+            nonce: tx.nonce,
+            to: tx.to,
+            value: tx.value,
+            calldata_keccak: keccak256(&tx.data),
+            calldata_len: tx.data.len(),
+            operation: tx.operation,
+            safe_tx_gas: tx.safe_tx_gas,
+            base_gas: tx.base_gas,
+            gas_price: tx.gas_price,
+            gas_token: tx.gas_token,
+            refund_receiver: tx.refund_receiver,
+            domain_separator: hashes.domain_separator,
+            message_hash: hashes.message_hash,
+        }
+    }
 }
 
 /// The facts of a signed (or about to be signed) transaction, enough to apply replacement and
@@ -133,6 +213,9 @@ pub struct Body {
     /// The transaction's facts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tx: Option<TxFacts>,
+    /// The Safe transaction's facts (for `safe_tx` and `safe_tx_eth_sign`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub safe_tx: Option<SafeTxFacts>,
     /// The signature `r ‖ s ‖ y_parity` (65 bytes).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature: Option<Bytes>,
@@ -168,6 +251,7 @@ impl Body {
             signs: None,
             signing_hash: None,
             tx: None,
+            safe_tx: None,
             signature: None,
             tx_hash: None,
             released: None,
@@ -195,9 +279,15 @@ impl Body {
         let needed: &[(&'static str, bool)] = match self.kind {
             Kind::Intent => &attempt,
             Kind::Failed => &[("released", self.released.is_some())],
-            Kind::Signed => &[
+            // A transaction's signature makes a transaction, with its hash; a Safe owner's
+            // signature makes nothing more (the Safe transaction's facts say what it signs).
+            Kind::Signed if self.signs == Some(Signs::Transaction) => &[
                 ("signature", self.signature.as_ref().is_some_and(|s| s.len() == 65)),
                 ("tx_hash", self.tx_hash.is_some()),
+            ],
+            Kind::Signed => &[
+                ("signature", self.signature.as_ref().is_some_and(|s| s.len() == 65)),
+                ("safe_tx", self.safe_tx.is_some()),
             ],
             Kind::Torn => {
                 &[("torn_sha256", self.torn_sha256.is_some()), ("torn_len", self.torn_len.is_some())]

@@ -1,4 +1,4 @@
-use alloy_primitives::{Address, address};
+use alloy_primitives::{Address, U256, address};
 
 use super::*;
 
@@ -231,4 +231,51 @@ fn a_torn_region_ending_in_a_newline_is_sealed_without_a_second_one() {
     drop(j);
     let c = read(&path).unwrap();
     assert_eq!((c.records.len(), c.torn.is_none()), (2, true));
+}
+
+#[test]
+fn a_safe_owners_signature_needs_its_facts_not_a_tx_hash_and_each_kind_is_its_own_key() {
+    let mut safe = attempt(Kind::Signed, hash(5), 0);
+    safe.signs = Some(Signs::SafeTx);
+    safe.tx_hash = None;
+    assert_eq!(safe.missing_field(), Some("safe_tx"), "a Safe signature says what it signs");
+    safe.safe_tx = Some(SafeTxFacts {
+        safe: EXECUTOR,
+        chain_id: Some(1),
+        version: "1.4.1".into(),
+        nonce: U256::ZERO,
+        to: EXECUTOR,
+        value: U256::ZERO,
+        calldata_keccak: hash(1),
+        calldata_len: 4,
+        operation: 0,
+        safe_tx_gas: U256::ZERO,
+        base_gas: U256::ZERO,
+        gas_price: U256::ZERO,
+        gas_token: Address::ZERO,
+        refund_receiver: Address::ZERO,
+        domain_separator: hash(2),
+        message_hash: hash(3),
+    });
+    assert_eq!(safe.missing_field(), None, "and needs no transaction hash");
+    let mut tx = attempt(Kind::Signed, hash(5), 0);
+    tx.tx_hash = None;
+    assert_eq!(tx.missing_field(), Some("tx_hash"), "a transaction's signature still needs one");
+
+    // A record of one kind never binds another kind for the same (manifest, action, signer).
+    let records: Vec<Record> = [safe]
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut body)| {
+            body.seq = i as u64;
+            let hash = body.hash();
+            Record { body, hash }
+        })
+        .collect();
+    let safe_key = UseKey { signs: Signs::SafeTx, ..key(0) };
+    let eth_sign_key = UseKey { signs: Signs::SafeTxEthSign, ..key(0) };
+    assert!(matches!(one_time_use(&records, &safe_key, hash(5)), Use::SignedSame(_)));
+    assert!(matches!(one_time_use(&records, &safe_key, hash(6)), Use::Taken(_)));
+    assert_eq!(one_time_use(&records, &eth_sign_key, hash(6)), Use::Free);
+    assert_eq!(one_time_use(&records, &key(0), hash(6)), Use::Free);
 }

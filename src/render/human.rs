@@ -273,7 +273,7 @@ pub fn write_report(
     let _ = out.write_str("\n");
     write_calls_marked(out, proposal.calls(), &lookup, diff);
     let _ = out.write_str("\n");
-    let _ = out.write_str(&verdict(v, proposal.tx(), trusted));
+    let _ = out.write_str(&verdict(v, Some(proposal.tx()), trusted));
     if let (Some(d), Some(m)) = (diff, trusted) {
         write_diff(out, d, m, &lookup);
     }
@@ -281,7 +281,9 @@ pub fn write_report(
 
 /// The verdict block: each failed check with its hint. `manifest` is the approved manifest (none
 /// when the hash did not match).
-pub fn verdict(v: &Verdict, tx: &DecodedTx, manifest: Option<&firmware_policy::Manifest>) -> String {
+/// The verdict with its checks and hints; `tx` is the proposed transaction (`None` for a Safe
+/// transaction).
+pub fn verdict(v: &Verdict, tx: Option<&DecodedTx>, manifest: Option<&firmware_policy::Manifest>) -> String {
     let action_name = v.action().and_then(|i| manifest?.actions.get(i)).map(|a| a.name.as_str());
     let mut s = String::new();
     let head = if v.approved() { "APPROVED" } else { "REFUSED" };

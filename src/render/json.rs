@@ -165,7 +165,7 @@ pub fn tx(t: &DecodedTx, sender: Option<Address>, claimed_from: Option<Address>)
 }
 
 /// The `checks` entries of a verdict; each failed one with its `reason` and `hint`.
-fn checks(v: &Verdict, tx: &DecodedTx, manifest: Option<&Manifest>) -> Value {
+pub fn checks(v: &Verdict, tx: Option<&DecodedTx>, manifest: Option<&Manifest>) -> Value {
     v.checks()
         .iter()
         .map(|c| {
@@ -198,7 +198,7 @@ pub fn verdict(
     manifest: Option<&Manifest>,
     tree_diff: Option<&TreeDiff>,
 ) -> Value {
-    let checks = checks(v, proposal_tx, manifest);
+    let checks = checks(v, Some(proposal_tx), manifest);
     let mut doc = obj([
         ("verdict", (if v.approved() { "approved" } else { "refused" }).into()),
         ("manifest_hash", word(&v.manifest_hash().0)),
@@ -573,7 +573,7 @@ impl serde::Serialize for VerdictJson<'_> {
         m.serialize_entry("manifest_hash", &word(&v.manifest_hash().0))?;
         m.serialize_entry("action", &v.action())?;
         m.serialize_entry("reasons", &v.reasons().iter().map(|r| r.code()).collect::<Vec<_>>())?;
-        m.serialize_entry("checks", &checks(v, self.tx, self.manifest))?;
+        m.serialize_entry("checks", &checks(v, Some(self.tx), self.manifest))?;
         m.serialize_entry("evaluated_at", &format_instant(v.evaluated_at()))?;
         m.serialize_entry("tool_version", crate::TOOL_VERSION)?;
         m.serialize_entry("signing_payload", &Hex(self.tx.signing_payload()))?;
@@ -658,5 +658,28 @@ mod tests {
         assert!(text.is_ascii());
         let back: Value = serde_json::from_str(&text).expect("valid JSON");
         assert_eq!(back, v);
+    }
+}
+
+/// A JSON document that holds policy bytes as hex (a call tree, a verdict), wiped when dropped.
+#[derive(Debug)]
+pub struct WipingValue(pub Value);
+
+impl Drop for WipingValue {
+    fn drop(&mut self) {
+        crate::request::wipe_json(&mut self.0);
+    }
+}
+
+impl std::ops::Deref for WipingValue {
+    type Target = Value;
+    fn deref(&self) -> &Value {
+        &self.0
+    }
+}
+
+impl serde::Serialize for WipingValue {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
     }
 }

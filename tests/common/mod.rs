@@ -7,6 +7,11 @@ use std::process::{Child, Command as Process, Output, Stdio};
 
 use assert_cmd::Command;
 
+/// The Speculos test mnemonic's accounts at m/44'/60'/0'/0/0, /1 and /2.
+pub(crate) const SPECULOS_0: &str = "0xDad77910DbDFdE764fC21FCD4E74D71bBACA6D8D";
+pub(crate) const SPECULOS_1: &str = "0xd692Cb1346262F584D17B4B470954501f6715a82";
+pub(crate) const SPECULOS_2: &str = "0xfeb0594A0561d0DF76EA8b2F52271538e6704f75";
+
 pub(crate) fn bin() -> Command {
     Command::cargo_bin("bounded-signer").expect("binary built")
 }
@@ -217,4 +222,81 @@ pub(crate) fn signable_vectors(dir: &Path) -> Vec<SignableVector> {
         });
     }
     signable
+}
+
+/// One HTTP request to the emulator's REST API.
+pub(crate) fn http(api: &str, method: &str, path: &str) -> serde_json::Value {
+    use std::io::{Read, Write};
+    let addr = api.strip_prefix("http://").unwrap();
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(s, "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut response = String::new();
+    s.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    serde_json::from_str(response.split_once("\r\n\r\n").unwrap().1).unwrap()
+}
+
+pub(crate) fn screen_texts(api: &str) -> Vec<String> {
+    http(api, "GET", "/events")["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["text"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// A release with the vector's Safe (owned by `owners`, threshold 2) and one Safe action, the
+/// vector's Safe transaction (`extra` adds keys to the action).
+pub(crate) fn safe_release(
+    dir: &Path,
+    v: &serde_json::Value,
+    owners: &[&str],
+    extra: &str,
+) -> (PathBuf, Output) {
+    let toml = format!(
+        r#"format = "bounded-signer/manifest/v1"
+release = "safe upgrade"
+chain_id = {chain}
+executor = "0xDad77910DbDFdE764fC21FCD4E74D71bBACA6D8D"
+not_before = 1
+expires_at = 4000000000
+allowed_targets = ["{safe}", "{to}", "0x78a3FB06880667Fd263A4493FA66e173008c6C68", "0xa792C9608476E0B0bA79a3AEaa9403Cc8F9AFB6A"]
+[rollback]
+manifest_hash = "0x{rollback}"
+[[safes]]
+address = "{safe}"
+version = "{version}"
+owners = [{owners}]
+threshold = 2
+[[actions]]
+kind = "safe"
+name = "upgrade"
+safe = "{safe}"
+nonce = {nonce}
+to = "{to}"
+data = "{data}"
+{extra}"#,
+        chain = v["chainId"],
+        safe = v["safe"].as_str().unwrap(),
+        to = v["to"].as_str().unwrap(),
+        rollback = "11".repeat(32),
+        version = v["safeVersion"].as_str().unwrap(),
+        nonce = v["nonce"].as_str().unwrap(),
+        data = v["data"].as_str().unwrap(),
+        owners = owners.iter().map(|o| format!("\"{o}\"")).collect::<Vec<_>>().join(", "),
+    );
+    let path = dir.join("safe.toml");
+    std::fs::write(&path, toml).unwrap();
+    let out_path = dir.join("safe.cbor");
+    let out = run(&[
+        "--json",
+        "manifest",
+        "build",
+        path.to_str().unwrap(),
+        "-o",
+        out_path.to_str().unwrap(),
+        "--force",
+    ]);
+    (out_path, out)
 }

@@ -11,7 +11,8 @@ use alloy_primitives::{Address, B256};
 use zeroize::Zeroizing;
 
 use super::{
-    Approval, Check, Outcomes, Reason, Signable, Verdict, check_canonical, check_window, not_approved,
+    Approval, Check, Outcomes, Reason, SafeSignatureScheme, Signable, Verdict, check_canonical, check_window,
+    not_approved,
 };
 use crate::calls::{CallNode, CallTreeError, Operation, decode_call};
 use crate::manifest::{ActionKind, LoadedManifest, ManifestHash, safe_context_delegatecalls};
@@ -58,11 +59,30 @@ impl SafeTxProposal {
     }
 }
 
-/// Evaluates a Safe transaction against `manifest` at `now`, given the hash governance approved.
+/// [`check_safe_tx`] on a manifest file opened with [`crate::OpenedManifest::open`]: an unapproved
+/// file is refused with `manifest_hash_mismatch` alone, without being decoded.
+pub fn check_safe_tx_opened(
+    manifest: &crate::OpenedManifest,
+    approved_hash: ManifestHash,
+    proposal: &SafeTxProposal,
+    scheme: SafeSignatureScheme,
+    now: u64,
+) -> Verdict {
+    match manifest {
+        crate::OpenedManifest::Approved(loaded) => {
+            check_safe_tx(loaded, approved_hash, proposal, scheme, now)
+        }
+        crate::OpenedManifest::NotApproved { hash } => not_approved(*hash, approved_hash, now),
+    }
+}
+
+/// Evaluates a Safe transaction against `manifest` at `now`, given the hash governance approved;
+/// an approval allows signing it by `scheme` only.
 pub fn check_safe_tx(
     manifest: &LoadedManifest,
     approved_hash: ManifestHash,
     proposal: &SafeTxProposal,
+    scheme: SafeSignatureScheme,
     now: u64,
 ) -> Verdict {
     let hash = manifest.hash();
@@ -187,7 +207,10 @@ pub fn check_safe_tx(
             signer: d.owners.first().copied().unwrap_or_default(),
             signers: d.owners.clone(),
             signing_hash: proposal.hashes.safe_tx_hash,
-            signable: Signable::SafeTx(proposal.hashes),
+            signable: match scheme {
+                SafeSignatureScheme::Eip712 => Signable::SafeTx(proposal.hashes),
+                SafeSignatureScheme::EthSign => Signable::SafeTxEthSign(proposal.hashes),
+            },
             replaceable: false,
         }),
         _ => None,

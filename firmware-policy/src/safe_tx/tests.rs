@@ -66,3 +66,64 @@ fn only_chain_bound_versions_hash_the_chain() {
         assert_eq!(a.safe_tx_hash == b.safe_tx_hash, !version.domain_has_chain_id(), "{version:?}");
     }
 }
+
+/// alloy's own struct hashing of the `sol!` SafeTx of each version.
+fn alloy_struct_hash(version: SafeVersion, tx: &SafeTxFields) -> B256 {
+    if version == SafeVersion::V0_1_0 {
+        v0_1_0::SafeTx {
+            to: tx.to,
+            value: tx.value,
+            data: tx.data.clone(),
+            operation: tx.operation,
+            safeTxGas: tx.safe_tx_gas,
+            dataGas: tx.base_gas,
+            gasPrice: tx.gas_price,
+            gasToken: tx.gas_token,
+            refundReceiver: tx.refund_receiver,
+            nonce: tx.nonce,
+        }
+        .eip712_hash_struct()
+    } else {
+        SafeTx {
+            to: tx.to,
+            value: tx.value,
+            data: tx.data.clone(),
+            operation: tx.operation,
+            safeTxGas: tx.safe_tx_gas,
+            baseGas: tx.base_gas,
+            gasPrice: tx.gas_price,
+            gasToken: tx.gas_token,
+            refundReceiver: tx.refund_receiver,
+            nonce: tx.nonce,
+        }
+        .eip712_hash_struct()
+    }
+}
+
+proptest::proptest! {
+    /// The message hash, computed without copying the calldata, is alloy's `SolStruct` hash.
+    #[test]
+    fn the_message_hash_is_alloys_struct_hash(
+        version in 0usize..8,
+        to in proptest::prelude::any::<[u8; 20]>(),
+        words in proptest::prelude::any::<[[u8; 32]; 5]>(),
+        operation in proptest::prelude::any::<u8>(),
+        data in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+        refund in proptest::prelude::any::<([u8; 20], [u8; 20])>(),
+    ) {
+        let version = SafeVersion::ALL[version];
+        let tx = SafeTxFields {
+            to: Address::from(to),
+            value: U256::from_be_bytes(words[0]),
+            data: data.into(),
+            operation,
+            safe_tx_gas: U256::from_be_bytes(words[1]),
+            base_gas: U256::from_be_bytes(words[2]),
+            gas_price: U256::from_be_bytes(words[3]),
+            gas_token: Address::from(refund.0),
+            refund_receiver: Address::from(refund.1),
+            nonce: U256::from_be_bytes(words[4]),
+        };
+        proptest::prop_assert_eq!(message_hash(version, &tx), alloy_struct_hash(version, &tx));
+    }
+}

@@ -84,7 +84,13 @@ fn domain() -> SafeDomain {
 
 fn verdict(domain: SafeDomain, tx: SafeTxFields, claimed: Option<B256>) -> Verdict {
     let m = manifest();
-    check_safe_tx(&m, m.hash(), &SafeTxProposal::new(domain, tx, claimed).expect("tree"), NOW)
+    check_safe_tx(
+        &m,
+        m.hash(),
+        &SafeTxProposal::new(domain, tx, claimed).expect("tree"),
+        SafeSignatureScheme::Eip712,
+        NOW,
+    )
 }
 
 fn codes(v: &Verdict) -> Vec<&'static str> {
@@ -150,7 +156,28 @@ fn a_delegatecall_in_the_safes_context_must_be_allowed() {
 fn an_unapproved_manifest_is_refused_alone() {
     let m = manifest();
     let p = SafeTxProposal::new(domain(), approved_fields(), None).expect("tree");
-    let v = check_safe_tx(&m, ManifestHash(B256::repeat_byte(1)), &p, NOW);
+    let v = check_safe_tx(&m, ManifestHash(B256::repeat_byte(1)), &p, SafeSignatureScheme::Eip712, NOW);
     assert_eq!(codes(&v), ["manifest_hash_mismatch"]);
     assert!(v.approval().is_none());
+}
+
+#[test]
+fn the_scheme_is_the_one_the_approval_allows_and_eth_sign_signs_the_eip191_digest() {
+    let m = manifest();
+    let p = SafeTxProposal::new(domain(), approved_fields(), None).expect("tree");
+    let typed = check_safe_tx(&m, m.hash(), &p, SafeSignatureScheme::Eip712, NOW);
+    let eth = check_safe_tx(&m, m.hash(), &p, SafeSignatureScheme::EthSign, NOW);
+    let (typed, eth) = (typed.approval().expect("approved"), eth.approval().expect("approved"));
+    let safe_tx_hash = p.hashes().safe_tx_hash;
+    // Both are journaled under the safeTxHash; each recovers over its own digest.
+    assert_eq!((typed.signing_hash(), eth.signing_hash()), (safe_tx_hash, safe_tx_hash));
+    assert_eq!(typed.digest(), safe_tx_hash);
+    let mut prefixed = b"\x19Ethereum Signed Message:\n32".to_vec();
+    prefixed.extend_from_slice(safe_tx_hash.as_slice());
+    assert_eq!(eth.digest(), alloy_primitives::keccak256(&prefixed));
+    assert!(matches!(typed.signable(), Signable::SafeTx(_)));
+    assert!(matches!(eth.signable(), Signable::SafeTxEthSign(_)));
+    // Hashed EIP-712 needs blind signing on the Ledger; a personal message does not.
+    assert!(typed.needs_blind_signing());
+    assert!(!eth.needs_blind_signing());
 }
