@@ -64,4 +64,10 @@ for v in json.load(open("tests/vectors/safe_tx.json"))["vectors"]:
     put("safe_tx_json", bytes([0x18 | version]) + json.dumps(service).encode())
 for b in json.load(open("tests/vectors/safe_tx.json"))["builder"]:
     put("safe_tx_json", bytes([0x38 | 6]) + json.dumps(b["batch"]).encode())
+# safe_signatures: eth-account's owner signatures, a threshold byte, then the blob, with an
+# approved-hash entry and a contract signature with its dynamic part.
+sigs = [bytes.fromhex(s["signature_bytes"][2:]) for s in json.load(open("tests/vectors/safe_signatures.json"))["vectors"]]
+put("safe_signatures", bytes([2]) + sigs[0] + sigs[2])
+put("safe_signatures", bytes([3]) + sigs[1] + sigs[3] + bytes(11) + bytes(20) + w(0) + b"\x01")
+put("safe_signatures", bytes([1]) + bytes(12) + bytes(20) + w(65) + b"\x00" + w(3) + b"abc")
 PY

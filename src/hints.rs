@@ -108,6 +108,14 @@ pub fn hint(
         Reason::SafeTxHashMismatch => "The safeTxHash that came with the Safe transaction is not the hash of its \
             fields: one of them was changed, or the hash was. Do not sign; recompute it with `bounded-signer safe hash`."
             .into(),
+        Reason::SafeSignaturesInsufficient => "The Safe would revert: fewer owners signed this Safe transaction \
+            than its threshold, among the entries it reads (the first threshold entries). Collect the missing \
+            owners' `safe sign` signatures and rebuild execTransaction with them, sorted by owner address."
+            .into(),
+        Reason::SafeSignatureInvalid => "An entry the Safe reads is one it would refuse: not an owner, not sorted \
+            ascending by owner, signed over another safeTxHash (another nonce, chain or field), or an unknown v. \
+            Do not send it; rebuild the signatures from the owners' own `safe sign` outputs."
+            .into(),
         _ => "See the detail; do not sign until it passes.".into(),
     })
 }
@@ -156,6 +164,8 @@ mod tests {
             Reason::FeeAboveCap,
             Reason::WindowNotOpen,
             Reason::WindowExpired,
+            Reason::SafeSignaturesInsufficient,
+            Reason::SafeSignatureInvalid,
             Reason::SignerMismatch,
         ];
         let mut payload = Vec::new();

@@ -11,7 +11,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use alloy_primitives::{Address, B256};
+use alloy_primitives::{Address, B256, U256};
 use zeroize::Zeroizing;
 
 use crate::calls::{CallNode, CallTreeError, Operation, decode_call};
@@ -57,6 +57,10 @@ pub enum Reason {
     WindowNotOpen,
     /// Now is at or after `expires_at`.
     WindowExpired,
+    /// Fewer valid owner signatures than the Safe's threshold among the entries it reads.
+    SafeSignaturesInsufficient,
+    /// An entry the Safe reads is one it would refuse (not an owner, out of order, bad `v`).
+    SafeSignatureInvalid,
     /// The device account is not the manifest's executor.
     SignerMismatch,
 }
@@ -82,6 +86,8 @@ impl Reason {
             Reason::FeeAboveCap => "fee_above_cap",
             Reason::WindowNotOpen => "window_not_open",
             Reason::WindowExpired => "window_expired",
+            Reason::SafeSignaturesInsufficient => "safe_signatures_insufficient",
+            Reason::SafeSignatureInvalid => "safe_signature_invalid",
             Reason::SignerMismatch => "signer_mismatch",
         }
     }
@@ -103,6 +109,7 @@ impl Reason {
             Reason::GasAboveCap => Check::Gas,
             Reason::FeeAboveCap => Check::Fees,
             Reason::WindowNotOpen | Reason::WindowExpired => Check::Window,
+            Reason::SafeSignaturesInsufficient | Reason::SafeSignatureInvalid => Check::SafeSignatures,
             Reason::SignerMismatch => Check::Signer,
         }
     }
@@ -143,6 +150,8 @@ pub enum Check {
     Fees,
     /// `window`.
     Window,
+    /// `safe_signatures`.
+    SafeSignatures,
     /// `signer`.
     Signer,
 }
@@ -163,6 +172,7 @@ impl Check {
             Check::Gas => "gas",
             Check::Fees => "fees",
             Check::Window => "window",
+            Check::SafeSignatures => "safe_signatures",
             Check::Signer => "signer",
         }
     }
@@ -553,18 +563,40 @@ pub fn check(
                 .iter()
                 .position(|a| a.kind == ActionKind::Call && a.to == to && a.data.as_slice() == tx.input())
         });
+    // Only when no call action is the transaction: `execTransaction` on a manifest Safe is
+    // matched against that Safe's actions, every SafeTx field, its nonce the action's.
+    let execution = match matched {
+        None => exec::execution(m, proposal),
+        Some(_) => None,
+    };
+    let matched = matched.or_else(|| execution.as_ref().and_then(|e| e.action));
     let action = matched.and_then(|i| m.actions.get(i));
 
     check_tx_type(&mut out, tx, action);
     check_targets(&mut out, manifest, proposal);
+    if let Some(execution) = &execution {
+        exec::check_delegatecalls(&mut out, m, proposal, execution);
+    }
 
     check_canonical(&mut out, proposal.calls());
 
-    match (matched, action) {
-        (Some(index), Some(action)) => {
-            out.pass(Check::Payload, format!("matches action {index} ({})", action.name));
-            check_bounds(&mut out, tx, action);
+    match (matched, action, &execution) {
+        (Some(index), Some(action), Some(execution)) => {
+            exec::check_safe_action(&mut out, m, tx, index, action, execution);
         }
+        (Some(index), Some(action), None) => {
+            out.pass(Check::Payload, format!("matches action {index} ({})", action.name));
+            check_value(&mut out, tx, action.value);
+            check_nonce(&mut out, tx, action.nonce);
+            check_gas_and_fees(&mut out, tx, action);
+        }
+        (_, _, Some(execution)) => out.fail(
+            Reason::SafeTxNotApproved,
+            format!(
+                "execTransaction on Safe {}: no Safe action of it has exactly these SafeTx fields",
+                execution.safe
+            ),
+        ),
         _ => out.fail(
             Reason::PayloadNotApproved,
             String::from("no approved action has this exact (to, calldata)"),
@@ -572,6 +604,9 @@ pub fn check(
     }
 
     check_window(&mut out, m, now);
+    if let (Some(execution), Some(action)) = (&execution, action) {
+        exec::check_signatures(&mut out, m, action, execution);
+    }
 
     if let Some(signature) = tx.signature() {
         // A signed transaction was signed by someone: only the executor may have done it.
@@ -648,22 +683,25 @@ fn check_targets(out: &mut Outcomes, manifest: &LoadedManifest, proposal: &Propo
     }
 }
 
-fn check_bounds(out: &mut Outcomes, tx: &DecodedTx, action: &Action) {
-    if tx.value() == action.value {
+fn check_value(out: &mut Outcomes, tx: &DecodedTx, expected: U256) {
+    if tx.value() == expected {
         out.pass(Check::Value, format!("value {} wei is the action's", tx.value()));
     } else {
-        out.fail(
-            Reason::ValueMismatch,
-            format!("tx value {} wei, action value {} wei", tx.value(), action.value),
-        );
+        out.fail(Reason::ValueMismatch, format!("tx value {} wei, action value {expected} wei", tx.value()));
     }
-    match action.nonce {
+}
+
+fn check_nonce(out: &mut Outcomes, tx: &DecodedTx, bound: Option<u64>) {
+    match bound {
         Some(n) if n != tx.nonce() => {
             out.fail(Reason::NonceMismatch, format!("tx nonce {}, action nonce {n}", tx.nonce()))
         }
         Some(n) => out.pass(Check::Nonce, format!("nonce {n} is the action's")),
         None => out.pass(Check::Nonce, format!("nonce {} (the action binds none)", tx.nonce())),
     }
+}
+
+fn check_gas_and_fees(out: &mut Outcomes, tx: &DecodedTx, action: &Action) {
     match action.gas_limit_max {
         Some(cap) if tx.gas_limit() > cap => {
             out.fail(Reason::GasAboveCap, format!("gas limit {} above the cap {cap}", tx.gas_limit()))
@@ -787,6 +825,7 @@ fn finish(
     }
 }
 
+mod exec;
 mod safe;
 pub use safe::{SafeTxProposal, check_safe_tx, check_safe_tx_opened};
 

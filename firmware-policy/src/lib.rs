@@ -23,6 +23,7 @@ pub mod diff;
 pub mod instant;
 pub mod limits;
 pub mod manifest;
+pub mod safe_signatures;
 pub mod safe_tx;
 pub mod text;
 pub mod tx;

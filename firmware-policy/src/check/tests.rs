@@ -580,3 +580,118 @@ fn a_direct_call_of_a_safe_actions_inner_target_is_not_the_safe_action() {
     assert_eq!(codes(&v), ["payload_not_approved"]);
     assert_eq!(v.action(), None);
 }
+
+/// A manifest whose Safe (three owners of the keys 1, 2 and 3, threshold 2) has one Safe action:
+/// the proxy's upgrade at Safe nonce 7. Returns the manifest and the owners' keys, sorted by
+/// address.
+fn exec_manifest() -> (LoadedManifest, Vec<k256::ecdsa::SigningKey>) {
+    use crate::manifest::{SafeActionFields, SafeDecl};
+    use crate::safe_tx::SafeVersion;
+    let key = |n: u8| k256::ecdsa::SigningKey::from_bytes(&[n; 32].into()).expect("key");
+    let mut keys = vec![key(1), key(2), key(3)];
+    keys.sort_by_key(key_address);
+    let mut model = manifest_model();
+    model.actions.truncate(1);
+    let mut safe_action = model.actions[0].clone();
+    safe_action.name = "safe-upgrade".to_string();
+    safe_action.kind = ActionKind::Safe;
+    safe_action.to = PROXY;
+    safe_action.data = upgrade_to();
+    safe_action.nonce = Some(7);
+    safe_action.safe_tx = Some(SafeActionFields::through(SAFE));
+    model.actions.push(safe_action);
+    model.safes = vec![SafeDecl {
+        address: SAFE,
+        version: SafeVersion::V1_4_1,
+        l2: false,
+        owners: keys.iter().map(key_address).collect(),
+        threshold: 2,
+        delegatecall_allowed: vec![],
+        owned_by: None,
+    }];
+    (LoadedManifest::from_manifest(model).expect("valid"), keys)
+}
+
+fn key_address(k: &k256::ecdsa::SigningKey) -> Address {
+    let point = k.verifying_key().to_encoded_point(false);
+    Address::from_slice(&alloy_primitives::keccak256(&point.as_bytes()[1..])[12..])
+}
+
+/// An owner's EIP-712 entry `r ‖ s ‖ v` over `hash`.
+fn owner_entry(k: &k256::ecdsa::SigningKey, hash: B256) -> Vec<u8> {
+    let (sig, recid) = k.sign_prehash_recoverable(hash.as_slice()).expect("signs");
+    let mut out = sig.to_bytes().to_vec();
+    out.push(27 + u8::from(recid.is_y_odd()));
+    out
+}
+
+/// The executor's execTransaction of the inner call with `signatures`.
+fn exec_tx(to: Address, data: Vec<u8>, operation: u8, signatures: Vec<u8>) -> TxEip1559 {
+    let call = Safe::execTransactionCall {
+        to,
+        value: U256::ZERO,
+        data: data.into(),
+        operation,
+        safeTxGas: U256::ZERO,
+        baseGas: U256::ZERO,
+        gasPrice: U256::ZERO,
+        gasToken: Address::ZERO,
+        refundReceiver: Address::ZERO,
+        signatures: signatures.into(),
+    };
+    tx1559(Some(SAFE), call.abi_encode())
+}
+
+#[test]
+fn the_executor_path_through_a_safe_needs_the_safe_action_and_its_owners_signatures() {
+    let (m, keys) = exec_manifest();
+    let action = &m.manifest().actions[1];
+    let hash = m.manifest().safe_tx_hashes(action).expect("a Safe action").safe_tx_hash;
+    let run = |tx: TxEip1559| {
+        let v = check(&m, m.hash(), &proposal_of(&tx), NOW);
+        (codes(&v), v)
+    };
+    let signed = [owner_entry(&keys[0], hash), owner_entry(&keys[2], hash)].concat();
+    let (reasons, v) = run(exec_tx(PROXY, upgrade_to(), 0, signed.clone()));
+    assert_eq!(reasons, Vec::<&str>::new());
+    assert_eq!(v.action(), Some(1));
+    let approval = v.approval().expect("approved");
+    assert!(approval.transaction().is_some(), "the executor signs its own transaction");
+    assert_eq!(approval.signer(), EXECUTOR);
+    let detail = v.checks().iter().find(|c| c.check == Check::SafeSignatures).expect("reported");
+    assert!(detail.detail.contains(&key_address(&keys[2]).to_string()), "{}", detail.detail);
+
+    // One owner short, an unsorted pair, a stranger, and signatures over another Safe nonce.
+    let one = owner_entry(&keys[0], hash);
+    assert_eq!(run(exec_tx(PROXY, upgrade_to(), 0, one)).0, ["safe_signatures_insufficient"]);
+    let unsorted = [owner_entry(&keys[2], hash), owner_entry(&keys[0], hash)].concat();
+    assert_eq!(
+        run(exec_tx(PROXY, upgrade_to(), 0, unsorted)).0,
+        ["safe_signatures_insufficient", "safe_signature_invalid"]
+    );
+    let stranger = k256::ecdsa::SigningKey::from_bytes(&[9; 32].into()).expect("key");
+    let foreign = [owner_entry(&keys[0], hash), owner_entry(&stranger, hash)].concat();
+    assert!(run(exec_tx(PROXY, upgrade_to(), 0, foreign)).0.contains(&"safe_signature_invalid"));
+    let mut other = action.clone();
+    other.nonce = Some(8);
+    let other_hash = m.manifest().safe_tx_hashes(&other).expect("hashes").safe_tx_hash;
+    let stale = [owner_entry(&keys[0], other_hash), owner_entry(&keys[1], other_hash)].concat();
+    assert!(run(exec_tx(PROXY, upgrade_to(), 0, stale)).0.contains(&"safe_signature_invalid"));
+
+    // Another inner call is not the Safe action; a delegatecall of it is neither, and is refused
+    // as a delegatecall the Safe does not allow.
+    let evil = Proxy::upgradeToCall { newImplementation: EVIL }.abi_encode();
+    let (reasons, v) = run(exec_tx(PROXY, evil, 0, signed.clone()));
+    assert_eq!(reasons, ["nested_target_not_allowed", "safe_tx_not_approved"]);
+    assert_eq!(v.action(), None);
+    let (reasons, _) = run(exec_tx(PROXY, upgrade_to(), 1, signed.clone()));
+    assert_eq!(reasons, ["delegatecall_not_allowed", "safe_tx_not_approved"]);
+
+    // The executor's transaction carries no value; its account nonce is not the Safe's.
+    let mut with_value = exec_tx(PROXY, upgrade_to(), 0, signed.clone());
+    with_value.value = U256::from(1);
+    assert_eq!(run(with_value).0, ["value_mismatch"]);
+    let mut any_nonce = exec_tx(PROXY, upgrade_to(), 0, signed);
+    any_nonce.nonce = 12_345;
+    assert_eq!(run(any_nonce).0, Vec::<&str>::new());
+}
