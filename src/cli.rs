@@ -189,6 +189,58 @@ pub enum SafeCommand {
     /// sign its safeTxHash on the Ledger as one of the Safe's owners.
     #[command(after_help = SAFE_SIGN_HELP)]
     Sign(SafeSignArgs),
+    /// Assemble the executor's execTransaction for a manifest Safe action from its owners'
+    /// signatures (sorted as the Safe requires), as the unsigned payload `sign` takes.
+    #[command(name = "exec-tx", after_help = SAFE_EXEC_TX_HELP)]
+    ExecTx(SafeExecTxArgs),
+}
+
+const SAFE_EXEC_TX_HELP: &str = concat!(
+    "Each --signature is 65 bytes r ‖ s ‖ v in hex, a file holding that hex, or a `safe sign --json` \
+output file. Each must recover, over the action's safeTxHash, to an owner of its Safe, once; together they \
+must reach the Safe's threshold. They are sorted by owner, as the Safe requires. The transaction goes to \
+the Safe with value 0 on the manifest's chain: EIP-1559 with --max-fee and --priority-fee, or legacy \
+(EIP-155) with --legacy-gas-price. `sign` then checks it against the manifest as any other.\n\n",
+    "Example:\n  bounded-signer safe exec-tx --manifest release.manifest.cbor --action schedule \\\n    \
+--signature owner-a.json --signature owner-b.json --nonce 12 --gas-limit 300000 \\\n    \
+--max-fee 30000000000 --priority-fee 1000000000 -o exec.tx\n\n",
+    "Exit codes: 0 written, 2 bad input (a signature that is not an owner's, too few, an unknown action), \
+1 internal error."
+);
+
+/// `safe exec-tx …`
+#[derive(Args, Debug)]
+pub struct SafeExecTxArgs {
+    /// The manifest file (canonical CBOR).
+    #[arg(long)]
+    pub manifest: PathBuf,
+    /// The name of the Safe action.
+    #[arg(long)]
+    pub action: String,
+    /// An owner's signature: hex, a file with the hex, or a `safe sign --json` output (repeated).
+    #[arg(long = "signature", required = true)]
+    pub signatures: Vec<String>,
+    /// The executor's account nonce.
+    #[arg(long)]
+    pub nonce: u64,
+    /// The gas limit.
+    #[arg(long)]
+    pub gas_limit: u64,
+    /// maxFeePerGas in wei (EIP-1559).
+    #[arg(long, value_parser = crate::values::parse_quantity_str, requires = "priority_fee", conflicts_with = "legacy_gas_price")]
+    pub max_fee: Option<alloy_primitives::U256>,
+    /// maxPriorityFeePerGas in wei (EIP-1559).
+    #[arg(long, value_parser = crate::values::parse_quantity_str, requires = "max_fee")]
+    pub priority_fee: Option<alloy_primitives::U256>,
+    /// gasPrice in wei, for a legacy (EIP-155) transaction instead.
+    #[arg(long, value_parser = crate::values::parse_quantity_str)]
+    pub legacy_gas_price: Option<alloy_primitives::U256>,
+    /// Where to write the unsigned payload (hex).
+    #[arg(short = 'o', long = "out")]
+    pub out: PathBuf,
+    /// Overwrite it if it exists.
+    #[arg(long)]
+    pub force: bool,
 }
 
 const SAFE_SIGN_HELP: &str = concat!(
@@ -436,6 +488,7 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
         Command::Journal(JournalCommand::Verify { head }) => commands::journal::verify(head, json),
         Command::Safe(SafeCommand::Hash(args)) => commands::safe::hash(&args, json),
         Command::Safe(SafeCommand::Sign(args)) => commands::safe_sign::run(&args, json),
+        Command::Safe(SafeCommand::ExecTx(args)) => commands::safe_exec::run(&args, json),
         Command::Emulator(args) => commands::emulator::run(&args),
         Command::Rehearse => commands::rehearse::run(json),
         Command::Completions { shell } => completions(shell),

@@ -8,5 +8,6 @@ pub mod journal;
 pub mod manifest;
 pub mod rehearse;
 pub mod safe;
+pub mod safe_exec;
 pub mod safe_sign;
 pub mod sign;

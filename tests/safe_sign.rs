@@ -310,3 +310,98 @@ fn eth_sign_needs_a_safe_that_takes_it_and_no_blind_signing() {
     let lines: Vec<&str> = shown.iter().map(String::as_str).collect();
     assert_eq!(bounded_signer::ledger_screens::read_hex_value(&lines, "Message"), hash_hex);
 }
+
+#[test]
+fn owners_sign_the_executor_assembles_and_signs_exec_transaction() {
+    let emu = Emu::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let v = safe_vector("call_1.4.1_1");
+    let (manifest, hash) = release(dir.path(), &v);
+    let typed = v["typed_data"].to_string();
+    // Each owner on their own laptop (their own state home), each output kept as a file.
+    let mut files = Vec::new();
+    for (i, path) in ["m/44'/60'/0'/0/0", "m/44'/60'/0'/0/1"].into_iter().enumerate() {
+        let out = safe_sign(
+            &dir.path().join(format!("owner{i}")),
+            &manifest,
+            &hash,
+            &typed,
+            &emu.device(),
+            &["--path", path],
+        );
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        let file = dir.path().join(format!("owner{i}.json"));
+        std::fs::write(&file, &out.stdout).unwrap();
+        files.push(file);
+    }
+    // One owner's output as a file, the other's signature as hex on the command line.
+    let second: Value = serde_json::from_slice(&std::fs::read(&files[1]).unwrap()).unwrap();
+    let hex = second["signature_bytes"].as_str().unwrap().to_string();
+    let exec = |signatures: &[&str], out: &Path| {
+        let mut args = vec![
+            "--json",
+            "safe",
+            "exec-tx",
+            "--manifest",
+            manifest.to_str().unwrap(),
+            "--action",
+            "upgrade",
+            "--nonce",
+            "4",
+            "--gas-limit",
+            "300000",
+            "--max-fee",
+            "30000000000",
+            "--priority-fee",
+            "1000000000",
+            "-o",
+            out.to_str().unwrap(),
+        ];
+        for s in signatures {
+            args.extend(["--signature", s]);
+        }
+        run(&args)
+    };
+    let tx = dir.path().join("exec.tx");
+    let out = exec(&[files[0].to_str().unwrap(), &hex], &tx);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let assembled = json(&out);
+    // Sorted as the Safe requires: the account at /1 (0xd692…) first.
+    assert_eq!(assembled["signers"][0]["owner"], SPECULOS_1);
+    assert_eq!(assembled["signers"][1]["owner"], SPECULOS_0);
+    assert_eq!(assembled["safe_tx_hash"], v["safe_tx_hash"]);
+
+    // The executor signs it through the ordinary `sign`: the check approves its Safe action.
+    let signed =
+        sign_command(&dir.path().join("executor"), &manifest, &hash, tx.to_str().unwrap(), &emu.device())
+            .output()
+            .unwrap();
+    assert_eq!(code(&signed), 0, "{}", stderr(&signed));
+    let result = json(&signed);
+    assert_eq!(result["verdict"]["verdict"], "approved");
+    assert_eq!(result["signing_hash"], assembled["signing_hash"]);
+    assert_eq!(result["from"], SPECULOS_0);
+    let text = stderr(&signed);
+    assert!(text.contains("2 of threshold 2 over safeTxHash"), "{text}");
+
+    // One owner is not enough; a signature of another Safe transaction (here: the same on another
+    // chain; 1.3.0 and 1.4.1 hash alike) is nobody's here.
+    let out = exec(&[files[0].to_str().unwrap()], &dir.path().join("one.tx"));
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("threshold is 2"), "{}", stderr(&out));
+    let other = vectors("safe_signatures.json")["vectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "call_1.5.0_11155111" && s["scheme"] == "eip712")
+        .unwrap()["signature_bytes"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let out = exec(&[files[0].to_str().unwrap(), &other], &dir.path().join("other.tx"));
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("not an owner of the Safe"), "{}", stderr(&out));
+    let out = exec(&[files[0].to_str().unwrap(), files[0].to_str().unwrap()], &dir.path().join("twice.tx"));
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("signed twice"), "{}", stderr(&out));
+}

@@ -157,18 +157,10 @@ fn evaluate_entry(index: usize, chunk: &[u8], blob: &[u8], ctx: &SafeContext<'_>
     let s = U256::from_be_slice(chunk.get(32..64).unwrap_or_default());
     let v = chunk.get(64).copied().unwrap_or_default();
     let named = || Address::from_word(B256::from(r));
-    // v is 27/28 (or 31/32): its parity is whether it is the second of the pair.
-    let recover =
-        |digest: B256, odd: bool| Signature::new(r, s, odd).recover_address_from_prehash(&digest).ok();
     let (kind, owner, standing) = match v {
-        27 | 28 => {
-            let owner = recover(ctx.safe_tx_hash, v == 28);
-            (EntryKind::Eip712, owner, recovered(owner))
-        }
-        31 | 32 => {
-            let digest = alloy_primitives::eip191_hash_message(ctx.safe_tx_hash);
-            let owner = recover(digest, v == 32);
-            (EntryKind::EthSign, owner, recovered(owner))
+        27 | 28 | 31 | 32 => {
+            let (kind, owner) = signer_of(chunk, ctx.safe_tx_hash);
+            (kind, owner, recovered(owner))
         }
         1 => {
             let owner = named();
@@ -211,6 +203,27 @@ fn evaluate_entry(index: usize, chunk: &[u8], blob: &[u8], ctx: &SafeContext<'_>
         ),
     };
     Entry { index, kind, owner, standing }
+}
+
+/// The owner an ECDSA entry (`r ‖ s ‖ v`, v 27/28 or 31/32) recovers to over `safe_tx_hash`, and
+/// its kind; `None` as the owner for any other entry, or one that recovers to no account.
+pub fn signer_of(entry: &[u8], safe_tx_hash: B256) -> (EntryKind, Option<Address>) {
+    let (Some(r), Some(s), Some(&v)) = (entry.get(..32), entry.get(32..64), entry.get(64)) else {
+        return (EntryKind::Unknown(0), None);
+    };
+    let (r, s) = (U256::from_be_slice(r), U256::from_be_slice(s));
+    // v is 27/28 (or 31/32): its parity is whether it is the second of the pair.
+    let recover =
+        |digest: B256, odd: bool| Signature::new(r, s, odd).recover_address_from_prehash(&digest).ok();
+    match v {
+        27 | 28 => (EntryKind::Eip712, recover(safe_tx_hash, v == 28)),
+        31 | 32 => {
+            (EntryKind::EthSign, recover(alloy_primitives::eip191_hash_message(safe_tx_hash), v == 32))
+        }
+        0 => (EntryKind::Contract, None),
+        1 => (EntryKind::ApprovedHash, None),
+        other => (EntryKind::Unknown(other), None),
+    }
 }
 
 fn recovered(owner: Option<Address>) -> Standing {

@@ -230,6 +230,25 @@ fn message_hash(version: SafeVersion, tx: &SafeTxFields) -> B256 {
     keccak256(words)
 }
 
+/// The calldata of `execTransaction` for `tx` (its nonce is the Safe's own, not in the call)
+/// with the owners' `signatures` blob: what the executor sends to the Safe.
+pub fn exec_transaction_calldata(tx: &SafeTxFields, signatures: &[u8]) -> alloc::vec::Vec<u8> {
+    use alloy_sol_types::SolCall;
+    crate::calls::safe::Safe::execTransactionCall {
+        to: tx.to,
+        value: tx.value,
+        data: tx.data.clone(),
+        operation: tx.operation,
+        safeTxGas: tx.safe_tx_gas,
+        baseGas: tx.base_gas,
+        gasPrice: tx.gas_price,
+        gasToken: tx.gas_token,
+        refundReceiver: tx.refund_receiver,
+        signatures: Bytes::copy_from_slice(signatures),
+    }
+    .abi_encode()
+}
+
 /// The SafeTx type string of a version, as its contract declares it (for typed-data checks).
 pub fn safe_tx_type(version: SafeVersion) -> alloc::string::String {
     if version == SafeVersion::V0_1_0 {
