@@ -121,6 +121,9 @@ struct ActionToml {
     gas_token: Option<String>,
     #[serde(default)]
     refund_receiver: Option<String>,
+    /// An inner Safe's approveHash action: the name of the outer Safe's action it approves.
+    #[serde(default)]
+    approves: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -204,6 +207,7 @@ pub fn parse_release(text: &str) -> Result<Manifest, AuthoringError> {
     for (i, a) in release.actions.iter().enumerate() {
         actions.push(action(a, i)?);
     }
+    resolve_approvals(&release.actions, &mut actions)?;
     let mut safes = Vec::with_capacity(release.safes.len());
     for (i, t) in release.safes.iter().enumerate() {
         safes.push(safe(t, i)?);
@@ -320,6 +324,7 @@ fn safe_fields(
         ("gas_token", a.gas_token.is_some()),
         ("refund_receiver", a.refund_receiver.is_some()),
         ("safe", a.safe.is_some()),
+        ("approves", a.approves.is_some()),
     ];
     if kind == ActionKind::Call {
         return match given.iter().find(|(_, present)| *present) {
@@ -350,7 +355,25 @@ fn safe_fields(
         gas_price: uint_or_zero(&a.gas_price, "gas_price")?,
         gas_token: address_or_zero(&a.gas_token, "gas_token")?,
         refund_receiver: address_or_zero(&a.refund_receiver, "refund_receiver")?,
+        // A name until every action is read (`resolve_approvals`).
+        approves: None,
     }))
+}
+
+/// `approves = "name"` becomes the index of the action of that name (the manifest's validation
+/// then holds the approving action to exactly `approveHash` of that action's safeTxHash).
+fn resolve_approvals(tomls: &[ActionToml], actions: &mut [Action]) -> Result<(), AuthoringError> {
+    for (i, t) in tomls.iter().enumerate() {
+        let Some(name) = t.approves.as_deref() else { continue };
+        let found = actions.iter().position(|a| a.name == name);
+        let index = found.ok_or_else(|| {
+            field_err(format!("actions[{i}].approves"), format!("no action is named {name:?}"))
+        })?;
+        if let Some(fields) = actions.get_mut(i).and_then(|a| a.safe_tx.as_mut()) {
+            fields.approves = Some(index as u64);
+        }
+    }
+    Ok(())
 }
 
 fn action(a: &ActionToml, i: usize) -> Result<Action, AuthoringError> {

@@ -259,3 +259,55 @@ fn safe_fields_belong_to_safe_actions_of_declared_safes() {
     let message = json(&out)["error"]["message"].as_str().unwrap().to_string();
     assert!(message.contains("only a kind = \"safe\" action has this field"), "{message}");
 }
+
+#[test]
+fn a_nested_safes_approving_action_names_the_outer_action_and_is_its_approve_hash() {
+    let dir = tempfile::tempdir().unwrap();
+    let example = std::fs::read_to_string(root().join("docs/example-safe.toml")).unwrap();
+    const COUNCIL: &str = "0x0C0C000000000000000000000000000000000001";
+    // The release Safe's second owner is a council Safe, owned_by it.
+    let outer = example
+        .replace("\"0x1000000000000000000000000000000000000001\"]", &format!("\"{COUNCIL}\"]"))
+        .replace("allowed_targets = [\n", &format!("allowed_targets = [\n  \"{COUNCIL}\",\n"))
+        + &format!(
+            "\n[[safes]]\naddress = \"{COUNCIL}\"\nversion = \"1.4.1\"\nowners = [\"0xDad77910DbDFdE764fC21FCD4E74D71bBACA6D8D\"]\nthreshold = 1\nowned_by = \"0x5aFE3855358E112B5647B952709E6165e1c1eEEe\"\n"
+        );
+    let build = |text: &str, name: &str| {
+        let toml = dir.path().join(format!("{name}.toml"));
+        std::fs::write(&toml, text).unwrap();
+        let out = dir.path().join(format!("{name}.cbor"));
+        let o = run(&[
+            "--json",
+            "manifest",
+            "build",
+            toml.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--force",
+        ]);
+        (out, o)
+    };
+    let (first, o) = build(&outer, "outer");
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    let shown = json(&run(&["--json", "manifest", "show", first.to_str().unwrap()]));
+    let outer_hash = shown["actions"][0]["safe_tx"]["safe_tx_hash"].as_str().unwrap().to_string();
+    let approving = |hash: &str, approves: &str| {
+        format!(
+            "{outer}\n[[actions]]\nkind = \"safe\"\nname = \"council-approves\"\nsafe = \"{COUNCIL}\"\nnonce = 0\nto = \"0x5aFE3855358E112B5647B952709E6165e1c1eEEe\"\ndata = \"0xd4d9bdcd{}\"\napproves = \"{approves}\"\n",
+            hash.trim_start_matches("0x")
+        )
+    };
+    let (nested, o) = build(&approving(&outer_hash, "upgrade"), "nested");
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    let shown = json(&run(&["--json", "manifest", "show", nested.to_str().unwrap()]));
+    assert_eq!(shown["actions"][1]["safe_tx"]["approves"], 0);
+    let text = stdout(&run(&["manifest", "show", nested.to_str().unwrap()]));
+    assert!(text.contains("approves  action 0 (upgrade)"), "{text}");
+    // A name no action has, and an approveHash of another hash.
+    let (_, o) = build(&approving(&outer_hash, "nothing"), "unknown");
+    assert_eq!(code(&o), 2);
+    assert!(stdout(&o).contains("actions[1].approves"), "{}", stdout(&o));
+    let (_, o) = build(&approving(&format!("0x{}", "00".repeat(32)), "upgrade"), "wrong");
+    assert_eq!(code(&o), 2);
+    assert!(stdout(&o).contains("approves"), "{}", stdout(&o));
+}

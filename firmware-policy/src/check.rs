@@ -604,8 +604,8 @@ pub fn check(
     }
 
     check_window(&mut out, m, now);
-    if let (Some(execution), Some(action)) = (&execution, action) {
-        exec::check_signatures(&mut out, m, action, execution);
+    if let (Some(execution), Some(index), Some(action)) = (&execution, matched, action) {
+        exec::check_signatures(&mut out, m, index, action, execution);
     }
 
     if let Some(signature) = tx.signature() {

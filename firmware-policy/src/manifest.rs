@@ -119,6 +119,10 @@ pub struct SafeActionFields {
     pub gas_token: Address,
     /// Who receives the refund (zero: the executor).
     pub refund_receiver: Address,
+    /// For an inner Safe's action that calls `approveHash(h)` on the Safe it owns: the index of
+    /// that outer Safe's action whose safeTxHash is `h` (key 19, written only when set). The
+    /// outer Safe's approved-hash entry for this Safe then counts.
+    pub approves: Option<u64>,
 }
 
 /// One EIP-7702 authorization an action allows its transaction to carry (the signed tuple's
@@ -179,6 +183,7 @@ impl SafeActionFields {
             gas_price: U256::ZERO,
             gas_token: Address::ZERO,
             refund_receiver: Address::ZERO,
+            approves: None,
         }
     }
 }
@@ -238,6 +243,7 @@ impl Zeroize for Action {
             s.gas_price = U256::ZERO;
             s.gas_token.0.0.zeroize();
             s.refund_receiver.0.0.zeroize();
+            s.approves = None;
         }
         self.safe_tx = None;
     }
@@ -817,6 +823,53 @@ impl Manifest {
                 K::UnexpectedType { expected: "operation 0 or 1" },
                 field.sub("operation"),
             ));
+        }
+        if let Some(outer) = s.approves {
+            self.validate_approval(field, action, s, outer)?;
+        }
+        Ok(())
+    }
+
+    /// An inner Safe's action that approves an action of the Safe it owns: it is exactly
+    /// `approveHash(safeTxHash of that action)`, sent by this Safe to that one, which it owns.
+    fn validate_approval(
+        &self,
+        field: &Field,
+        action: &Action,
+        s: &SafeActionFields,
+        outer: u64,
+    ) -> Result<(), ManifestError> {
+        use ManifestErrorKind as K;
+        let bad = |rule| Err(ManifestError::at(K::BadSafe { rule }, field.sub("approves")));
+        let outer_action = usize::try_from(outer).ok().and_then(|i| self.actions.get(i));
+        let Some((outer_action, outer_fields)) =
+            outer_action.and_then(|a| a.safe_tx.map(|f| (a, f))).filter(|(a, _)| a.kind == ActionKind::Safe)
+        else {
+            return bad("approves names a Safe action of the manifest");
+        };
+        let inner = self.safe(&s.safe);
+        if inner.and_then(|d| d.owned_by) != Some(outer_fields.safe)
+            || self.safe(&outer_fields.safe).is_none_or(|d| !d.owners.contains(&s.safe))
+        {
+            return bad(
+                "the approving Safe is owned_by the Safe of the approved action, and one of its owners",
+            );
+        }
+        let Some(hashes) = self.safe_tx_hashes(outer_action) else {
+            return bad("approves names a Safe action of the manifest");
+        };
+        let expected = {
+            use alloy_sol_types::SolCall;
+            calls::safe::Safe::approveHashCall { hashToApprove: hashes.safe_tx_hash }.abi_encode()
+        };
+        if action.to != outer_fields.safe
+            || !action.value.is_zero()
+            || s.operation != 0
+            || action.data != expected
+        {
+            return bad(
+                "an approving action is exactly approveHash(safeTxHash of the approved action), called on its Safe with value 0",
+            );
         }
         Ok(())
     }

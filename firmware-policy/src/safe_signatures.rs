@@ -7,8 +7,9 @@
 //! - 27/28: ECDSA over the safeTxHash;
 //! - above 30: `eth_sign`, ECDSA with `v − 4` over the EIP-191 hash of the safeTxHash (1.1.0+);
 //! - 1: an approved hash, by the owner `address(r)`: valid on chain when that owner is the sender
-//!   or called `approveHash` earlier. Offline it counts only for the executor itself (the sender);
-//!   any other is reported as relying on chain state this check cannot see, and not counted;
+//!   or called `approveHash` earlier. Offline it counts for the executor itself (the sender), and
+//!   for a nested Safe whose `approveHash` of this safeTxHash is an approved manifest action; any
+//!   other is reported as relying on chain state this check cannot see, and not counted;
 //! - 0: a contract signature (EIP-1271) by `address(r)` with its data at offset `s`: reported,
 //!   never counted (its validity is the contract's code, run on chain);
 //! - anything else: invalid (ecrecover yields no owner and the Safe reverts).
@@ -112,6 +113,9 @@ pub struct SafeContext<'a> {
     pub threshold: u64,
     /// The account that sends `execTransaction` (an approved hash by it needs no prior call).
     pub executor: Address,
+    /// Owners (nested Safes) whose `approveHash` of this very safeTxHash is an approved action
+    /// of the manifest: their approved-hash entries count (once that action has run on chain).
+    pub approved_by: &'a [Address],
 }
 
 const ENTRY: usize = 65;
@@ -164,7 +168,7 @@ fn evaluate_entry(index: usize, chunk: &[u8], blob: &[u8], ctx: &SafeContext<'_>
         }
         1 => {
             let owner = named();
-            let standing = if owner == ctx.executor {
+            let standing = if owner == ctx.executor || ctx.approved_by.contains(&owner) {
                 Standing::Counted
             } else {
                 Standing::NotCounted(format!(

@@ -17,6 +17,7 @@ fuzz_target!(|data: &[u8]| {
         owners: &owners,
         threshold,
         executor: owners.first().copied().unwrap_or_default(),
+        approved_by: owners.get(1..2).unwrap_or_default(),
     };
     let report = evaluate(blob, &ctx);
     let expected = usize::try_from(threshold).unwrap_or(usize::MAX).min(blob.len() / 65);

@@ -170,6 +170,7 @@ pub fn run(args: &SafeExecTxArgs, json_out: bool) -> Result<Exit, CliError> {
             owners: &decl.owners,
             threshold: decl.threshold,
             executor: m.executor,
+            approved_by: &[],
         },
     );
     if !report.sufficient() || report.any_invalid() {

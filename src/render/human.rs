@@ -386,6 +386,14 @@ pub fn manifest(loaded: &LoadedManifest) -> String {
                 "      safeTxHash {:#x}  (domain {:#x}, message {:#x})",
                 hashes.safe_tx_hash, hashes.domain_separator, hashes.message_hash
             );
+            if let Some(outer) = st.approves.and_then(|i| usize::try_from(i).ok()) {
+                let name = m.actions.get(outer).map_or("?", |o| o.name.as_str());
+                let _ = writeln!(
+                    s,
+                    "      approves  action {outer} ({}) of the Safe it owns: its approveHash counts there",
+                    escape(name)
+                );
+            }
         }
         let _ = writeln!(s, "      to        {}", addr(&a.to, &labels));
         let _ = writeln!(s, "      value     {}", wei(a.value));

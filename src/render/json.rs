@@ -255,6 +255,7 @@ pub fn manifest(loaded: &LoadedManifest) -> Value {
                         "domain_separator": hashes.map(|h| word(&h.domain_separator)),
                         "message_hash": hashes.map(|h| word(&h.message_hash)),
                         "safe_tx_hash": hashes.map(|h| word(&h.safe_tx_hash)),
+                        "approves": st.approves,
                     })
                 }),
                 "calls": crate::abi::action_tree(loaded, i, abi.as_ref()).as_ref().map(call_node),

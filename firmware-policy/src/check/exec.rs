@@ -154,10 +154,23 @@ pub(super) fn check_safe_action(
 }
 
 /// The signatures blob, as the Safe reads it, over the safeTxHash of the matched action.
-pub(super) fn check_signatures(out: &mut Outcomes, m: &Manifest, action: &Action, execution: &Execution) {
+pub(super) fn check_signatures(
+    out: &mut Outcomes,
+    m: &Manifest,
+    index: usize,
+    action: &Action,
+    execution: &Execution,
+) {
     let (Some(decl), Some(hashes)) = (m.safe(&execution.safe), m.safe_tx_hashes(action)) else {
         return;
     };
+    // Nested Safes whose approveHash of this action is itself an approved action (the manifest
+    // holds each such action to exactly that hash).
+    let approved_by: Vec<Address> = m
+        .actions
+        .iter()
+        .filter_map(|a| a.safe_tx.filter(|s| s.approves == Some(index as u64)).map(|s| s.safe))
+        .collect();
     let report = safe_signatures::evaluate(
         &execution.signatures,
         &SafeContext {
@@ -165,6 +178,7 @@ pub(super) fn check_signatures(out: &mut Outcomes, m: &Manifest, action: &Action
             owners: &decl.owners,
             threshold: decl.threshold,
             executor: m.executor,
+            approved_by: &approved_by,
         },
     );
     let summary = describe(&report);

@@ -695,3 +695,81 @@ fn the_executor_path_through_a_safe_needs_the_safe_action_and_its_owners_signatu
     any_nonce.nonce = 12_345;
     assert_eq!(run(any_nonce).0, Vec::<&str>::new());
 }
+
+#[test]
+fn a_nested_safes_approve_hash_action_counts_for_it_in_the_outer_blob() {
+    use crate::manifest::{ManifestErrorKind, SafeActionFields, SafeDecl};
+    use crate::safe_tx::SafeVersion;
+    const INNER: Address = address!("0x1a00000000000000000000000000000000000001");
+    let (base, keys) = exec_manifest();
+    let mut model = base.manifest().clone();
+    // The outer Safe is owned by one key and by the inner Safe (a council), threshold 2.
+    let mut owners = vec![key_address(&keys[0]), INNER];
+    owners.sort_unstable();
+    model.safes[0].owners = owners;
+    model.safes.push(SafeDecl {
+        address: INNER,
+        version: SafeVersion::V1_4_1,
+        l2: false,
+        owners: vec![EXECUTOR],
+        threshold: 1,
+        delegatecall_allowed: vec![],
+        owned_by: Some(SAFE),
+    });
+    model.safes.sort_by_key(|s| s.address);
+    model.allowed_targets.push(INNER);
+    model.allowed_targets.sort_unstable();
+    let outer_hash = {
+        let m = LoadedManifest::from_manifest(model.clone()).expect("valid");
+        m.manifest().safe_tx_hashes(&m.manifest().actions[1]).expect("hashes").safe_tx_hash
+    };
+    let mut approving = model.actions[1].clone();
+    approving.name = "council-approves".to_string();
+    approving.to = SAFE;
+    approving.data = Safe::approveHashCall { hashToApprove: outer_hash }.abi_encode();
+    approving.nonce = Some(0);
+    approving.safe_tx = Some(SafeActionFields { approves: Some(1), ..SafeActionFields::through(INNER) });
+    let mut with_approval = model.clone();
+    with_approval.actions.push(approving.clone());
+    let m = LoadedManifest::from_manifest(with_approval.clone()).expect("valid");
+    let again = LoadedManifest::from_canonical_bytes(m.bytes()).expect("canonical");
+    assert_eq!(again.manifest().actions[2].safe_tx.and_then(|s| s.approves), Some(1));
+
+    // The outer blob: the inner Safe's approved-hash entry and the key's signature, sorted.
+    let council = [INNER.into_word().as_slice(), &[0u8; 32], &[1]].concat();
+    let mut entries = vec![(INNER, council), (key_address(&keys[0]), owner_entry(&keys[0], outer_hash))];
+    entries.sort_by_key(|(a, _)| *a);
+    let blob: Vec<u8> = entries.into_iter().flat_map(|(_, e)| e).collect();
+    let tx = exec_tx(PROXY, upgrade_to(), 0, blob);
+    let v = check(&m, m.hash(), &proposal_of(&tx), NOW);
+    assert_eq!(codes(&v), Vec::<&str>::new());
+    // Without the approving action the entry relies on chain state the check cannot see.
+    let m_without = LoadedManifest::from_manifest(model.clone()).expect("valid");
+    let v = check(&m_without, m_without.hash(), &proposal_of(&tx), NOW);
+    assert_eq!(codes(&v), ["safe_signatures_insufficient"]);
+
+    // The approving action is held to exactly approveHash(the outer safeTxHash), by the Safe
+    // that owns it.
+    let variant = |change: &dyn Fn(&mut Action)| {
+        let mut a = approving.clone();
+        change(&mut a);
+        a
+    };
+    let through =
+        |approves| Some(SafeActionFields { approves: Some(approves), ..SafeActionFields::through(INNER) });
+    for broken in [
+        variant(&|a| a.data = Safe::approveHashCall { hashToApprove: B256::ZERO }.abi_encode()),
+        variant(&|a| a.value = U256::from(1)),
+        variant(&|a| a.safe_tx = through(0)),
+        variant(&|a| a.safe_tx = through(9)),
+    ] {
+        let mut bad = model.clone();
+        bad.actions.push(broken);
+        let e = LoadedManifest::from_manifest(bad).expect_err("refused");
+        assert!(matches!(e.kind, ManifestErrorKind::BadSafe { .. }), "{e:?}");
+        assert_eq!(e.field.and_then(|f| f.sub), Some("approves"));
+    }
+    let mut not_owned = with_approval;
+    not_owned.safes.iter_mut().for_each(|s| s.owned_by = None);
+    assert!(LoadedManifest::from_manifest(not_owned).is_err());
+}

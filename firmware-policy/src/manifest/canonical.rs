@@ -20,7 +20,8 @@
 //!              9: [* [chain_id uint/bignum, address bytes(20), nonce uint]] authorizations,
 //!              ? 10: true replaceable, ? 11: [+ text] abi, ? 12: safe bytes(20),
 //!              ? 13: 1 operation, ? 14: safe_tx_gas, ? 15: base_gas, ? 16: gas_price (each a
-//!              non-zero uint/bignum), ? 17: gas_token bytes(20), ? 18: refund_receiver bytes(20) }
+//!              non-zero uint/bignum), ? 17: gas_token bytes(20), ? 18: refund_receiver bytes(20),
+//!              ? 19: approves uint (the approved action's index) }
 //! ```
 //!
 //! Keys added after v1's first keys (action ≥ 10) follow the schema-evolution rule: written only
@@ -54,7 +55,7 @@ const MANIFEST_KEYS: [&str; 11] = [
     "actions",
     "safes",
 ];
-const ACTION_KEYS: [&str; 19] = [
+const ACTION_KEYS: [&str; 20] = [
     "name",
     "kind",
     "to",
@@ -74,6 +75,7 @@ const ACTION_KEYS: [&str; 19] = [
     "gas_price",
     "gas_token",
     "refund_receiver",
+    "approves",
 ];
 const SAFE_KEYS: [&str; 6] =
     ["address", "version", "owners", "threshold", "delegatecall_allowed", "owned_by"];
@@ -245,8 +247,8 @@ fn write_safe(out: &mut impl Sink, s: &SafeDecl) {
     }
 }
 
-/// A Safe action's keys 12–18, each present only when not its default: (key, its value).
-fn safe_keys(s: &SafeActionFields) -> [(usize, Option<SafeValue>); 7] {
+/// A Safe action's keys 12–19, each present only when not its default: (key, its value).
+fn safe_keys(s: &SafeActionFields) -> [(usize, Option<SafeValue>); 8] {
     let uint = |v: U256| (!v.is_zero()).then_some(SafeValue::Uint(v));
     let address = |a: Address| (a != Address::ZERO).then_some(SafeValue::Address(a));
     [
@@ -257,6 +259,7 @@ fn safe_keys(s: &SafeActionFields) -> [(usize, Option<SafeValue>); 7] {
         (16, uint(s.gas_price)),
         (17, address(s.gas_token)),
         (18, address(s.refund_receiver)),
+        (19, s.approves.map(|i| SafeValue::Uint(U256::from(i)))),
     ]
 }
 
@@ -792,7 +795,7 @@ fn read_action(r: &mut Reader<'_>, index: usize) -> Res<Action> {
                     a.abi.push(r.text(limits::MAX_NAME_BYTES)?);
                 }
             }
-            12..=18 => {
+            12..=19 => {
                 // Key 12 (the Safe) comes first; a later Safe key without it is no Safe action's.
                 let at = r.offset();
                 let fields = match (k, safe.as_mut()) {
@@ -803,6 +806,7 @@ fn read_action(r: &mut Reader<'_>, index: usize) -> Res<Action> {
                 // Written only when not the default: a zero here would be a second encoding.
                 match k {
                     12 => {}
+                    19 => fields.approves = Some(r.u64()?),
                     17 | 18 => {
                         let address = r.address()?;
                         if address == Address::ZERO {

@@ -371,10 +371,12 @@ fn replaceable_is_written_only_when_true_and_refused_as_false() {
     let e = LoadedManifest::from_canonical_bytes(&v).expect_err("default written");
     assert_eq!(e.kind, ManifestErrorKind::NotCanonical);
     assert_eq!(e.field, Some(Field::item("actions", 0).sub("replaceable")));
-    // Key 19 of an action is unknown (12–18 are a Safe action's).
+    // Key 19 is a Safe action's (refused on a call action); key 20 is unknown.
     let mut v = opted.bytes().to_vec();
     v[at] = 0x13;
-    assert_eq!(refused(&v), ManifestErrorKind::UnknownKey { key: 19 });
+    assert_eq!(refused(&v), ManifestErrorKind::NotForThisKind);
+    v[at] = 0x14;
+    assert_eq!(refused(&v), ManifestErrorKind::UnknownKey { key: 20 });
 }
 
 #[test]

@@ -49,7 +49,7 @@ fn owners() -> (Vec<SigningKey>, Vec<Address>) {
 }
 
 fn report(blob: &[u8], owners: &[Address], threshold: u64, executor: Address) -> BlobReport {
-    evaluate(blob, &SafeContext { safe_tx_hash: HASH, owners, threshold, executor })
+    evaluate(blob, &SafeContext { safe_tx_hash: HASH, owners, threshold, executor, approved_by: &[] })
 }
 
 fn standings(r: &BlobReport) -> Vec<&'static str> {
@@ -111,6 +111,15 @@ fn an_approved_hash_counts_for_the_executor_only_and_contracts_never() {
     let blob = [by(executor, 1, U256::ZERO), typed(&keys[1])].concat();
     assert_eq!(standings(&report(&blob, &owners, 2, executor)), ["counted", "counted"]);
     assert_eq!(standings(&report(&blob, &owners, 2, Address::ZERO)), ["not counted", "counted"]);
+    // A nested Safe whose approveHash of this hash the manifest approves counts too.
+    let nested = SafeContext {
+        safe_tx_hash: HASH,
+        owners: &owners,
+        threshold: 2,
+        executor: Address::ZERO,
+        approved_by: &owners[..1],
+    };
+    assert_eq!(standings(&evaluate(&blob, &nested)), ["counted", "counted"]);
     // A contract signature whose data (a length word and its bytes) follows the static parts.
     let mut blob = [by(owners[0], 0, U256::from(130)), typed(&keys[1])].concat();
     blob.extend_from_slice(&U256::from(3).to_be_bytes::<32>());
