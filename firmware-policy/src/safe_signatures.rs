@@ -143,7 +143,9 @@ pub fn evaluate(blob: &[u8], ctx: &SafeContext<'_>) -> BlobReport {
             if let Some(problem) = problem {
                 entry.standing = Standing::Invalid(problem);
             }
-            last_owner = Some(owner);
+            // The Safe stops at the first entry out of order; what follows is judged against the
+            // highest owner so far, so the counted entries stay strictly ascending.
+            last_owner = Some(last_owner.map_or(owner, |last| last.max(owner)));
         }
         entries.push(entry);
     }

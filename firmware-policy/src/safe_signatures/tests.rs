@@ -81,6 +81,13 @@ fn unsorted_duplicated_and_foreign_owners_are_invalid() {
     let (keys, owners) = owners();
     let unsorted = [typed(&keys[1]), typed(&keys[0])].concat();
     assert_eq!(standings(&report(&unsorted, &owners, 2, Address::ZERO)), ["counted", "invalid"]);
+    // After an entry out of order, a later owner below the highest so far is out of order too
+    // (found by the fuzz target: counted owners must stay ascending).
+    let high_low_mid = [typed(&keys[2]), typed(&keys[0]), typed(&keys[1])].concat();
+    assert_eq!(
+        standings(&report(&high_low_mid, &owners, 3, Address::ZERO)),
+        ["counted", "invalid", "invalid"]
+    );
     let twice = [typed(&keys[0]), eth_sign(&keys[0])].concat();
     assert_eq!(standings(&report(&twice, &owners, 2, Address::ZERO)), ["counted", "invalid"]);
     let stranger = key(9);
