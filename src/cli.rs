@@ -265,18 +265,9 @@ pub struct SafeSignArgs {
     pub approved_hash: ManifestHash,
     /// The Safe transaction: a path, - for stdin, or inline JSON.
     pub safe_tx: String,
-    /// The chain, when the input names none (default: the manifest's).
-    #[arg(long)]
-    pub chain_id: Option<u64>,
-    /// The Safe's version, when the input names none (default: the manifest's declaration).
-    #[arg(long, value_parser = parse_safe_version)]
-    pub safe_version: Option<(firmware_policy::safe_tx::SafeVersion, bool)>,
-    /// The Safe's address, when the input names none.
-    #[arg(long, value_parser = parse_address)]
-    pub safe: Option<Address>,
-    /// The Safe nonce, when the input has none (a Transaction Builder batch).
-    #[arg(long, value_parser = crate::values::parse_quantity_str)]
-    pub nonce: Option<alloy_primitives::U256>,
+    /// What the input lacks (the chain and version default to the approved manifest's).
+    #[command(flatten)]
+    pub flags: SafeTxFlags,
     /// Sign the safeTxHash as an eth_sign personal message (v 31/32; Safes from 1.1.0) instead of
     /// EIP-712, for a device without EIP-712.
     #[arg(long)]
@@ -307,6 +298,15 @@ error.\n\n",
 pub struct SafeHashArgs {
     /// The Safe transaction: a path, - for stdin, or inline JSON.
     pub safe_tx: String,
+    /// What the input lacks.
+    #[command(flatten)]
+    pub flags: SafeTxFlags,
+}
+
+/// What a Safe transaction's input form may lack, given on the command line; each must agree
+/// with the input where it names the same thing.
+#[derive(Args, Debug, Clone)]
+pub struct SafeTxFlags {
     /// The chain (in the domain from Safe 1.3.0).
     #[arg(long)]
     pub chain_id: Option<u64>,
@@ -316,7 +316,7 @@ pub struct SafeHashArgs {
     /// The Safe's address.
     #[arg(long, value_parser = parse_address)]
     pub safe: Option<Address>,
-    /// The Safe nonce.
+    /// The Safe nonce (a Transaction Builder batch has none).
     #[arg(long, value_parser = crate::values::parse_quantity_str)]
     pub nonce: Option<alloy_primitives::U256>,
 }

@@ -59,6 +59,20 @@ pub fn read_safe_tx(arg: &str, flags: &Flags) -> Result<(SafeTxInput, SafeTxHash
     Ok((input, hashes))
 }
 
+/// The command line's flags for a Safe transaction, with what an approved manifest says, if any.
+pub fn flags_of(
+    flags: &crate::cli::SafeTxFlags,
+    manifest: Option<crate::safe_input::ManifestFacts>,
+) -> Flags {
+    Flags {
+        safe: flags.safe,
+        chain_id: flags.chain_id,
+        version: flags.safe_version,
+        nonce: flags.nonce,
+        manifest,
+    }
+}
+
 /// The warning for a version whose domain has no chain id (`None` for the others).
 pub fn no_chain_warning(input: &SafeTxInput) -> Option<String> {
     (!input.domain.version.domain_has_chain_id()).then(|| {
@@ -125,13 +139,7 @@ pub fn write_hashes(s: &mut String, hashes: &SafeTxHashes) {
 }
 
 pub fn hash(args: &SafeHashArgs, json: bool) -> Result<Exit, CliError> {
-    let flags = Flags {
-        safe: args.safe,
-        chain_id: args.chain_id,
-        version: args.safe_version,
-        nonce: args.nonce,
-        manifest: None,
-    };
+    let flags = flags_of(&args.flags, None);
     let (input, hashes) = read_safe_tx(&args.safe_tx, &flags)?;
     let tx = &input.tx;
     let operation = if tx.operation == 1 { Operation::DelegateCall } else { Operation::Call };

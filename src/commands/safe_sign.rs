@@ -14,14 +14,14 @@ use firmware_policy::{
 use serde_json::{Value, json};
 
 use crate::cli::{Narrate, Narrator, SafeSignArgs, print_json};
-use crate::commands::safe::{no_chain_warning, read_safe_tx_input, write_hashes, write_summary};
+use crate::commands::safe::{flags_of, no_chain_warning, read_safe_tx_input, write_hashes, write_summary};
 use crate::device::{DerivationPath, DeviceError, DeviceSpec, EthApp, Exchange};
 use crate::error::{CliError, Exit};
 use crate::home::ensure_state_home;
 use crate::manifest_file::open;
 use crate::render;
 use crate::render::json::WipingValue;
-use crate::safe_input::{Flags, ManifestFacts, SafeTxInput};
+use crate::safe_input::{ManifestFacts, SafeTxInput};
 use crate::signing::{self, Outcome, Progress, Subject};
 
 /// Everything `safe sign` needs, read and validated before anything is decided.
@@ -63,13 +63,7 @@ pub fn read_request(args: &SafeSignArgs) -> Result<Read, CliError> {
             safes: m.safes.iter().map(|s| (s.address, s.version, s.l2)).collect(),
         }
     });
-    let flags = Flags {
-        safe: args.safe,
-        chain_id: args.chain_id,
-        version: args.safe_version,
-        nonce: args.nonce,
-        manifest: facts,
-    };
+    let flags = flags_of(&args.flags, facts);
     let input = match read_safe_tx_input(&args.safe_tx, &flags) {
         Ok((_, input)) => input,
         // An unapproved manifest is refused first and alone, as `check` refuses it: whatever

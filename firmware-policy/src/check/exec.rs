@@ -13,7 +13,7 @@ use alloy_sol_types::SolCall;
 
 use super::{Check, Outcomes, Proposal, Reason, check_gas_and_fees};
 use crate::calls::safe::Safe;
-use crate::manifest::{Action, ActionKind, Manifest, safe_context_delegatecalls};
+use crate::manifest::{Action, ActionKind, Manifest};
 use crate::safe_signatures::{self, BlobReport, SafeContext, Standing};
 use crate::safe_tx::SafeTxFields;
 use crate::tx::{DecodedTx, wipe_bytes};
@@ -81,8 +81,7 @@ pub(super) fn execution(m: &Manifest, proposal: &Proposal) -> Option<Execution> 
     Some(Execution { safe: to, action, signatures })
 }
 
-/// The DELEGATECALLs the Safe would make in its own context (its transaction's, and a
-/// delegatecalled MultiSend's entries): each must be in its `delegatecall_allowed`.
+/// The DELEGATECALLs the Safe would make in its own context, running the root's inner call.
 pub(super) fn check_delegatecalls(
     out: &mut Outcomes,
     m: &Manifest,
@@ -90,28 +89,8 @@ pub(super) fn check_delegatecalls(
     execution: &Execution,
 ) {
     let allowed = m.safe(&execution.safe).map_or(&[][..], |d| d.delegatecall_allowed.as_slice());
-    let mut denied: Vec<Address> = proposal
-        .calls()
-        .children
-        .first()
-        .map(safe_context_delegatecalls)
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|a| !allowed.contains(a))
-        .collect();
-    denied.sort_unstable();
-    denied.dedup();
-    if denied.is_empty() {
-        out.pass(Check::Targets, String::from("every delegatecall in the Safe's context is allowed"));
-    } else {
-        let list: Vec<String> = denied.iter().map(|a| format!("{a}")).collect();
-        out.fail(
-            Reason::DelegatecallNotAllowed,
-            format!(
-                "a delegatecall in the Safe's context reaches {}, not in its delegatecall_allowed",
-                list.join(", ")
-            ),
-        );
+    if let Some(inner) = proposal.calls().children.first() {
+        super::safe::check_safe_delegatecalls(out, allowed, inner);
     }
 }
 

@@ -76,6 +76,27 @@ pub fn check_safe_tx_opened(
     }
 }
 
+/// The DELEGATECALLs that would run in the Safe's own context when it runs `safe_call` (its
+/// transaction's call, and a delegatecalled MultiSend's entries): each must be `allowed`.
+pub(super) fn check_safe_delegatecalls(out: &mut Outcomes, allowed: &[Address], safe_call: &CallNode) {
+    let mut denied: Vec<Address> =
+        safe_context_delegatecalls(safe_call).into_iter().filter(|a| !allowed.contains(a)).collect();
+    denied.sort_unstable();
+    denied.dedup();
+    if denied.is_empty() {
+        out.pass(Check::Targets, String::from("every delegatecall in the Safe's context is allowed"));
+    } else {
+        let list: Vec<String> = denied.iter().map(|a| format!("{a}")).collect();
+        out.fail(
+            Reason::DelegatecallNotAllowed,
+            format!(
+                "a delegatecall in the Safe's context reaches {}, not in its delegatecall_allowed",
+                list.join(", ")
+            ),
+        );
+    }
+}
+
 /// Evaluates a Safe transaction against `manifest` at `now`, given the hash governance approved;
 /// an approval allows signing it by `scheme` only.
 pub fn check_safe_tx(
@@ -135,21 +156,7 @@ pub fn check_safe_tx(
         out.fail(Reason::NestedTargetNotAllowed, format!("outside allowed_targets: {}", list.join(", ")));
     }
     let allowed = decl.map_or(&[][..], |d| d.delegatecall_allowed.as_slice());
-    let mut denied: Vec<Address> =
-        safe_context_delegatecalls(&proposal.calls).into_iter().filter(|a| !allowed.contains(a)).collect();
-    denied.dedup();
-    if denied.is_empty() {
-        out.pass(Check::Targets, String::from("every delegatecall in the Safe's context is allowed"));
-    } else {
-        let list: Vec<String> = denied.iter().map(|a| format!("{a}")).collect();
-        out.fail(
-            Reason::DelegatecallNotAllowed,
-            format!(
-                "a delegatecall in the Safe's context reaches {}, not in its delegatecall_allowed",
-                list.join(", ")
-            ),
-        );
-    }
+    check_safe_delegatecalls(&mut out, allowed, &proposal.calls);
     check_canonical(&mut out, &proposal.calls);
 
     // The transaction itself: a manifest Safe, its version, and one Safe action field for field.
