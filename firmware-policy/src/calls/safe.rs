@@ -5,7 +5,7 @@
 
 use alloc::vec;
 
-use alloy_primitives::U256;
+use alloy_primitives::{Bytes, U256};
 use alloy_sol_types::sol;
 
 use super::{ArgValue, CallNode, Ctx, Decoded, Operation, addr, bytes, decode_known, detail, uint, word};
@@ -61,4 +61,45 @@ pub(super) fn approve_hash(node: &mut CallNode, data: &[u8], _: &Ctx<'_>) -> Dec
     node.args = vec![word("hashToApprove", call.hashToApprove)];
     node.details = vec![detail("approved_hash", ArgValue::Word(call.hashToApprove))];
     Ok(())
+}
+
+/// The SafeTx fields (its nonce zero: it is the Safe's, not the call's) and the signatures of a
+/// decoded canonical `execTransaction` node, read from its arguments (the calldata is not
+/// decoded a second time).
+pub(crate) fn exec_transaction_of(node: &CallNode) -> Option<(crate::safe_tx::SafeTxFields, Bytes)> {
+    use ArgValue::{Address as A, Bytes as B, Uint as U};
+    if node.selector != Some(<Safe::execTransactionCall as alloy_sol_types::SolCall>::SELECTOR)
+        || !node.canonical
+    {
+        return None;
+    }
+    let values: alloc::vec::Vec<&ArgValue> = node.args.iter().map(|a| &a.value).collect();
+    let [
+        A(to),
+        U(value),
+        B(data),
+        U(operation),
+        U(safe_tx_gas),
+        U(base_gas),
+        U(gas_price),
+        A(gas_token),
+        A(refund_receiver),
+        B(signatures),
+    ] = values.as_slice()
+    else {
+        return None;
+    };
+    let fields = crate::safe_tx::SafeTxFields {
+        to: *to,
+        value: *value,
+        data: data.clone(),
+        operation: u8::try_from(*operation).ok()?,
+        safe_tx_gas: *safe_tx_gas,
+        base_gas: *base_gas,
+        gas_price: *gas_price,
+        gas_token: *gas_token,
+        refund_receiver: *refund_receiver,
+        nonce: U256::ZERO,
+    };
+    Some((fields, signatures.clone()))
 }

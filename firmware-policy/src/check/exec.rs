@@ -9,13 +9,11 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use alloy_primitives::{Address, Bytes, U256};
-use alloy_sol_types::SolCall;
 
 use super::{Check, Outcomes, Proposal, Reason, check_gas_and_fees};
-use crate::calls::safe::Safe;
+use crate::calls::safe::exec_transaction_of;
 use crate::manifest::{Action, ActionKind, Manifest};
 use crate::safe_signatures::{self, BlobReport, SafeContext, Standing};
-use crate::safe_tx::SafeTxFields;
 use crate::tx::{DecodedTx, wipe_bytes};
 
 /// An `execTransaction` on a manifest Safe, and the Safe action it is, if any.
@@ -35,41 +33,11 @@ impl Drop for Execution {
 }
 
 /// The Safe execution `proposal` is, when its root calls `execTransaction` on a manifest Safe
-/// with canonical calldata (a non-canonical root is refused by the calldata check, and never
-/// decoded a second time).
+/// with canonical calldata (a non-canonical root is refused by the calldata check).
 pub(super) fn execution(m: &Manifest, proposal: &Proposal) -> Option<Execution> {
     let to = proposal.tx().to()?;
     m.safe(&to)?;
-    let data = proposal.tx().input();
-    let root = proposal.calls();
-    if root.selector != Some(Safe::execTransactionCall::SELECTOR) || !root.canonical {
-        return None;
-    }
-    let call = Safe::execTransactionCall::abi_decode(data).ok()?;
-    let Safe::execTransactionCall {
-        to: inner,
-        value,
-        data,
-        operation,
-        safeTxGas,
-        baseGas,
-        gasPrice,
-        gasToken,
-        refundReceiver,
-        signatures,
-    } = call;
-    let fields = SafeTxFields {
-        to: inner,
-        value,
-        data,
-        operation,
-        safe_tx_gas: safeTxGas,
-        base_gas: baseGas,
-        gas_price: gasPrice,
-        gas_token: gasToken,
-        refund_receiver: refundReceiver,
-        nonce: U256::ZERO,
-    };
+    let (fields, signatures) = exec_transaction_of(proposal.calls())?;
     let action = m.actions.iter().position(|a| {
         a.kind == ActionKind::Safe
             && a.safe_tx.is_some_and(|s| s.safe == to)
