@@ -218,8 +218,12 @@ pub struct SafeExecTxArgs {
     #[arg(long)]
     pub action: String,
     /// An owner's signature: hex, a file with the hex, or a `safe sign --json` output (repeated).
-    #[arg(long = "signature", required = true)]
+    #[arg(long = "signature", required_unless_present = "approved_by")]
     pub signatures: Vec<String>,
+    /// An owner whose approval is an on-chain approveHash (a nested Safe whose approving action
+    /// the manifest holds, or the executor itself): its approved-hash entry (v 1) goes in.
+    #[arg(long = "approved-by", value_parser = parse_address)]
+    pub approved_by: Vec<Address>,
     /// The executor's account nonce.
     #[arg(long)]
     pub nonce: u64,

@@ -152,6 +152,39 @@ fn one_signature_per_owner_and_scheme_returned_again_from_the_journal() {
 }
 
 #[test]
+fn the_printed_screens_are_the_devices_and_its_hashes_the_safe_txs() {
+    let emu = Emu::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let v = safe_vector("call_1.4.1_1");
+    let (manifest, hash) = release(dir.path(), &v);
+    http(&emu.api, "DELETE", "/events");
+    let out = safe_sign(
+        &dir.path().join("home"),
+        &manifest,
+        &hash,
+        &v["typed_data"].to_string(),
+        &emu.device(),
+        &[],
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let shown = screen_texts(&emu.api);
+    let printed: Vec<String> = stderr(&out)
+        .lines()
+        .skip_while(|l| !l.starts_with("The Ledger will show"))
+        .skip(2)
+        .take_while(|l| !l.starts_with("safeTxHash:"))
+        .map(|l| l.get(6..).unwrap_or_default().to_string())
+        .collect();
+    assert!(printed.len() >= 12, "{printed:?}");
+    assert_eq!(shown[..printed.len()], printed[..], "{shown:?}");
+    // The device's two hashes, read back off its screens, are the Safe transaction's.
+    let lines: Vec<&str> = shown.iter().map(String::as_str).collect();
+    let read = |title: &str| bounded_signer::ledger_screens::read_hex_value(&lines, title).to_lowercase();
+    assert_eq!(read("Domain hash"), v["domain_separator"].as_str().unwrap());
+    assert_eq!(read("Message hash"), v["message_hash"].as_str().unwrap());
+}
+
+#[test]
 fn a_forged_journal_record_is_never_returned() {
     let emu = Emu::start(&[]);
     let dir = tempfile::tempdir().unwrap();
@@ -404,4 +437,68 @@ fn owners_sign_the_executor_assembles_and_signs_exec_transaction() {
     let out = exec(&[files[0].to_str().unwrap(), files[0].to_str().unwrap()], &dir.path().join("twice.tx"));
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     assert!(stderr(&out).contains("signed twice"), "{}", stderr(&out));
+
+    // The executor is an owner too: its approval is the sender's approved hash (v 1), which the
+    // Safe takes from msg.sender; `check` counts it for the executor only.
+    let approved = dir.path().join("approved.tx");
+    let mut args = vec![
+        "--json",
+        "safe",
+        "exec-tx",
+        "--manifest",
+        manifest.to_str().unwrap(),
+        "--action",
+        "upgrade",
+        "--nonce",
+        "4",
+        "--gas-limit",
+        "300000",
+        "--max-fee",
+        "30000000000",
+        "--priority-fee",
+        "1000000000",
+    ];
+    args.extend(["--signature", &hex, "--approved-by", SPECULOS_0, "-o", approved.to_str().unwrap()]);
+    let out = run(&args);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(json(&out)["signers"][1], json!({"owner": SPECULOS_0, "scheme": "approved hash"}));
+    let out = run(&[
+        "--json",
+        "check",
+        "--manifest",
+        manifest.to_str().unwrap(),
+        "--approved-hash",
+        &hash,
+        approved.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    // Another owner's approved hash stands on chain state no manifest action vouches for.
+    let mut args = vec![
+        "safe",
+        "exec-tx",
+        "--manifest",
+        manifest.to_str().unwrap(),
+        "--action",
+        "upgrade",
+        "--nonce",
+        "4",
+        "--gas-limit",
+        "300000",
+        "--max-fee",
+        "30000000000",
+        "--priority-fee",
+        "1000000000",
+    ];
+    let other_tx = dir.path().join("other-approved.tx");
+    args.extend([
+        "--signature",
+        files[0].to_str().unwrap(),
+        "--approved-by",
+        SPECULOS_1,
+        "-o",
+        other_tx.to_str().unwrap(),
+    ]);
+    let out = run(&args);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("not the executor"), "{}", stderr(&out));
 }

@@ -874,6 +874,15 @@ impl Manifest {
         Ok(())
     }
 
+    /// The nested Safes whose approving action (`approves`) names action `index`: their
+    /// approved-hash entries count in that action's signatures.
+    pub fn approving_safes(&self, index: usize) -> Vec<Address> {
+        self.actions
+            .iter()
+            .filter_map(|a| a.safe_tx.filter(|s| s.approves == Some(index as u64)).map(|s| s.safe))
+            .collect()
+    }
+
     /// A Safe action's domain and hashes: what its owners sign. `None` for a call action.
     pub fn safe_tx_hashes(&self, action: &Action) -> Option<crate::safe_tx::SafeTxHashes> {
         let fields = action.safe_tx_fields()?;

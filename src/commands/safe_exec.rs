@@ -61,7 +61,7 @@ fn signature_bytes(arg: &str) -> Result<[u8; 65], CliError> {
     hex_of(text, &what)
 }
 
-/// Reads, recovers and sorts the owners' signatures for `safe_tx_hash`.
+/// Reads and recovers the owners' signatures for `safe_tx_hash`.
 fn owner_signatures(
     args: &[String],
     safe_tx_hash: B256,
@@ -91,8 +91,6 @@ fn owner_signatures(
         }
         out.push(OwnerSignature { owner, kind: kind.name(), bytes });
     }
-    // The Safe requires the owners strictly ascending.
-    out.sort_by_key(|s| s.owner);
     Ok(out)
 }
 
@@ -160,7 +158,30 @@ pub fn run(args: &SafeExecTxArgs, json_out: bool) -> Result<Exit, CliError> {
     ) else {
         return Err(CliError::internal(format!("action {index}: a Safe action without its Safe")));
     };
-    let signatures = owner_signatures(&args.signatures, hashes.safe_tx_hash, &decl.owners)?;
+    let mut signatures = owner_signatures(&args.signatures, hashes.safe_tx_hash, &decl.owners)?;
+    let approved_by = loaded.manifest().approving_safes(index);
+    for owner in &args.approved_by {
+        if !decl.owners.contains(owner) {
+            return Err(CliError::input(format!("--approved-by {owner} is not an owner of the Safe")));
+        }
+        if signatures.iter().any(|s| s.owner == *owner) {
+            return Err(CliError::input(format!("--approved-by {owner}: that owner already signed")));
+        }
+        if *owner != m.executor && !approved_by.contains(owner) {
+            return Err(CliError::input(format!(
+                "--approved-by {owner}: no approving action of the manifest (approves = \"{}\") stands behind it, and it is not the executor",
+                action.name
+            ))
+            .hint("An approved hash counts here only for the executor, or for a nested Safe whose approveHash action the manifest holds."));
+        }
+        // address(r) = the owner, s = 0, v = 1: the Safe checks approvedHashes (or msg.sender).
+        let mut bytes = [0u8; 65];
+        bytes[12..32].copy_from_slice(owner.as_slice());
+        bytes[64] = 1;
+        signatures.push(OwnerSignature { owner: *owner, kind: "approved hash", bytes });
+    }
+    // The Safe requires the owners strictly ascending.
+    signatures.sort_by_key(|s| s.owner);
     let blob: Vec<u8> = signatures.iter().flat_map(|s| s.bytes).collect();
     // What the Safe will read of it, judged by the same evaluation `check` applies.
     let report = safe_signatures::evaluate(
@@ -170,7 +191,7 @@ pub fn run(args: &SafeExecTxArgs, json_out: bool) -> Result<Exit, CliError> {
             owners: &decl.owners,
             threshold: decl.threshold,
             executor: m.executor,
-            approved_by: &[],
+            approved_by: &approved_by,
         },
     );
     if !report.sufficient() || report.any_invalid() {

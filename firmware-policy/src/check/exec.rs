@@ -113,11 +113,7 @@ pub(super) fn check_signatures(
     };
     // Nested Safes whose approveHash of this action is itself an approved action (the manifest
     // holds each such action to exactly that hash).
-    let approved_by: Vec<Address> = m
-        .actions
-        .iter()
-        .filter_map(|a| a.safe_tx.filter(|s| s.approves == Some(index as u64)).map(|s| s.safe))
-        .collect();
+    let approved_by = m.approving_safes(index);
     let report = safe_signatures::evaluate(
         &execution.signatures,
         &SafeContext {
