@@ -1,0 +1,256 @@
+// A whole release on a real local chain, as the people of a ceremony run it, with emulated
+// Ledgers (one emulator, one account path per person):
+//
+//   anvil ← a TransparentUpgradeableProxy (OpenZeppelin 5) whose ProxyAdmin is owned by a
+//           TimelockController whose proposer and executor is a 2-of-3 Safe 1.4.1;
+//   release manager: `manifest build` (schedule and execute, each a Safe action);
+//   two owners:      `safe sign` of each Safe transaction, each on their own state home;
+//   executor:        `safe exec-tx`, then `sign`; `cast publish` sends the signed transaction;
+//   the chain:       time passes the Timelock's delay; the same for execute;
+//   then:            the EIP-1967 implementation slot holds BoxV2 and the proxy logged Upgraded.
+// And a tampered run: the implementation swapped inside the Safe transaction is refused at the
+// co-signer, before any device.
+//
+//     node release.cjs   (run.sh installs the packages and builds the binary first)
+"use strict";
+const { spawn, spawnSync } = require("child_process");
+const fs = require("fs");
+const os = require("os");
+const path = require("path");
+const readline = require("readline");
+const { ethers } = require("ethers");
+
+const BS = process.env.BS || path.resolve(__dirname, "../../target/release/bounded-signer");
+const ANVIL = path.join(__dirname, "node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil");
+const CAST = path.join(__dirname, "node_modules/@foundry-rs/cast-linux-amd64/bin/cast");
+const OZ = (name) => require(`@openzeppelin/contracts/build/contracts/${name}.json`);
+const SAFE_ARTIFACTS = "@safe-global/safe-contracts/build/artifacts/contracts";
+const SafeArtifact = require(`${SAFE_ARTIFACTS}/Safe.sol/Safe.json`);
+const FactoryArtifact = require(`${SAFE_ARTIFACTS}/proxies/SafeProxyFactory.sol/SafeProxyFactory.json`);
+const IMPLEMENTATION_SLOT = "0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc";
+const ADMIN_SLOT = "0xb53127684a568b3173ae13b9f8a6016e243e63b6e8ee1178d6a717850b5d6103";
+const DELAY = 3600;
+const work = fs.mkdtempSync(path.join(os.tmpdir(), "bs-e2e-"));
+const children = [];
+
+function fail(message) {
+  console.error(`e2e: FAIL ${message}`);
+  process.exitCode = 1;
+  throw new Error(message);
+}
+
+function ok(message) {
+  console.log(`e2e: ok   ${message}`);
+}
+
+/** Runs the tool; returns { status, stdout, stderr }. */
+function bs(args, home) {
+  const r = spawnSync(BS, args, {
+    env: { ...process.env, BOUNDED_SIGNER_HOME: path.join(work, home || "home") },
+    encoding: "utf8",
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function bsJson(args, home, want = 0) {
+  const r = bs(["--json", ...args], home);
+  if (r.status !== want) fail(`bounded-signer ${args.slice(0, 2).join(" ")}: exit ${r.status}, wanted ${want}\n${r.stderr}${r.stdout}`);
+  return JSON.parse(r.stdout);
+}
+
+/** Starts a child and resolves with its first stdout line matching `pattern`. */
+function start(cmd, args, pattern) {
+  const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "inherit"] });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    const lines = readline.createInterface({ input: child.stdout });
+    lines.on("line", (line) => {
+      const m = line.match(pattern);
+      if (m) resolve(m);
+    });
+    child.on("exit", (code) => reject(new Error(`${cmd} exited with ${code} before it was ready`)));
+  });
+}
+
+async function main() {
+  const [, rpcPort] = await start(ANVIL, ["--port", "0", "--chain-id", "31337"], /Listening on 127\.0\.0\.1:(\d+)/);
+  const rpc = `http://127.0.0.1:${rpcPort}`;
+  const provider = new ethers.JsonRpcProvider(rpc, 31337, { staticNetwork: true });
+  const [, apdu] = await start(BS, ["emulator", "--apdu-port", "0", "--api-port", "0"], /^apdu=(\S+) /);
+  const device = `speculos:${apdu}`;
+  const pathOf = (i) => `m/44'/60'/0'/0/${i}`;
+  const addressOf = (i) => bsJson(["address", "--device", device, "--path", pathOf(i)]).address;
+  const owners = [0, 1, 2].map(addressOf);
+  const executor = addressOf(3);
+  ok(`anvil ${(await provider.send("web3_clientVersion", [])).split("/")[1]} on ${rpcPort}, emulator on ${apdu}`);
+
+  // The contracts, deployed by anvil's first (unlocked) account.
+  const deployer = await provider.getSigner(0);
+  // Receipts asked of the node directly: ethers' own waits judge confirmations by a block
+  // number it caches, which can wait forever on a chain that mines only on demand.
+  const mined = async (hash) => {
+    for (let i = 0; i < 400; i++) {
+      const receipt = await provider.send("eth_getTransactionReceipt", [hash]);
+      if (receipt) {
+        if (Number(receipt.status) !== 1) fail(`transaction ${hash} reverted`);
+        return receipt;
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    fail(`transaction ${hash} was never mined`);
+  };
+  const deploy = async (artifact, args) => {
+    const c = await new ethers.ContractFactory(artifact.abi, artifact.bytecode, deployer).deploy(...args);
+    const receipt = await mined(c.deploymentTransaction().hash);
+    return new ethers.Contract(ethers.getAddress(receipt.contractAddress), artifact.abi, deployer);
+  };
+  const singleton = await deploy(SafeArtifact, []);
+  const factory = await deploy(FactoryArtifact, []);
+  const setup = singleton.interface.encodeFunctionData("setup", [
+    owners, 2, ethers.ZeroAddress, "0x", ethers.ZeroAddress, ethers.ZeroAddress, 0, ethers.ZeroAddress,
+  ]);
+  const created = await mined((await factory.createProxyWithNonce(await singleton.getAddress(), setup, 0)).hash);
+  const creation = created.logs.map((l) => factory.interface.parseLog(l)).find((e) => e && e.name === "ProxyCreation");
+  const safe = ethers.getAddress(creation.args.proxy);
+  const timelock = await deploy(OZ("TimelockController"), [DELAY, [safe], [safe], ethers.ZeroAddress]);
+  // Two implementations: any code will do for the proxy (this runtime returns 42).
+  const tiny = { abi: [], bytecode: "0x600a600c600039600a6000f3602a60005260206000f3" };
+  const boxV1 = await (await deploy(tiny, [])).getAddress();
+  const boxV2 = await (await deploy(tiny, [])).getAddress();
+  const proxyContract = await deploy(OZ("TransparentUpgradeableProxy"), [boxV1, await timelock.getAddress(), "0x"]);
+  const proxy = await proxyContract.getAddress();
+  const admin = ethers.getAddress(ethers.dataSlice(await provider.getStorage(proxy, ADMIN_SLOT), 12));
+  const timelockAddress = await timelock.getAddress();
+  await provider.send("anvil_setBalance", [executor, "0x56BC75E2D63100000"]);
+  ok(`deployed: Safe ${safe} (2 of 3), Timelock ${timelockAddress}, ProxyAdmin ${admin}, proxy ${proxy}`);
+
+  // The release: schedule then execute ProxyAdmin.upgradeAndCall(proxy, BoxV2, 0x) through the
+  // Timelock, each a Safe transaction at its own Safe nonce.
+  const adminIface = new ethers.Interface(OZ("ProxyAdmin").abi);
+  const upgrade = (impl) => adminIface.encodeFunctionData("upgradeAndCall", [proxy, impl, "0x"]);
+  const salt = ethers.id("box-v2");
+  const schedule = (impl) =>
+    timelock.interface.encodeFunctionData("schedule", [admin, 0, upgrade(impl), ethers.ZeroHash, salt, DELAY]);
+  const execute = timelock.interface.encodeFunctionData("execute", [admin, 0, upgrade(boxV2), ethers.ZeroHash, salt]);
+  const now = Math.floor(Date.now() / 1000);
+  const sorted = [...owners].sort((a, b) => (a.toLowerCase() < b.toLowerCase() ? -1 : 1));
+  const q = (s) => JSON.stringify(s);
+  const toml = [
+    'format = "bounded-signer/manifest/v1"',
+    'release = "box-v2 through the Safe and the Timelock"',
+    "chain_id = 31337",
+    `executor = ${q(executor)}`,
+    `not_before = ${now - 3600}`,
+    `expires_at = ${now + 86400}`,
+    `allowed_targets = [${[safe, timelockAddress, admin, proxy, boxV2].map(q).join(", ")}]`,
+    "[rollback]",
+    `manifest_hash = ${q(ethers.id("rollback"))}`,
+    "[[safes]]",
+    `address = ${q(safe)}`,
+    'version = "1.4.1"',
+    `owners = [${sorted.map(q).join(", ")}]`,
+    "threshold = 2",
+    ...[["schedule", 0, schedule(boxV2)], ["execute", 1, execute]].flatMap(([name, nonce, data]) => [
+      "[[actions]]",
+      'kind = "safe"',
+      `name = ${q(name)}`,
+      `safe = ${q(safe)}`,
+      `nonce = ${nonce}`,
+      `to = ${q(timelockAddress)}`,
+      `data = ${q(data)}`,
+      "gas_limit_max = 1000000",
+      'max_fee_per_gas_max = "100000000000"',
+      'max_priority_fee_per_gas_max = "10000000000"',
+    ]),
+  ].join("\n");
+  fs.writeFileSync(path.join(work, "release.toml"), toml + "\n");
+  const manifest = path.join(work, "release.manifest.cbor");
+  const built = bsJson(["manifest", "build", path.join(work, "release.toml"), "-o", manifest]);
+  const hash = built.manifest_hash;
+  ok(`manifest ${hash}`);
+
+  const safeTx = (data, nonce) =>
+    JSON.stringify({ safe, chainId: 31337, safeVersion: "1.4.1", to: timelockAddress, value: "0", data, operation: 0, nonce });
+
+  async function release(name, data, nonce) {
+    // Two owners, each on their own laptop.
+    const files = [0, 1].map((i) => {
+      const signed = bsJson(
+        ["safe", "sign", "--manifest", manifest, "--approved-hash", hash, safeTx(data, nonce), "--device", device, "--path", pathOf(i)],
+        `owner${i}`,
+      );
+      if (signed.signer !== owners[i]) fail(`${name}: owner ${i} signed as ${signed.signer}`);
+      const file = path.join(work, `${name}-owner${i}.json`);
+      fs.writeFileSync(file, JSON.stringify(signed));
+      return file;
+    });
+    const onChainHash = await new ethers.Contract(safe, SafeArtifact.abi, provider).getTransactionHash(
+      timelockAddress, 0, data, 0, 0, 0, 0, ethers.ZeroAddress, ethers.ZeroAddress, nonce,
+    );
+    const first = JSON.parse(fs.readFileSync(files[0], "utf8"));
+    if (first.safe_tx_hash !== onChainHash) fail(`${name}: safeTxHash ${first.safe_tx_hash}, the Safe computes ${onChainHash}`);
+    ok(`${name}: two owners signed safeTxHash ${onChainHash} (the Safe's own getTransactionHash)`);
+    // The executor assembles, signs and publishes.
+    const txFile = path.join(work, `${name}.tx`);
+    // Asked of the node directly: ethers caches a repeated request for a moment.
+    const accountNonce = Number(await provider.send("eth_getTransactionCount", [executor, "pending"]));
+    bsJson(
+      ["safe", "exec-tx", "--manifest", manifest, "--action", name, "--signature", files[1], "--signature", files[0],
+        "--nonce", String(accountNonce), "--gas-limit", "1000000", "--max-fee", "20000000000", "--priority-fee", "1000000000",
+        "-o", txFile],
+      "executor",
+    );
+    const signed = bsJson(
+      ["sign", "--manifest", manifest, "--approved-hash", hash, txFile, "--device", device, "--path", pathOf(3)],
+      "executor",
+    );
+    // Published as a broadcaster would: `cast publish` of the signed raw transaction, which
+    // waits for its receipt (anvil mines at once).
+    const published = spawnSync(CAST, ["publish", "--json", "--rpc-url", rpc, signed.signed_tx], { encoding: "utf8" });
+    if (published.status !== 0) fail(`${name}: cast publish: ${published.stderr}`);
+    const receipt = JSON.parse(published.stdout);
+    if (receipt.transactionHash !== signed.tx_hash) fail(`${name}: cast published ${receipt.transactionHash}, sign said ${signed.tx_hash}`);
+    if (Number(receipt.status) !== 1) fail(`${name}: the transaction reverted`);
+    receipt.blockNumber = Number(receipt.blockNumber);
+    receipt.hash = receipt.transactionHash;
+    ok(`${name}: executed in block ${receipt.blockNumber} (tx ${receipt.hash})`);
+    return receipt;
+  }
+
+  // Tampered first: the implementation swapped inside the Safe transaction.
+  const tampered = bs(
+    ["--json", "safe", "sign", "--manifest", manifest, "--approved-hash", hash, safeTx(schedule(boxV1), 0), "--device", device],
+    "owner0",
+  );
+  const verdict = JSON.parse(tampered.stdout);
+  if (tampered.status !== 3 || !verdict.reasons.includes("safe_tx_not_approved")) {
+    fail(`tampered: exit ${tampered.status}, reasons ${JSON.stringify(verdict.reasons)}`);
+  }
+  ok(`tampered schedule (BoxV1 in place of BoxV2) refused at the co-signer: ${verdict.reasons.join(", ")}`);
+
+  await release("schedule", schedule(boxV2), 0);
+  await provider.send("evm_increaseTime", [DELAY + 1]);
+  await provider.send("evm_mine", []);
+  const receipt = await release("execute", execute, 1);
+
+  const slot = ethers.getAddress(ethers.dataSlice(await provider.getStorage(proxy, IMPLEMENTATION_SLOT), 12));
+  if (slot !== boxV2) fail(`the implementation slot holds ${slot}, not BoxV2 ${boxV2}`);
+  const upgraded = receipt.logs.find(
+    (l) => ethers.getAddress(l.address) === proxy && l.topics[0] === ethers.id("Upgraded(address)"),
+  );
+  if (!upgraded || ethers.getAddress(ethers.dataSlice(upgraded.topics[1], 12)) !== boxV2) fail("no Upgraded(BoxV2) from the proxy");
+  ok(`the proxy's EIP-1967 implementation is BoxV2 ${boxV2}, and it logged Upgraded(BoxV2)`);
+  console.log("e2e: the release ran end to end");
+}
+
+main()
+  .catch((e) => {
+    if (!process.exitCode) {
+      console.error(`e2e: FAIL ${e.stack || e}`);
+      process.exitCode = 1;
+    }
+  })
+  .finally(() => {
+    for (const c of children) c.kill();
+    fs.rmSync(work, { recursive: true, force: true });
+  });
