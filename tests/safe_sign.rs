@@ -370,7 +370,8 @@ fn owners_sign_the_executor_assembles_and_signs_exec_transaction() {
     // One owner's output as a file, the other's signature as hex on the command line.
     let second: Value = serde_json::from_slice(&std::fs::read(&files[1]).unwrap()).unwrap();
     let hex = second["signature_bytes"].as_str().unwrap().to_string();
-    let exec = |signatures: &[&str], out: &Path| {
+    // `safe exec-tx` of the action with `extra` (signatures, approvals), written to `out`.
+    let exec_with = |extra: &[&str], out: &Path| {
         let mut args = vec![
             "--json",
             "safe",
@@ -390,10 +391,12 @@ fn owners_sign_the_executor_assembles_and_signs_exec_transaction() {
             "-o",
             out.to_str().unwrap(),
         ];
-        for s in signatures {
-            args.extend(["--signature", s]);
-        }
+        args.extend_from_slice(extra);
         run(&args)
+    };
+    let exec = |signatures: &[&str], out: &Path| {
+        let extra: Vec<&str> = signatures.iter().flat_map(|s| ["--signature", s]).collect();
+        exec_with(&extra, out)
     };
     let tx = dir.path().join("exec.tx");
     let out = exec(&[files[0].to_str().unwrap(), &hex], &tx);
@@ -441,25 +444,7 @@ fn owners_sign_the_executor_assembles_and_signs_exec_transaction() {
     // The executor is an owner too: its approval is the sender's approved hash (v 1), which the
     // Safe takes from msg.sender; `check` counts it for the executor only.
     let approved = dir.path().join("approved.tx");
-    let mut args = vec![
-        "--json",
-        "safe",
-        "exec-tx",
-        "--manifest",
-        manifest.to_str().unwrap(),
-        "--action",
-        "upgrade",
-        "--nonce",
-        "4",
-        "--gas-limit",
-        "300000",
-        "--max-fee",
-        "30000000000",
-        "--priority-fee",
-        "1000000000",
-    ];
-    args.extend(["--signature", &hex, "--approved-by", SPECULOS_0, "-o", approved.to_str().unwrap()]);
-    let out = run(&args);
+    let out = exec_with(&["--signature", &hex, "--approved-by", SPECULOS_0], &approved);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(json(&out)["signers"][1], json!({"owner": SPECULOS_0, "scheme": "approved hash"}));
     let out = run(&[
@@ -473,32 +458,8 @@ fn owners_sign_the_executor_assembles_and_signs_exec_transaction() {
     ]);
     assert_eq!(code(&out), 0, "{}", stdout(&out));
     // Another owner's approved hash stands on chain state no manifest action vouches for.
-    let mut args = vec![
-        "safe",
-        "exec-tx",
-        "--manifest",
-        manifest.to_str().unwrap(),
-        "--action",
-        "upgrade",
-        "--nonce",
-        "4",
-        "--gas-limit",
-        "300000",
-        "--max-fee",
-        "30000000000",
-        "--priority-fee",
-        "1000000000",
-    ];
     let other_tx = dir.path().join("other-approved.tx");
-    args.extend([
-        "--signature",
-        files[0].to_str().unwrap(),
-        "--approved-by",
-        SPECULOS_1,
-        "-o",
-        other_tx.to_str().unwrap(),
-    ]);
-    let out = run(&args);
+    let out = exec_with(&["--signature", files[0].to_str().unwrap(), "--approved-by", SPECULOS_1], &other_tx);
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     assert!(stderr(&out).contains("not the executor"), "{}", stderr(&out));
 }
