@@ -315,7 +315,7 @@ where
     };
 
     // 1. The journal: one signing hash per (manifest, action, signer, kind).
-    let journal = match home {
+    let mut journal = match home {
         Some(home) => {
             let (journal, warning) = Journal::open(&home.join(journal::FILE_NAME), clock())?;
             if let Some(w) = warning {
@@ -333,7 +333,6 @@ where
         let signed = Signed { verdict, signature, signed_tx, signer, from_journal: true, journal: head };
         return Ok(Outcome::Signed(signed));
     }
-    let mut journal = journal;
 
     // 2. The device, and the binding of its account.
     let mut app = open()?;

@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use alloy_primitives::{Address, Signature};
+use alloy_primitives::Address;
 use firmware_policy::safe_tx::SafeVersion;
 use firmware_policy::{
     ManifestHash, OpenedManifest, SafeSignatureScheme, SafeTxProposal, Verdict, check_safe_tx_opened,
@@ -127,16 +127,6 @@ impl SafeSigned {
         out[32..64].copy_from_slice(&self.result.signature.s().to_be_bytes::<32>());
         out[64] = self.safe_v();
         out
-    }
-
-    /// The owner that signed.
-    pub fn signer(&self) -> Address {
-        self.result.signer
-    }
-
-    /// The signature.
-    pub fn signature(&self) -> &Signature {
-        &self.result.signature
     }
 
     /// The result document (it holds the call tree as hex: wiped when dropped).
