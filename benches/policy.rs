@@ -96,6 +96,7 @@ fn action(name: String, to: Address, data: Vec<u8>) -> Action {
         authorizations: vec![],
         replaceable: false,
         abi: vec![],
+        approved_hashes: vec![],
         safe_tx: None,
     }
 }

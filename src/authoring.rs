@@ -124,6 +124,9 @@ struct ActionToml {
     /// An inner Safe's approveHash action: the name of the outer Safe's action it approves.
     #[serde(default)]
     approves: Option<String>,
+    /// Owners whose approved-hash entry counts for this Safe action (an on-chain approveHash).
+    #[serde(default)]
+    approved_hashes: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -325,6 +328,7 @@ fn safe_fields(
         ("refund_receiver", a.refund_receiver.is_some()),
         ("safe", a.safe.is_some()),
         ("approves", a.approves.is_some()),
+        ("approved_hashes", a.approved_hashes.is_some()),
     ];
     if kind == ActionKind::Call {
         return match given.iter().find(|(_, present)| *present) {
@@ -358,6 +362,22 @@ fn safe_fields(
         // A name until every action is read (`resolve_approvals`).
         approves: None,
     }))
+}
+
+/// `approved_hashes`, sorted (the canonical order); an owner named twice is an error, since it
+/// would count once on chain.
+fn approved_hashes(a: &ActionToml, i: usize) -> Result<Vec<Address>, AuthoringError> {
+    let field = format!("actions[{i}].approved_hashes");
+    let Some(list) = &a.approved_hashes else { return Ok(Vec::new()) };
+    if list.is_empty() {
+        return Err(field_err(&field, "name at least one owner, or leave the key out"));
+    }
+    let mut owners = list.iter().map(|s| address(s, &field)).collect::<Result<Vec<_>, _>>()?;
+    owners.sort_unstable();
+    if let Some(w) = owners.windows(2).find(|w| w[0] == w[1]) {
+        return Err(field_err(&field, format!("{} is named twice", w[0])));
+    }
+    Ok(owners)
 }
 
 /// `approves = "name"` becomes the index of the action of that name (the manifest's validation
@@ -419,6 +439,7 @@ fn action(a: &ActionToml, i: usize) -> Result<Action, AuthoringError> {
         authorizations,
         replaceable: a.replaceable,
         abi: a.abi.clone(),
+        approved_hashes: approved_hashes(a, i)?,
         safe_tx: safe_fields(a, kind, i)?,
     })
 }

@@ -127,6 +127,7 @@ fn hostile_manifest(dir: &std::path::Path) -> String {
             authorizations: vec![],
             replaceable: false,
             abi: vec![],
+            approved_hashes: vec![],
             safe_tx: None,
         }],
         safes: vec![],

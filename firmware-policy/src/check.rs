@@ -402,6 +402,7 @@ pub struct Verdict {
     checks: Vec<CheckOutcome>,
     evaluated_at: u64,
     approval: Option<Approval>,
+    safe_signers: Option<crate::safe_signatures::BlobReport>,
 }
 
 impl Verdict {
@@ -428,6 +429,10 @@ impl Verdict {
     /// The `now` the verdict was evaluated at (unix seconds).
     pub fn evaluated_at(&self) -> u64 {
         self.evaluated_at
+    }
+    /// For an `execTransaction` matched to a Safe action: its signatures as the Safe reads them.
+    pub fn safe_signers(&self) -> Option<&crate::safe_signatures::BlobReport> {
+        self.safe_signers.as_ref()
     }
     /// The approval, when approved.
     pub fn approval(&self) -> Option<&Approval> {
@@ -473,9 +478,13 @@ impl Verdict {
     }
 }
 
+#[derive(Default)]
 struct Outcomes {
     checks: Vec<CheckOutcome>,
     reasons: Vec<Reason>,
+    /// The executor's signatures blob as the Safe reads it, when the tx is an `execTransaction`
+    /// matched to a Safe action: who signed, shown in the call tree.
+    safe_signers: Option<crate::safe_signatures::BlobReport>,
 }
 
 impl Outcomes {
@@ -512,7 +521,7 @@ pub fn manifest_not_approved(hash: ManifestHash, approved_hash: ManifestHash, no
 }
 
 fn not_approved(hash: ManifestHash, approved_hash: ManifestHash, now: u64) -> Verdict {
-    let mut out = Outcomes { checks: Vec::new(), reasons: Vec::new() };
+    let mut out = Outcomes::default();
     out.fail(
         Reason::ManifestHashMismatch,
         format!("manifest hash {hash} is not the approved hash {approved_hash}"),
@@ -524,6 +533,7 @@ fn not_approved(hash: ManifestHash, approved_hash: ManifestHash, now: u64) -> Ve
         checks: out.checks,
         evaluated_at: now,
         approval: None,
+        safe_signers: None,
     }
 }
 
@@ -536,7 +546,7 @@ pub fn check(
     now: u64,
 ) -> Verdict {
     let tx = proposal.tx();
-    let mut out = Outcomes { checks: Vec::new(), reasons: Vec::new() };
+    let mut out = Outcomes::default();
     let hash = manifest.hash();
     if hash != approved_hash {
         return not_approved(hash, approved_hash, now);
@@ -822,6 +832,7 @@ fn finish(
         checks: out.checks,
         evaluated_at: now,
         approval,
+        safe_signers: out.safe_signers,
     }
 }
 

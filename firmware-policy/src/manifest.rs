@@ -166,6 +166,10 @@ pub struct Action {
     /// Human-readable function signatures (`function initializeV2(uint256)`) that name calls in
     /// this action's tree no built-in decoder knows. Key 11, written only when not empty.
     pub abi: Vec<String>,
+    /// For a Safe action: owners whose approved-hash entry (v = 1) counts in the executor's
+    /// signatures blob, relying on an `approveHash` each made on chain, which this tool cannot
+    /// see. Key 20, strictly ascending, written only when not empty.
+    pub approved_hashes: Vec<Address>,
     /// A Safe action's Safe and SafeTx fields (keys 12–18, each written only when not its
     /// default); `None` for a call action. For a Safe action, `to`, `value` and `data` are the
     /// Safe transaction's and `nonce` is the Safe nonce.
@@ -235,6 +239,10 @@ impl Zeroize for Action {
             entry.zeroize();
         }
         self.abi.clear();
+        for owner in &mut self.approved_hashes {
+            owner.0.0.zeroize();
+        }
+        self.approved_hashes.clear();
         if let Some(s) = &mut self.safe_tx {
             s.safe.0.0.zeroize();
             s.operation.zeroize();
@@ -763,7 +771,10 @@ impl Manifest {
             return Err(ManifestError::at(kind, field.sub("to")));
         }
         let operation = match (action.kind, action.safe_tx) {
-            (ActionKind::Call, None) => Operation::Call,
+            (ActionKind::Call, None) if action.approved_hashes.is_empty() => Operation::Call,
+            (ActionKind::Call, None) => {
+                return Err(ManifestError::at(K::NotForThisKind, field.sub("approved_hashes")));
+            }
             (ActionKind::Safe, Some(s)) => {
                 self.validate_safe_action(&field, action, &s)?;
                 action.operation()
@@ -826,6 +837,22 @@ impl Manifest {
         }
         if let Some(outer) = s.approves {
             self.validate_approval(field, action, s, outer)?;
+        }
+        // One order and no repeats, so each list has one encoding.
+        if action.approved_hashes.windows(2).any(|w| matches!(w, [a, b] if a >= b)) {
+            return Err(ManifestError::at(
+                K::BadSafe { rule: "approved_hashes is strictly ascending: sorted, each owner once" },
+                field.sub("approved_hashes"),
+            ));
+        }
+        let owners = self.safe(&s.safe).map(|d| d.owners.as_slice()).unwrap_or_default();
+        for owner in &action.approved_hashes {
+            if !owners.contains(owner) {
+                return Err(ManifestError::at(
+                    K::BadSafe { rule: "an approved_hashes entry is an owner of the action's Safe" },
+                    field.sub("approved_hashes"),
+                ));
+            }
         }
         Ok(())
     }

@@ -8,8 +8,10 @@
 //! - above 30: `eth_sign`, ECDSA with `v − 4` over the EIP-191 hash of the safeTxHash (1.1.0+);
 //! - 1: an approved hash, by the owner `address(r)`: valid on chain when that owner is the sender
 //!   or called `approveHash` earlier. Offline it counts for the executor itself (the sender), and
-//!   for a nested Safe whose `approveHash` of this safeTxHash is an approved manifest action; any
-//!   other is reported as relying on chain state this check cannot see, and not counted;
+//!   for a nested Safe whose `approveHash` of this safeTxHash is an approved manifest action, and
+//!   for an owner the action lists in `approved_hashes` (counted, and reported as relying on an
+//!   `approveHash` made on chain, which this check cannot see); any other is reported as relying
+//!   on chain state this check cannot see, and not counted;
 //! - 0: a contract signature (EIP-1271) by `address(r)` with its data at offset `s`: reported,
 //!   never counted (its validity is the contract's code, run on chain);
 //! - anything else: invalid (ecrecover yields no owner and the Safe reverts).
@@ -56,10 +58,20 @@ impl EntryKind {
 pub enum Standing {
     /// It counts toward the threshold.
     Counted,
+    /// It counts, because the manifest says so, but rests on chain state this check cannot see:
+    /// why.
+    CountedOnChain(String),
     /// Valid as far as this check can see, but it cannot count offline.
     NotCounted(String),
     /// The Safe would refuse it (and with it the transaction).
     Invalid(String),
+}
+
+impl Standing {
+    /// Whether the entry counts toward the threshold.
+    pub fn counts(&self) -> bool {
+        matches!(self, Standing::Counted | Standing::CountedOnChain(_))
+    }
 }
 
 /// One evaluated entry.
@@ -91,7 +103,7 @@ pub struct BlobReport {
 impl BlobReport {
     /// How many entries count.
     pub fn counted(&self) -> usize {
-        self.entries.iter().filter(|e| e.standing == Standing::Counted).count()
+        self.entries.iter().filter(|e| e.standing.counts()).count()
     }
     /// Whether any evaluated entry is invalid.
     pub fn any_invalid(&self) -> bool {
@@ -116,6 +128,9 @@ pub struct SafeContext<'a> {
     /// Owners (nested Safes) whose `approveHash` of this very safeTxHash is an approved action
     /// of the manifest: their approved-hash entries count (once that action has run on chain).
     pub approved_by: &'a [Address],
+    /// Owners the action lists in `approved_hashes`: their approved-hash entries count, relying
+    /// on an `approveHash` each made on chain.
+    pub approved_on_chain: &'a [Address],
 }
 
 const ENTRY: usize = 65;
@@ -172,6 +187,10 @@ fn evaluate_entry(index: usize, chunk: &[u8], blob: &[u8], ctx: &SafeContext<'_>
             let owner = named();
             let standing = if owner == ctx.executor || ctx.approved_by.contains(&owner) {
                 Standing::Counted
+            } else if ctx.approved_on_chain.contains(&owner) {
+                Standing::CountedOnChain(format!(
+                    "the action's approved_hashes lists {owner}: this relies on an approveHash it made on chain, which this check cannot see and which does not bind the Safe nonce (the hash stays approved until that nonce is used)"
+                ))
             } else {
                 Standing::NotCounted(format!(
                     "an approved hash by {owner} is valid only if it called approveHash on chain, which this check cannot see"

@@ -30,6 +30,7 @@ fn abi() -> ManifestAbi {
         authorizations: Vec::new(),
         replaceable: false,
         abi: SIGNATURES.iter().map(|s| s.to_string()).collect(),
+        approved_hashes: Vec::new(),
         safe_tx: None,
     };
     let manifest = Manifest {

@@ -18,13 +18,14 @@ fuzz_target!(|data: &[u8]| {
         threshold,
         executor: owners.first().copied().unwrap_or_default(),
         approved_by: owners.get(1..2).unwrap_or_default(),
+        approved_on_chain: owners.get(2..3).unwrap_or_default(),
     };
     let report = evaluate(blob, &ctx);
     let expected = usize::try_from(threshold).unwrap_or(usize::MAX).min(blob.len() / 65);
     assert_eq!(report.entries.len(), expected);
     assert_eq!(report.extra_entries, blob.len() / 65 - expected);
     let counted: Vec<Address> =
-        report.entries.iter().filter(|e| e.standing == Standing::Counted).filter_map(|e| e.owner).collect();
+        report.entries.iter().filter(|e| e.standing.counts()).filter_map(|e| e.owner).collect();
     assert_eq!(counted.len(), report.counted());
     assert!(counted.iter().all(|o| owners.contains(o)));
     assert!(counted.windows(2).all(|w| w[0] < w[1]));

@@ -167,12 +167,12 @@ pub fn run(args: &SafeExecTxArgs, json_out: bool) -> Result<Exit, CliError> {
         if signatures.iter().any(|s| s.owner == *owner) {
             return Err(CliError::input(format!("--approved-by {owner}: that owner already signed")));
         }
-        if *owner != m.executor && !approved_by.contains(owner) {
+        if *owner != m.executor && !approved_by.contains(owner) && !action.approved_hashes.contains(owner) {
             return Err(CliError::input(format!(
-                "--approved-by {owner}: no approving action of the manifest (approves = \"{}\") stands behind it, and it is not the executor",
+                "--approved-by {owner}: the action's approved_hashes does not list it, no approving action of the manifest (approves = \"{}\") stands behind it, and it is not the executor",
                 action.name
             ))
-            .hint("An approved hash counts here only for the executor, or for a nested Safe whose approveHash action the manifest holds."));
+            .hint("An approved hash counts only for the executor, an owner the action lists in approved_hashes, or a nested Safe whose approveHash action the manifest holds."));
         }
         // address(r) = the owner, s = 0, v = 1: the Safe checks approvedHashes (or msg.sender).
         let mut bytes = [0u8; 65];
@@ -192,6 +192,7 @@ pub fn run(args: &SafeExecTxArgs, json_out: bool) -> Result<Exit, CliError> {
             threshold: decl.threshold,
             executor: m.executor,
             approved_by: &approved_by,
+            approved_on_chain: &action.approved_hashes,
         },
     );
     if !report.sufficient() || report.any_invalid() {

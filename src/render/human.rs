@@ -256,6 +256,34 @@ pub fn write_diff(
     }
 }
 
+/// Who signed the root `execTransaction`, entry by entry as the Safe reads them, under the tree.
+pub fn write_safe_signers(
+    out: &mut (impl std::fmt::Write + ?Sized),
+    report: &firmware_policy::safe_signatures::BlobReport,
+    labels: Labels<'_>,
+) {
+    use firmware_policy::safe_signatures::Standing;
+    let _ = writeln!(
+        out,
+        "  signers of execTransaction ({} of threshold {} count)",
+        report.counted(),
+        report.threshold
+    );
+    for e in &report.entries {
+        let owner = e.owner.map_or_else(|| String::from("no owner"), |o| addr(&o, labels));
+        let standing = match &e.standing {
+            Standing::Counted => String::from("counted"),
+            Standing::CountedOnChain(why) => format!("counted: {why}"),
+            Standing::NotCounted(why) => format!("NOT COUNTED: {why}"),
+            Standing::Invalid(why) => format!("INVALID: {why}"),
+        };
+        let _ = writeln!(out, "    #{} {owner} ({}) {standing}", e.index, e.kind.name());
+    }
+    if report.extra_entries > 0 {
+        let _ = writeln!(out, "    {} more entries the Safe does not read (ignored)", report.extra_entries);
+    }
+}
+
 /// What `check` prints, and `sign` before it asks the device: the transaction, its call tree
 /// (streamed: it can hold thousands of calls) and the verdict. Labels and action names come only
 /// from an approved manifest (`trusted`).
@@ -272,6 +300,9 @@ pub fn write_report(
     let _ = out.write_str(&tx(proposal.tx(), sender, claimed_from, &lookup));
     let _ = out.write_str("\n");
     write_calls_marked(out, proposal.calls(), &lookup, diff);
+    if let Some(report) = v.safe_signers() {
+        write_safe_signers(out, report, &lookup);
+    }
     let _ = out.write_str("\n");
     let _ = out.write_str(&verdict(v, Some(proposal.tx()), trusted));
     if let (Some(d), Some(m)) = (diff, trusted) {
@@ -392,6 +423,13 @@ pub fn manifest(loaded: &LoadedManifest) -> String {
                     s,
                     "      approves  action {outer} ({}) of the Safe it owns: its approveHash counts there",
                     escape(name)
+                );
+            }
+            for owner in &a.approved_hashes {
+                let _ = writeln!(
+                    s,
+                    "      approved hash by {} counts: it relies on that owner's approveHash on chain, which does not bind the Safe nonce",
+                    addr(owner, &labels)
                 );
             }
         }

@@ -256,6 +256,7 @@ pub fn manifest(loaded: &LoadedManifest) -> Value {
                         "message_hash": hashes.map(|h| word(&h.message_hash)),
                         "safe_tx_hash": hashes.map(|h| word(&h.safe_tx_hash)),
                         "approves": st.approves,
+                        "approved_hashes": a.approved_hashes.iter().map(address).collect::<Vec<_>>(),
                     })
                 }),
                 "calls": crate::abi::action_tree(loaded, i, abi.as_ref()).as_ref().map(call_node),
@@ -580,12 +581,46 @@ impl serde::Serialize for VerdictJson<'_> {
         m.serialize_entry("signing_payload", &Hex(self.tx.signing_payload()))?;
         m.serialize_entry("signing_hash", &word(&self.tx.signing_hash()))?;
         m.serialize_entry("calls", &CallJson(self.calls))?;
+        if let Some(report) = v.safe_signers() {
+            m.serialize_entry("safe_signers", &safe_signers(report))?;
+        }
         if let Some(d) = self.diff {
             m.serialize_entry("diff", &diff(d))?;
             m.serialize_entry("diff_action", &d.action)?;
         }
         m.end()
     }
+}
+
+/// The Safe's reading of an `execTransaction`'s signatures: each evaluated entry's owner, kind
+/// and standing, and what the Safe ignores.
+pub fn safe_signers(report: &firmware_policy::safe_signatures::BlobReport) -> Value {
+    use firmware_policy::safe_signatures::Standing;
+    let entries: Vec<Value> = report
+        .entries
+        .iter()
+        .map(|e| {
+            let (standing, why) = match &e.standing {
+                Standing::Counted => ("counted", None),
+                Standing::CountedOnChain(why) => ("counted_on_chain", Some(why)),
+                Standing::NotCounted(why) => ("not_counted", Some(why)),
+                Standing::Invalid(why) => ("invalid", Some(why)),
+            };
+            json!({
+                "index": e.index,
+                "owner": e.owner.as_ref().map(address),
+                "kind": e.kind.name(),
+                "standing": standing,
+                "why": why,
+            })
+        })
+        .collect();
+    json!({
+        "threshold": quantity(report.threshold),
+        "counted": report.counted(),
+        "entries": entries,
+        "ignored_entries": report.extra_entries,
+    })
 }
 
 /// A document of small `Value` fields and streamed parts, in order.

@@ -122,6 +122,7 @@ pub(super) fn check_signatures(
             threshold: decl.threshold,
             executor: m.executor,
             approved_by: &approved_by,
+            approved_on_chain: &action.approved_hashes,
         },
     );
     let summary = describe(&report);
@@ -145,6 +146,7 @@ pub(super) fn check_signatures(
             ),
         );
     }
+    out.safe_signers = Some(report);
 }
 
 /// Every evaluated entry with its owner and standing, then what was not read.
@@ -156,6 +158,7 @@ fn describe(report: &BlobReport) -> String {
             let owner = e.owner.map_or_else(|| String::from("no owner"), |o| format!("{o}"));
             let standing = match &e.standing {
                 Standing::Counted => String::from("counted"),
+                Standing::CountedOnChain(why) => format!("counted: {why}"),
                 Standing::NotCounted(why) => format!("not counted: {why}"),
                 Standing::Invalid(why) => format!("invalid: {why}"),
             };

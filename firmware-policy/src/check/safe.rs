@@ -110,7 +110,7 @@ pub fn check_safe_tx(
     if hash != approved_hash {
         return not_approved(hash, approved_hash, now);
     }
-    let mut out = Outcomes { checks: Vec::new(), reasons: Vec::new() };
+    let mut out = Outcomes::default();
     out.pass(Check::ManifestHash, format!("manifest hash {hash} is the approved hash"));
     let m = manifest.manifest();
     let domain = &proposal.domain;
@@ -224,7 +224,15 @@ pub fn check_safe_tx(
     };
     let mut reasons = out.reasons;
     reasons.sort_unstable();
-    Verdict { manifest_hash: hash, action: matched, reasons, checks: out.checks, evaluated_at: now, approval }
+    Verdict {
+        manifest_hash: hash,
+        action: matched,
+        reasons,
+        checks: out.checks,
+        evaluated_at: now,
+        approval,
+        safe_signers: None,
+    }
 }
 
 #[cfg(test)]

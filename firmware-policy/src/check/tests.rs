@@ -112,6 +112,7 @@ fn manifest_model() -> Manifest {
         authorizations: vec![],
         replaceable: false,
         abi: vec![],
+        approved_hashes: vec![],
         safe_tx: None,
     };
     let mut bound = base.clone();
@@ -772,4 +773,28 @@ fn a_nested_safes_approve_hash_action_counts_for_it_in_the_outer_blob() {
     let mut not_owned = with_approval;
     not_owned.safes.iter_mut().for_each(|s| s.owned_by = None);
     assert!(LoadedManifest::from_manifest(not_owned).is_err());
+}
+
+#[test]
+fn an_owner_in_approved_hashes_counts_and_is_reported_as_resting_on_chain() {
+    let (base, keys) = exec_manifest();
+    let owner = key_address(&keys[1]);
+    let hash = base.manifest().safe_tx_hashes(&base.manifest().actions[1]).expect("hashes").safe_tx_hash;
+    // keys[1]'s approved hash (address(r) = the owner, v = 1) and keys[0]'s signature, sorted.
+    let approved = [owner.into_word().as_slice(), &[0u8; 32], &[1]].concat();
+    let mut entries = vec![(owner, approved), (key_address(&keys[0]), owner_entry(&keys[0], hash))];
+    entries.sort_by_key(|(a, _)| *a);
+    let blob: Vec<u8> = entries.into_iter().flat_map(|(_, e)| e).collect();
+    let tx = exec_tx(PROXY, upgrade_to(), 0, blob);
+    // Without the listing it cannot count offline.
+    let v = check(&base, base.hash(), &proposal_of(&tx), NOW);
+    assert_eq!(codes(&v), ["safe_signatures_insufficient"]);
+    let mut model = base.manifest().clone();
+    model.actions[1].approved_hashes = vec![owner];
+    let m = LoadedManifest::from_manifest(model).expect("valid");
+    let v = check(&m, m.hash(), &proposal_of(&tx), NOW);
+    assert_eq!(codes(&v), Vec::<&str>::new());
+    let detail = v.checks().iter().find(|c| c.check == Check::SafeSignatures).expect("reported");
+    assert!(detail.detail.contains("does not bind the Safe nonce"), "{}", detail.detail);
+    assert!(detail.detail.contains(&owner.to_string()), "{}", detail.detail);
 }

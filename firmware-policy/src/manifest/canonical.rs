@@ -21,7 +21,8 @@
 //!              ? 10: true replaceable, ? 11: [+ text] abi, ? 12: safe bytes(20),
 //!              ? 13: 1 operation, ? 14: safe_tx_gas, ? 15: base_gas, ? 16: gas_price (each a
 //!              non-zero uint/bignum), ? 17: gas_token bytes(20), ? 18: refund_receiver bytes(20),
-//!              ? 19: approves uint (the approved action's index) }
+//!              ? 19: approves uint (the approved action's index),
+//!              ? 20: [+ bytes(20)] approved_hashes (strictly ascending) }
 //! ```
 //!
 //! Keys added after v1's first keys (action ≥ 10) follow the schema-evolution rule: written only
@@ -55,7 +56,7 @@ const MANIFEST_KEYS: [&str; 11] = [
     "actions",
     "safes",
 ];
-const ACTION_KEYS: [&str; 20] = [
+const ACTION_KEYS: [&str; 21] = [
     "name",
     "kind",
     "to",
@@ -76,6 +77,7 @@ const ACTION_KEYS: [&str; 20] = [
     "gas_token",
     "refund_receiver",
     "approves",
+    "approved_hashes",
 ];
 const SAFE_KEYS: [&str; 6] =
     ["address", "version", "owners", "threshold", "delegatecall_allowed", "owned_by"];
@@ -273,7 +275,8 @@ fn write_action(out: &mut impl Sink, a: &Action) {
     let safe_present = safe.as_ref().map_or(0, |keys| keys.iter().filter(|(_, v)| v.is_some()).count());
     let optional = usize::from(a.replaceable)
         .saturating_add(usize::from(!a.abi.is_empty()))
-        .saturating_add(safe_present);
+        .saturating_add(safe_present)
+        .saturating_add(usize::from(!a.approved_hashes.is_empty()));
     out.head(Header::Map(Some(ACTION_REQUIRED_KEYS.saturating_add(optional))));
     key(out, 0);
     text(out, &a.name);
@@ -323,6 +326,13 @@ fn write_action(out: &mut impl Sink, a: &Action) {
                 bytes(out, address.as_slice());
             }
             None => {}
+        }
+    }
+    if !a.approved_hashes.is_empty() {
+        key(out, 20);
+        out.head(Header::Array(Some(a.approved_hashes.len())));
+        for owner in &a.approved_hashes {
+            bytes(out, owner.as_slice());
         }
     }
 }
@@ -752,6 +762,7 @@ fn read_action(r: &mut Reader<'_>, index: usize) -> Res<Action> {
         authorizations: Vec::new(),
         replaceable: false,
         abi: Vec::new(),
+        approved_hashes: Vec::new(),
         safe_tx: None,
     };
     let mut safe: Option<SafeActionFields> = None;
@@ -793,6 +804,21 @@ fn read_action(r: &mut Reader<'_>, index: usize) -> Res<Action> {
                 a.abi.reserve_exact(n);
                 for _ in 0..n {
                     a.abi.push(r.text(limits::MAX_NAME_BYTES)?);
+                }
+            }
+            20 => {
+                // Only a Safe action's (key 12 first), and written only when not empty.
+                let at = r.offset();
+                if safe.is_none() {
+                    return Err(r.err(K::NotForThisKind, at));
+                }
+                let n = r.array(limits::MAX_SAFE_OWNERS)?;
+                if n == 0 {
+                    return Err(r.err(K::NotCanonical, at));
+                }
+                a.approved_hashes.reserve_exact(n);
+                for _ in 0..n {
+                    a.approved_hashes.push(r.address()?);
                 }
             }
             12..=19 => {

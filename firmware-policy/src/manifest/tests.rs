@@ -32,6 +32,7 @@ fn action(name: &str, data: Vec<u8>) -> Action {
         authorizations: vec![],
         replaceable: false,
         abi: vec![],
+        approved_hashes: vec![],
         safe_tx: None,
     }
 }
@@ -371,12 +372,14 @@ fn replaceable_is_written_only_when_true_and_refused_as_false() {
     let e = LoadedManifest::from_canonical_bytes(&v).expect_err("default written");
     assert_eq!(e.kind, ManifestErrorKind::NotCanonical);
     assert_eq!(e.field, Some(Field::item("actions", 0).sub("replaceable")));
-    // Key 19 is a Safe action's (refused on a call action); key 20 is unknown.
+    // Keys 19 and 20 are a Safe action's (refused on a call action); key 21 is unknown.
     let mut v = opted.bytes().to_vec();
     v[at] = 0x13;
     assert_eq!(refused(&v), ManifestErrorKind::NotForThisKind);
     v[at] = 0x14;
-    assert_eq!(refused(&v), ManifestErrorKind::UnknownKey { key: 20 });
+    assert_eq!(refused(&v), ManifestErrorKind::NotForThisKind);
+    v[at] = 0x15;
+    assert_eq!(refused(&v), ManifestErrorKind::UnknownKey { key: 21 });
 }
 
 #[test]
@@ -545,4 +548,41 @@ fn safe_validity_rules() {
     call.name = "direct".to_string();
     m.actions.push(call);
     assert!(LoadedManifest::from_manifest(m).is_ok());
+}
+
+#[test]
+fn approved_hashes_round_trip_and_name_owners_once_in_order() {
+    let owners = safe_decl(SAFE, None).owners;
+    let mut m = with_safes();
+    m.actions[1].approved_hashes = owners.clone();
+    let loaded = load(m);
+    let again = LoadedManifest::from_canonical_bytes(loaded.bytes()).expect("reads back");
+    assert_eq!(again.manifest().actions[1].approved_hashes, owners);
+    // Key 20 (0x14), an array of the two owners, follows the Safe keys.
+    let head = [0x14, 0x82, 0x54];
+    let at = loaded.bytes().windows(3).position(|w| w == head).expect("key 20 written");
+    assert_eq!(loaded.bytes()[at + 3..at + 23], owners[0].0.0);
+    // Without the key, the manifest keeps its bytes: the field is written only when used.
+    assert!(!load(with_safes()).bytes().windows(3).any(|w| w == head));
+    // Written empty, it is a second encoding of the default.
+    let mut v = loaded.bytes().to_vec();
+    v.splice(at + 1..at + 1 + 1 + 2 * 21, [0x80]);
+    let e = LoadedManifest::from_canonical_bytes(&v).expect_err("empty list");
+    assert_eq!(e.kind, ManifestErrorKind::NotCanonical);
+    assert_eq!(e.field, Some(Field::item("actions", 1).sub("approved_hashes")));
+
+    let check = |f: &dyn Fn(&mut Manifest)| {
+        let mut m = with_safes();
+        f(&mut m);
+        LoadedManifest::from_manifest(m).expect_err("invalid")
+    };
+    let e = check(&|m| m.actions[1].approved_hashes = owners.iter().rev().copied().collect());
+    assert!(matches!(e.kind, ManifestErrorKind::BadSafe { .. }), "{e:?}");
+    let e = check(&|m| m.actions[1].approved_hashes = vec![owners[0], owners[0]]);
+    assert!(matches!(e.kind, ManifestErrorKind::BadSafe { .. }), "{e:?}");
+    let e = check(&|m| m.actions[1].approved_hashes = vec![IMPL]);
+    assert!(matches!(e.kind, ManifestErrorKind::BadSafe { rule } if rule.contains("owner")), "{e:?}");
+    assert_eq!(e.field, Some(Field::item("actions", 1).sub("approved_hashes")));
+    let e = check(&|m| m.actions[0].approved_hashes = vec![owners[0]]);
+    assert_eq!(e.kind, ManifestErrorKind::NotForThisKind);
 }

@@ -49,7 +49,17 @@ fn owners() -> (Vec<SigningKey>, Vec<Address>) {
 }
 
 fn report(blob: &[u8], owners: &[Address], threshold: u64, executor: Address) -> BlobReport {
-    evaluate(blob, &SafeContext { safe_tx_hash: HASH, owners, threshold, executor, approved_by: &[] })
+    evaluate(
+        blob,
+        &SafeContext {
+            safe_tx_hash: HASH,
+            owners,
+            threshold,
+            executor,
+            approved_by: &[],
+            approved_on_chain: &[],
+        },
+    )
 }
 
 fn standings(r: &BlobReport) -> Vec<&'static str> {
@@ -57,6 +67,7 @@ fn standings(r: &BlobReport) -> Vec<&'static str> {
         .iter()
         .map(|e| match e.standing {
             Standing::Counted => "counted",
+            Standing::CountedOnChain(_) => "counted on chain",
             Standing::NotCounted(_) => "not counted",
             Standing::Invalid(_) => "invalid",
         })
@@ -125,8 +136,19 @@ fn an_approved_hash_counts_for_the_executor_only_and_contracts_never() {
         threshold: 2,
         executor: Address::ZERO,
         approved_by: &owners[..1],
+        approved_on_chain: &[],
     };
     assert_eq!(standings(&evaluate(&blob, &nested)), ["counted", "counted"]);
+    // An owner the action lists in approved_hashes counts, reported as resting on chain state.
+    let on_chain = SafeContext { approved_by: &[], approved_on_chain: &owners[..1], ..nested };
+    let relying = evaluate(&blob, &on_chain);
+    assert_eq!(standings(&relying), ["counted on chain", "counted"]);
+    assert!(relying.sufficient());
+    let Standing::CountedOnChain(why) = &relying.entries[0].standing else { panic!("{relying:?}") };
+    assert!(why.contains("does not bind the Safe nonce"), "{why}");
+    // Listing another owner does not make this one count.
+    let other = SafeContext { approved_by: &[], approved_on_chain: &owners[2..], ..nested };
+    assert_eq!(standings(&evaluate(&blob, &other)), ["not counted", "counted"]);
     // A contract signature whose data (a length word and its bytes) follows the static parts.
     let mut blob = [by(owners[0], 0, U256::from(130)), typed(&keys[1])].concat();
     blob.extend_from_slice(&U256::from(3).to_be_bytes::<32>());

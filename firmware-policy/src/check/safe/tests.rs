@@ -35,6 +35,7 @@ fn manifest() -> LoadedManifest {
         authorizations: vec![],
         replaceable: false,
         abi: vec![],
+        approved_hashes: vec![],
         safe_tx: Some(SafeActionFields::through(SAFE)),
     };
     LoadedManifest::from_manifest(Manifest {
