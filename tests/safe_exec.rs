@@ -59,15 +59,7 @@ fn an_exec_transaction_is_approved_only_with_the_signatures_the_safe_accepts() {
     assert_eq!(code(&out), 0, "{}", stdout(&out));
     let hash = json(&out)["manifest_hash"].as_str().unwrap().to_string();
     let check = |request: &str| {
-        let out = run(&[
-            "--json",
-            "check",
-            "--manifest",
-            manifest.to_str().unwrap(),
-            "--approved-hash",
-            &hash,
-            request,
-        ]);
+        let out = check_json(&manifest, &hash, request);
         (code(&out), json(&out))
     };
     const P0: &str = "m/44'/60'/0'/0/0";
@@ -154,15 +146,7 @@ fn an_approved_hash_counts_for_an_owner_the_action_lists_and_says_what_it_rests_
     approved[12..32].copy_from_slice(SPECULOS_1.parse::<Address>().unwrap().as_slice());
     approved[64] = 1;
     let blob = [approved, signature("call_1.4.1_1", "m/44'/60'/0'/0/0", "eip712")].concat();
-    let out = run(&[
-        "--json",
-        "check",
-        "--manifest",
-        manifest.to_str().unwrap(),
-        "--approved-hash",
-        &hash,
-        &exec_request(&v, blob.clone(), "0"),
-    ]);
+    let out = check_json(&manifest, &hash, &exec_request(&v, blob.clone(), "0"));
     assert_eq!(code(&out), 0, "{}", stdout(&out));
     let entry = &json(&out)["safe_signers"]["entries"][0];
     assert_eq!(entry["standing"], "counted_on_chain", "{entry}");
@@ -172,15 +156,7 @@ fn an_approved_hash_counts_for_an_owner_the_action_lists_and_says_what_it_rests_
     let plain_dir = tempfile::tempdir().unwrap();
     let (plain, out) = safe_release(plain_dir.path(), &v, &[SPECULOS_0, SPECULOS_1], "");
     let plain_hash = json(&out)["manifest_hash"].as_str().unwrap().to_string();
-    let out = run(&[
-        "--json",
-        "check",
-        "--manifest",
-        plain.to_str().unwrap(),
-        "--approved-hash",
-        &plain_hash,
-        &exec_request(&v, blob, "0"),
-    ]);
+    let out = check_json(&plain, &plain_hash, &exec_request(&v, blob, "0"));
     assert_eq!(code(&out), 3, "{}", stdout(&out));
     assert_eq!(json(&out)["reasons"], json!(["safe_signatures_insufficient"]));
 

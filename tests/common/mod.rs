@@ -24,6 +24,11 @@ pub(crate) fn run(args: &[&str]) -> Output {
     bin().args(args).output().expect("runs")
 }
 
+/// `check --json` of `request` against `manifest` with its approved hash.
+pub(crate) fn check_json(manifest: &Path, hash: &str, request: &str) -> Output {
+    run(&["--json", "check", "--manifest", manifest.to_str().unwrap(), "--approved-hash", hash, request])
+}
+
 pub(crate) fn json(out: &Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
