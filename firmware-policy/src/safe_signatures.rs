@@ -133,6 +133,15 @@ pub struct SafeContext<'a> {
     pub approved_on_chain: &'a [Address],
 }
 
+impl SafeContext<'_> {
+    /// Whether an approved-hash entry (v = 1) of `owner` counts offline: the executor's (the
+    /// sender), a nested Safe's approved by a manifest action, or one the action lists in
+    /// `approved_hashes` (then resting on chain state: [`Standing::CountedOnChain`]).
+    pub fn approved_hash_counts(&self, owner: &Address) -> bool {
+        *owner == self.executor || self.approved_by.contains(owner) || self.approved_on_chain.contains(owner)
+    }
+}
+
 const ENTRY: usize = 65;
 
 /// Evaluates the first `threshold` entries of `blob` as the Safe would.
@@ -185,16 +194,16 @@ fn evaluate_entry(index: usize, chunk: &[u8], blob: &[u8], ctx: &SafeContext<'_>
         }
         1 => {
             let owner = named();
-            let standing = if owner == ctx.executor || ctx.approved_by.contains(&owner) {
-                Standing::Counted
-            } else if ctx.approved_on_chain.contains(&owner) {
+            let standing = if !ctx.approved_hash_counts(&owner) {
+                Standing::NotCounted(format!(
+                    "an approved hash by {owner} is valid only if it called approveHash on chain, which this check cannot see"
+                ))
+            } else if owner != ctx.executor && !ctx.approved_by.contains(&owner) {
                 Standing::CountedOnChain(format!(
                     "the action's approved_hashes lists {owner}: this relies on an approveHash it made on chain, which this check cannot see and which does not bind the Safe nonce (the hash stays approved until that nonce is used)"
                 ))
             } else {
-                Standing::NotCounted(format!(
-                    "an approved hash by {owner} is valid only if it called approveHash on chain, which this check cannot see"
-                ))
+                Standing::Counted
             };
             (EntryKind::ApprovedHash, Some(owner), standing)
         }

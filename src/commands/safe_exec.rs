@@ -160,6 +160,15 @@ pub fn run(args: &SafeExecTxArgs, json_out: bool) -> Result<Exit, CliError> {
     };
     let mut signatures = owner_signatures(&args.signatures, hashes.safe_tx_hash, &decl.owners)?;
     let approved_by = loaded.manifest().approving_safes(index);
+    // What `check` will judge the blob by, so exec-tx refuses here what check would refuse.
+    let context = SafeContext {
+        safe_tx_hash: hashes.safe_tx_hash,
+        owners: &decl.owners,
+        threshold: decl.threshold,
+        executor: m.executor,
+        approved_by: &approved_by,
+        approved_on_chain: &action.approved_hashes,
+    };
     for owner in &args.approved_by {
         if !decl.owners.contains(owner) {
             return Err(CliError::input(format!("--approved-by {owner} is not an owner of the Safe")));
@@ -167,7 +176,7 @@ pub fn run(args: &SafeExecTxArgs, json_out: bool) -> Result<Exit, CliError> {
         if signatures.iter().any(|s| s.owner == *owner) {
             return Err(CliError::input(format!("--approved-by {owner}: that owner already signed")));
         }
-        if *owner != m.executor && !approved_by.contains(owner) && !action.approved_hashes.contains(owner) {
+        if !context.approved_hash_counts(owner) {
             return Err(CliError::input(format!(
                 "--approved-by {owner}: the action's approved_hashes does not list it, no approving action of the manifest (approves = \"{}\") stands behind it, and it is not the executor",
                 action.name
@@ -184,17 +193,7 @@ pub fn run(args: &SafeExecTxArgs, json_out: bool) -> Result<Exit, CliError> {
     signatures.sort_by_key(|s| s.owner);
     let blob: Vec<u8> = signatures.iter().flat_map(|s| s.bytes).collect();
     // What the Safe will read of it, judged by the same evaluation `check` applies.
-    let report = safe_signatures::evaluate(
-        &blob,
-        &SafeContext {
-            safe_tx_hash: hashes.safe_tx_hash,
-            owners: &decl.owners,
-            threshold: decl.threshold,
-            executor: m.executor,
-            approved_by: &approved_by,
-            approved_on_chain: &action.approved_hashes,
-        },
-    );
+    let report = safe_signatures::evaluate(&blob, &context);
     if !report.sufficient() || report.any_invalid() {
         return Err(CliError::input(format!(
             "{} owners' signatures of safeTxHash {:#x}; the Safe's threshold is {}",
