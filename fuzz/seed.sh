@@ -52,6 +52,15 @@ put("uhid_device", start_open + uhid_apdu(bytes.fromhex("e006000000")))
 put("uhid_device", start_open + uhid_apdu(bytes.fromhex("e002000015") + path))
 payload = bytes.fromhex(json.load(open("tests/vectors/transactions.json"))["vectors"][0]["unsigned_payload"][2:])
 put("uhid_device", start_open + uhid_apdu(bytes.fromhex("e0040000") + bytes([len(path) + len(payload)]) + path + payload))
+# The real app's EIP-712 full-mode exchange (definitions, values, signature), as one session.
+full = json.load(open("tests/vectors/eip712_full_release_approval.json"))["cases"][2]["exchanges"]
+put("uhid_device", start_open + b"".join(uhid_apdu(bytes.fromhex(x["command"])) for x in full))
+# approval_file: the files of eth-account's approvals.
+for v in json.load(open("tests/vectors/approvals.json"))["vectors"]:
+    h, a, sig = bytes.fromhex(v["subject"]["manifestHash"][2:]), bytes.fromhex(v["approver"][2:]), bytes.fromhex(v["signature_bytes"][2:])
+    fmt = b"bounded-signer/approval/v1"
+    put("approval_file", b"\xa5\x00" + bytes([0x78, len(fmt)]) + fmt + b"\x01\x58\x20" + h + b"\x02\x54" + a
+        + b"\x03\x58\x41" + sig + b"\x04\x64full")
 # safe_tx_json: each vector's plain object, typed data and service object, behind a flag byte.
 for v in json.load(open("tests/vectors/safe_tx.json"))["vectors"]:
     fields = ["to", "value", "data", "operation", "safeTxGas", "baseGas", "gasPrice", "gasToken", "refundReceiver", "nonce"]

@@ -114,6 +114,8 @@ fn arg_value(v: DynSolValue) -> ArgValue {
         DynSolValue::Array(items) | DynSolValue::FixedArray(items) | DynSolValue::Tuple(items) => {
             ArgValue::List(items.into_iter().map(arg_value).collect())
         }
+        // Only EIP-712 values are custom structs; ABI decoding never makes one.
+        DynSolValue::CustomStruct { tuple, .. } => ArgValue::List(tuple.into_iter().map(arg_value).collect()),
     }
 }
 

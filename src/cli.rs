@@ -61,6 +61,9 @@ Exit codes: 0 done, 4 device (not found, locked, app not open, rejected), 2 bad 
 Exit codes: 0 intact (and extending --head), 2 broken, truncated or replaced, 1 internal error."
     )]
     Journal(JournalCommand),
+    /// Approve a release manifest: an EIP-712 signature of its hash on a Ledger, as an approval file.
+    #[command(after_help = APPROVE_HELP)]
+    Approve(ApproveArgs),
     /// Safe transactions: their EIP-712 hashes, checked before an owner approves one.
     #[command(subcommand)]
     Safe(SafeCommand),
@@ -113,6 +116,17 @@ Ledger answered, and every screen the Ledger will show, line by line as it shows
     "Exit codes: 0 signed (or the journaled signature of the same payload), 3 refused, 4 device \
 (not found, locked, rejected on the device…), 5 already signed (the action has another signature), \
 2 bad input, 1 internal error (the signature is journaled and printed when --out cannot be written)."
+);
+
+const APPROVE_HELP: &str = concat!(
+    "Input: the canonical manifest (what `manifest build` wrote). approve prints the manifest, the facts \
+it signs (manifest hash, release, chain, window) and their EIP-712 hashes, then every screen the Ledger will \
+show. Full mode (the default) sends every field: with the Ethereum app's \"Raw messages\" setting on, the \
+device shows them; with it off, \"Blind signing\" must be on and the device shows the domain and the \
+message hash. --hashed sends the two hashes only. The file is canonical CBOR; `check --trust` counts it.\n\n",
+    "Example:\n  bounded-signer approve --manifest release.manifest.cbor -o alice.approval\n\n",
+    "Exit codes: 0 approved (or the journaled approval of the same manifest), 3 refused (the window has \
+closed), 4 device (not found, locked, rejected, a setting off), 2 bad input, 1 internal error."
 );
 
 const DECODE_HELP: &str = concat!(
@@ -284,6 +298,29 @@ pub struct SafeSignArgs {
     pub path: DerivationPath,
 }
 
+/// `approve …`
+#[derive(Args, Debug)]
+pub struct ApproveArgs {
+    /// The manifest file (canonical CBOR).
+    #[arg(long)]
+    pub manifest: PathBuf,
+    /// Where to write the approval file.
+    #[arg(short = 'o', long = "out")]
+    pub out: PathBuf,
+    /// Overwrite the output file.
+    #[arg(long)]
+    pub force: bool,
+    /// Send the domain and message hashes only (EIP-712 hashed mode) instead of every field.
+    #[arg(long)]
+    pub hashed: bool,
+    /// ledger, ledger:PATH, speculos or speculos:HOST:PORT.
+    #[arg(long, default_value = "ledger", value_parser = DeviceSpec::parse)]
+    pub device: DeviceSpec,
+    /// Derivation path of the approver's account.
+    #[arg(long, default_value = "m/44'/60'/0'/0/0", value_parser = DerivationPath::parse)]
+    pub path: DerivationPath,
+}
+
 const SAFE_HASH_HELP: &str = concat!(
     "SAFE_TX is a path, - for stdin, or inline JSON, in any of these forms (detected by shape): the Safe \
 Transaction Service's object (its other keys, dataDecoded above all, ignored and never trusted; it names \
@@ -349,6 +386,10 @@ pub struct EmulatorArgs {
     /// on or off.
     #[arg(long, default_value = "on", value_parser = parse_on_off, action = clap::ArgAction::Set)]
     pub blind_signing: bool,
+    /// on or off: the app's "Raw messages" setting (EIP-712 full mode shows every field; off,
+    /// as on a fresh device, it shows the domain and the message hash, and needs blind signing).
+    #[arg(long, default_value = "off", value_parser = parse_on_off, action = clap::ArgAction::Set)]
+    pub verbose_eip712: bool,
     /// disconnect-after=N, garbage, wrong-signature, locked or wrong-app.
     #[arg(long, value_parser = Fault::parse)]
     pub fault: Option<Fault>,
@@ -490,6 +531,7 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
         Command::Address(args) => commands::address::run(&args, json),
         Command::Journal(JournalCommand::Show) => commands::journal::show(json),
         Command::Journal(JournalCommand::Verify { head }) => commands::journal::verify(head, json),
+        Command::Approve(args) => commands::approve::run(&args, json),
         Command::Safe(SafeCommand::Hash(args)) => commands::safe::hash(&args, json),
         Command::Safe(SafeCommand::Sign(args)) => commands::safe_sign::run(&args, json),
         Command::Safe(SafeCommand::ExecTx(args)) => commands::safe_exec::run(&args, json),

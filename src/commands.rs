@@ -1,6 +1,7 @@
 //! One module per command; each reads its inputs, calls the core, and prints.
 
 pub mod address;
+pub mod approve;
 pub mod check;
 pub mod decode;
 pub mod emulator;

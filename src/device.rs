@@ -5,6 +5,7 @@
 //! under Speculos); section numbers in comments refer to it.
 
 pub mod apdu;
+pub mod eip712;
 pub mod eth_app;
 pub mod hid;
 pub mod hid_framing;

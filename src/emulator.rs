@@ -15,7 +15,7 @@ pub mod server;
 pub mod uhid;
 pub mod ui;
 
-pub use app::{Approve, EmulatorApp, Fault};
+pub use app::{Approve, EmulatorApp, Fault, Settings};
 pub use server::{Emulator, EmulatorConfig};
 
 /// Speculos's public test mnemonic (never hold value with it).

@@ -29,7 +29,7 @@ use alloy_primitives::B256;
 use sha2::Digest;
 use thiserror::Error;
 
-pub use record::{Body, Kind, Record, SafeTxFacts, Signs, TxFacts};
+pub use record::{Body, Kind, Record, SafeTxFacts, Signs, TxFacts, TypedDataMode};
 pub use rules::{Head, PRICE_BUMP_PERCENT, Use, UseKey, one_time_use, replaces, use_of};
 
 /// The journal's file name inside the state home.

@@ -207,17 +207,105 @@ pub fn address_decided(approved: bool) -> Screen {
     screen(if approved { &["Address verified"] } else { &["Address verification ", "cancelled"] })
 }
 
+fn upper_hex(b: &[u8]) -> String {
+    format!("0x{}", alloy_primitives::hex::encode_upper(b))
+}
+
 /// An EIP-712 message in hashed mode, up to the decision: both hashes as uppercase hex.
 pub fn typed_message(domain: &[u8], message: &[u8]) -> Vec<Screen> {
-    let upper = |b: &[u8]| format!("0x{}", alloy_primitives::hex::encode_upper(b));
-    let mut screens = vec![
+    let mut screens = typed_message_intro();
+    screens.extend(paged("Domain hash", &upper_hex(domain)));
+    screens.extend(paged("Message hash", &upper_hex(message)));
+    screens.push(sign_message());
+    screens
+}
+
+/// The first screens of every EIP-712 review without Ledger-signed filters, hashed or full.
+pub fn typed_message_intro() -> Vec<Screen> {
+    vec![
         screen(&["Blind signing ahead", "To accept risk, press ", "both buttons"]),
         screen(&["Review typed ", "message"]),
+    ]
+}
+
+/// Full mode with "Raw messages" on: the header of each struct.
+pub fn review_struct(name: &str) -> Screen {
+    let mut s = vec!["Review struct".to_string()];
+    s.extend(font::pages(name).into_iter().flatten());
+    s
+}
+
+/// Full mode with "Raw messages" on: between two items (right continues, both skip to the end).
+pub fn continue_or_skip() -> Screen {
+    screen(&["Press right button to ", "continue message or ", "press both to skip"])
+}
+
+/// The decision screen of a message.
+pub fn sign_message() -> Screen {
+    screen(&["Sign message"])
+}
+
+/// A field of a full-mode EIP-712 message, as the device shows it (its value paged).
+pub fn typed_field(key: &str, value: &str) -> Vec<Screen> {
+    paged(key, value)
+}
+
+/// Full mode, up to the decision, for a message of flat structs given as (name, [(key, shown
+/// value)]): with "Raw messages" on, every struct and field; otherwise the domain's fields (the
+/// first struct) and then `message_hash`.
+pub fn full_typed_message(
+    structs: &[(&str, Vec<(&str, String)>)],
+    verbose: bool,
+    message_hash: &[u8],
+) -> Vec<Screen> {
+    let mut out = typed_message_intro();
+    let mut items = 0usize;
+    for (i, (name, fields)) in structs.iter().enumerate() {
+        let mut item = |out: &mut Vec<Screen>, screens: Vec<Screen>| {
+            if verbose && items > 0 {
+                out.push(continue_or_skip());
+            }
+            items += 1;
+            out.extend(screens);
+        };
+        if verbose {
+            item(&mut out, vec![review_struct(name)]);
+        }
+        for (key, value) in fields {
+            if verbose || i == 0 {
+                item(&mut out, typed_field(key, value));
+            }
+        }
+    }
+    if !verbose {
+        out.extend(paged("Message hash", &upper_hex(message_hash)));
+    }
+    out.push(sign_message());
+    out
+}
+
+/// An approval of the manifest in full mode, up to the decision: with "Raw messages" on, both
+/// structs field by field; otherwise the domain's fields and the message hash.
+pub fn release_approval_review(
+    subject: &firmware_policy::release_approval::ReleaseSubject,
+    verbose: bool,
+) -> Vec<Screen> {
+    use firmware_policy::release_approval::{DOMAIN_NAME, DOMAIN_VERSION};
+    let chain = subject.chain_id.to_string();
+    let domain = vec![
+        ("name", DOMAIN_NAME.to_string()),
+        ("version", DOMAIN_VERSION.to_string()),
+        ("chainId", chain.clone()),
     ];
-    screens.extend(paged("Domain hash", &upper(domain)));
-    screens.extend(paged("Message hash", &upper(message)));
-    screens.push(screen(&["Sign message"]));
-    screens
+    let message = vec![
+        ("manifestHash", upper_hex(subject.manifest_hash.0.as_slice())),
+        ("release", subject.release.clone()),
+        ("chainId", chain),
+        ("notBefore", subject.not_before.to_string()),
+        ("expiresAt", subject.expires_at.to_string()),
+    ];
+    let hash = subject.hashes().message_hash;
+    full_typed_message(&[("EIP712Domain", domain), ("ReleaseApproval", message)], verbose, hash.as_slice())
 }
 
 /// A personal message (EIP-191), up to the decision, as app-ethereum 1.22.0 shows it: the text

@@ -22,12 +22,14 @@ use std::ops::DerefMut;
 use std::path::{Path, PathBuf};
 
 use alloy_primitives::{Address, B256, Bytes, Signature, keccak256};
+use firmware_policy::release_approval::SignedAs;
 use firmware_policy::{Approval, ManifestHash, Proposal, SafeTxProposal, Signable, Verdict};
 use zeroize::Zeroizing;
 
 use crate::device::{AppConfiguration, DerivationPath, DeviceError, EthApp, Exchange};
 use crate::journal::{
-    self, Body, Head, Journal, JournalError, Kind, Record, SafeTxFacts, Signs, TxFacts, Use, UseKey,
+    self, Body, Head, Journal, JournalError, Kind, Record, SafeTxFacts, Signs, TxFacts, TypedDataMode, Use,
+    UseKey,
 };
 use crate::ledger_screens::Screen;
 
@@ -38,6 +40,9 @@ pub enum Subject<'a> {
     Transaction(&'a Proposal),
     /// A Safe transaction (its safeTxHash, by the scheme the approval allows).
     SafeTx(&'a SafeTxProposal),
+    /// An approval of the whole manifest (what is signed is all in the approval), and how the
+    /// device is asked.
+    ReleaseApproval(TypedDataMode),
 }
 
 /// The journal facts of a subject, computed once (they hash the calldata).
@@ -45,6 +50,9 @@ pub enum Subject<'a> {
 enum Facts {
     Transaction(TxFacts),
     SafeTx(SafeTxFacts),
+    /// An approval of the manifest: the record's key is the whole of it, and the mode says
+    /// how the device was asked.
+    ReleaseApproval(TypedDataMode),
 }
 
 impl Facts {
@@ -52,6 +60,7 @@ impl Facts {
         match subject {
             Subject::Transaction(p) => Facts::Transaction(TxFacts::of(p.tx())),
             Subject::SafeTx(p) => Facts::SafeTx(SafeTxFacts::of(p)),
+            Subject::ReleaseApproval(mode) => Facts::ReleaseApproval(mode),
         }
     }
 
@@ -59,6 +68,7 @@ impl Facts {
         match self {
             Facts::Transaction(facts) => body.tx = Some(facts.clone()),
             Facts::SafeTx(facts) => body.safe_tx = Some(facts.clone()),
+            Facts::ReleaseApproval(mode) => body.typed_data_mode = Some(*mode),
         }
     }
 }
@@ -68,6 +78,7 @@ fn signs(approval: &Approval) -> Signs {
     match approval.signable() {
         Signable::SafeTx(_) => Signs::SafeTx,
         Signable::SafeTxEthSign(_) => Signs::SafeTxEthSign,
+        Signable::ReleaseApproval(_) => Signs::ReleaseApproval,
         _ => Signs::Transaction,
     }
 }
@@ -82,6 +93,15 @@ fn expected_screens(subject: Subject<'_>, approval: &Approval, account: Address)
         }
         (Subject::SafeTx(_), _) => approval.safe_tx().map(|h| {
             crate::ledger_screens::typed_message(h.domain_separator.as_slice(), h.message_hash.as_slice())
+        }),
+        // Full mode as the recommended "Raw messages" setting shows it (the app does not report
+        // the setting; `approve` also prints what the device shows without it).
+        (Subject::ReleaseApproval(_), _) => approval.release_approval().map(|a| match a.signed_as() {
+            SignedAs::Full => crate::ledger_screens::release_approval_review(a.subject(), true),
+            SignedAs::Hashed => crate::ledger_screens::typed_message(
+                a.hashes().domain_separator.as_slice(),
+                a.hashes().message_hash.as_slice(),
+            ),
         }),
     }
 }
@@ -182,6 +202,9 @@ pub struct Signed {
     pub signer: Address,
     /// Whether it came from the journal (the device was not asked).
     pub from_journal: bool,
+    /// For an approval of the manifest: how the device was asked for this signature (from the
+    /// journal: how it was asked then).
+    pub typed_data_mode: Option<TypedDataMode>,
     /// The journal head after the record, when journaled.
     pub journal: Option<Head>,
 }
@@ -203,12 +226,13 @@ pub enum SigningError {
 /// What binds an action that is asked for another signing hash.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "action {action} ({action_name}) of manifest {manifest_hash} already has {what} (journal record {record}) for signing hash {signing_hash}{}",
+    "{} of manifest {manifest_hash} already has {what} (journal record {record}) for signing hash {signing_hash}{}",
+    action.map_or_else(|| format!("the approval of {action_name}"), |a| format!("action {a} ({action_name})")),
     not_a_replacement.as_ref().map(|w| format!("; not a replacement: {w}")).unwrap_or_default()
 )]
 pub struct AlreadySigned {
-    /// The action.
-    pub action: usize,
+    /// The action (none for an approval of the whole manifest).
+    pub action: Option<usize>,
     /// Its name, escaped.
     pub action_name: String,
     /// The manifest.
@@ -229,7 +253,7 @@ type SignedTx = Zeroizing<Vec<u8>>;
 /// What the journal says of this attempt: go on to the device, or the journaled signature.
 enum Gate {
     Proceed,
-    Journaled(Signature, Option<SignedTx>),
+    Journaled(Signature, Option<SignedTx>, Option<TypedDataMode>),
 }
 
 /// Applies one-time use for `key`: exit 5 for another signing hash; the same signing hash
@@ -265,7 +289,7 @@ fn gate(
         Use::SignedSame(record) => {
             let (signature, signed_tx) =
                 verified_record(record, subject, approval.digest(), key.signer, journal.path())?;
-            Ok(Gate::Journaled(signature, signed_tx))
+            Ok(Gate::Journaled(signature, signed_tx, record.body.typed_data_mode))
         }
         Use::PendingSame | Use::Free => Ok(Gate::Proceed),
         Use::Replaces(record) => {
@@ -297,7 +321,7 @@ where
     // A transaction has one signer, known now; a Safe transaction's is the device's owner.
     let known_signer = match subject {
         Subject::Transaction(_) => Some(approval.signer()),
-        Subject::SafeTx(_) => None,
+        Subject::SafeTx(_) | Subject::ReleaseApproval(_) => None,
     };
     // Once: the facts include keccak256 of the calldata, which may be a megabyte.
     let facts = Facts::of(subject);
@@ -305,7 +329,7 @@ where
     let attempt = |kind: Kind, key: &UseKey| {
         let mut body = Body::new(kind);
         body.manifest_hash = Some(key.manifest_hash);
-        body.action = Some(key.action);
+        body.action = key.action;
         body.action_name = Some(action_name.clone());
         body.signer = Some(key.signer);
         body.signs = Some(key.signs);
@@ -326,11 +350,19 @@ where
         None => None,
     };
     if let (Some(journal), Some(signer)) = (journal.as_ref(), known_signer)
-        && let Gate::Journaled(signature, signed_tx) =
+        && let Gate::Journaled(signature, signed_tx, typed_data_mode) =
             gate(journal, &key_for(signer), approval, subject, &facts, &mut *progress)?
     {
         let head = Some(journal.head());
-        let signed = Signed { verdict, signature, signed_tx, signer, from_journal: true, journal: head };
+        let signed = Signed {
+            verdict,
+            signature,
+            signed_tx,
+            signer,
+            from_journal: true,
+            typed_data_mode,
+            journal: head,
+        };
         return Ok(Outcome::Signed(signed));
     }
 
@@ -347,11 +379,19 @@ where
     let signer = bound.approval().signer();
     let key = key_for(signer);
     if let (Some(journal), None) = (journal.as_ref(), known_signer)
-        && let Gate::Journaled(signature, signed_tx) =
+        && let Gate::Journaled(signature, signed_tx, typed_data_mode) =
             gate(journal, &key, bound.approval(), subject, &facts, &mut *progress)?
     {
         let head = Some(journal.head());
-        let signed = Signed { verdict, signature, signed_tx, signer, from_journal: true, journal: head };
+        let signed = Signed {
+            verdict,
+            signature,
+            signed_tx,
+            signer,
+            from_journal: true,
+            typed_data_mode,
+            journal: head,
+        };
         return Ok(Outcome::Signed(signed));
     }
     let intent = attempt(Kind::Intent, &key);
@@ -394,7 +434,7 @@ where
     // 6. The signature, journaled.
     let signed_tx = match subject {
         Subject::Transaction(p) => Some(p.tx().signed_encoding(&signature)),
-        Subject::SafeTx(_) => None,
+        Subject::SafeTx(_) | Subject::ReleaseApproval(_) => None,
     };
     let head = match journal.as_mut() {
         Some(journal) => {
@@ -405,7 +445,19 @@ where
         }
         None => None,
     };
-    Ok(Outcome::Signed(Signed { verdict, signature, signed_tx, signer, from_journal: false, journal: head }))
+    let typed_data_mode = match subject {
+        Subject::ReleaseApproval(mode) => Some(mode),
+        _ => None,
+    };
+    Ok(Outcome::Signed(Signed {
+        verdict,
+        signature,
+        signed_tx,
+        signer,
+        from_journal: false,
+        typed_data_mode,
+        journal: head,
+    }))
 }
 
 /// A journaled signature for this signing hash, returned only once verified: it must recover to
@@ -430,6 +482,7 @@ fn verified_record(
         let role = match subject {
             Subject::Transaction(_) => "the executor",
             Subject::SafeTx(_) => "the Safe owner",
+            Subject::ReleaseApproval(_) => "the approver",
         };
         return Err(forged(format!("it is signed by {recovered}, not by {role} {signer}")));
     }
@@ -449,5 +502,7 @@ fn verified_record(
             }
             Ok((signature, None))
         }
+        // The signing hash covers every fact of the approval, and it recovered to the signer.
+        Subject::ReleaseApproval(_) => Ok((signature, None)),
     }
 }

@@ -71,3 +71,38 @@ fn the_real_apps_full_mode_signature_is_over_the_documented_types() {
     assert_eq!(last["status"], "6a80");
     assert!(last["command"].as_str().unwrap().starts_with("e01c00ff"));
 }
+
+/// eth-account's approvals (tests/vectors/approvals.json, from generate_approvals.py): the
+/// policy core computes the same three hashes, and recovers each approver from its file.
+#[test]
+fn the_core_hashes_and_recovers_eth_accounts_approvals() {
+    use firmware_policy::ManifestHash;
+    use firmware_policy::release_approval::{ApprovalFile, ReleaseSubject, SignedAs};
+    let doc = vectors("approvals.json");
+    for v in doc["vectors"].as_array().unwrap() {
+        let s = &v["subject"];
+        let subject = ReleaseSubject {
+            manifest_hash: ManifestHash(s["manifestHash"].as_str().unwrap().parse().unwrap()),
+            release: s["release"].as_str().unwrap().into(),
+            chain_id: s["chainId"].as_u64().unwrap(),
+            not_before: s["notBefore"].as_u64().unwrap(),
+            expires_at: s["expiresAt"].as_u64().unwrap(),
+        };
+        let h = subject.hashes();
+        let word = |k: &str| v[k].as_str().unwrap().parse::<B256>().unwrap();
+        assert_eq!(h.domain_separator, word("domain_separator"));
+        assert_eq!(h.message_hash, word("message_hash"));
+        assert_eq!(h.signing_hash, word("signing_hash"));
+        let bytes = alloy_primitives::hex::decode(v["signature_bytes"].as_str().unwrap()).unwrap();
+        let approver: Address = v["approver"].as_str().unwrap().parse().unwrap();
+        let file = ApprovalFile {
+            manifest_hash: subject.manifest_hash,
+            approver,
+            signature: bytes.try_into().unwrap(),
+            signed_as: SignedAs::Full,
+        };
+        assert_eq!(file.recover(&subject), Ok(approver));
+        let decoded = ApprovalFile::from_canonical_bytes(&file.to_canonical_bytes()).unwrap();
+        assert_eq!(decoded, file);
+    }
+}

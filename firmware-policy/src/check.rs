@@ -246,6 +246,32 @@ pub enum Signable {
     /// A Safe transaction's safeTxHash as an EIP-191 personal message (`eth_sign`, which a Safe
     /// from 1.1.0 takes with v + 4): for owners whose device cannot sign EIP-712.
     SafeTxEthSign(crate::safe_tx::SafeTxHashes),
+    /// An approval of the release manifest (EIP-712 `ReleaseApproval`), in full or hashed mode.
+    ReleaseApproval(ReleaseApprovalSignable),
+}
+
+/// A release approval approved for signing: the typed message's facts (full mode sends them to
+/// the device), its hashes (hashed mode sends those) and the mode.
+#[derive(Clone, Debug)]
+pub struct ReleaseApprovalSignable {
+    subject: crate::release_approval::ReleaseSubject,
+    hashes: crate::release_approval::ApprovalHashes,
+    signed_as: crate::release_approval::SignedAs,
+}
+
+impl ReleaseApprovalSignable {
+    /// What is signed.
+    pub fn subject(&self) -> &crate::release_approval::ReleaseSubject {
+        &self.subject
+    }
+    /// Its hashes.
+    pub fn hashes(&self) -> &crate::release_approval::ApprovalHashes {
+        &self.hashes
+    }
+    /// Full or hashed mode.
+    pub fn signed_as(&self) -> crate::release_approval::SignedAs {
+        self.signed_as
+    }
 }
 
 /// How a Safe owner's signature is made: the signer's choice, so `check_safe_tx` takes it and
@@ -290,7 +316,8 @@ impl TxSignable {
 /// must sign them: the signing path signs these or nothing, after [`Verdict::bind`].
 pub struct Approval {
     manifest_hash: ManifestHash,
-    action: usize,
+    /// The matched action; none for an approval of the whole manifest.
+    action: Option<usize>,
     action_name: Zeroizing<String>,
     signer: Address,
     /// Every account that may sign it: the executor for a transaction; a Safe's owners for a
@@ -310,11 +337,11 @@ impl Approval {
     pub fn manifest_hash(&self) -> ManifestHash {
         self.manifest_hash
     }
-    /// Index of the matched action.
-    pub fn action(&self) -> usize {
+    /// Index of the matched action (none for an approval of the whole manifest).
+    pub fn action(&self) -> Option<usize> {
         self.action
     }
-    /// Name of the matched action.
+    /// Name of the matched action (the release's, for an approval of the whole manifest).
     pub fn action_name(&self) -> &str {
         &self.action_name
     }
@@ -337,7 +364,9 @@ impl Approval {
     pub fn digest(&self) -> B256 {
         match &self.signable {
             Signable::SafeTxEthSign(hashes) => alloy_primitives::eip191_hash_message(hashes.safe_tx_hash),
-            Signable::Transaction(_) | Signable::SafeTx(_) => self.signing_hash,
+            Signable::Transaction(_) | Signable::SafeTx(_) | Signable::ReleaseApproval(_) => {
+                self.signing_hash
+            }
         }
     }
     /// What is approved for signing.
@@ -348,23 +377,32 @@ impl Approval {
     pub fn transaction(&self) -> Option<&TxSignable> {
         match &self.signable {
             Signable::Transaction(tx) => Some(tx),
-            Signable::SafeTx(_) | Signable::SafeTxEthSign(_) => None,
+            Signable::SafeTx(_) | Signable::SafeTxEthSign(_) | Signable::ReleaseApproval(_) => None,
         }
     }
     /// The Safe transaction's hashes, when that is what is approved (either scheme).
     pub fn safe_tx(&self) -> Option<&crate::safe_tx::SafeTxHashes> {
         match &self.signable {
             Signable::SafeTx(hashes) | Signable::SafeTxEthSign(hashes) => Some(hashes),
-            Signable::Transaction(_) => None,
+            Signable::Transaction(_) | Signable::ReleaseApproval(_) => None,
+        }
+    }
+    /// The release approval, when that is what is approved.
+    pub fn release_approval(&self) -> Option<&ReleaseApprovalSignable> {
+        match &self.signable {
+            Signable::ReleaseApproval(a) => Some(a),
+            _ => None,
         }
     }
     /// Whether the device must have blind signing on to sign this (hashed EIP-712 always does;
-    /// a personal message never does).
+    /// a personal message never does; full-mode EIP-712 needs blind signing or the "Raw
+    /// messages" setting, which the app does not report: the device itself refuses with 6A80).
     pub fn needs_blind_signing(&self) -> bool {
         match &self.signable {
             Signable::Transaction(tx) => tx.has_calldata,
             Signable::SafeTx(_) => true,
             Signable::SafeTxEthSign(_) => false,
+            Signable::ReleaseApproval(a) => a.signed_as == crate::release_approval::SignedAs::Hashed,
         }
     }
 }
@@ -448,13 +486,22 @@ impl Verdict {
             return (self, None);
         };
         let signer = approval.signer;
-        if approval.signers.contains(&device_account) {
+        // Any key may sign an approval of the manifest: whether it counts is the ceremony
+        // laptop's trust file's to say.
+        let anyone = matches!(approval.signable, Signable::ReleaseApproval(_));
+        if anyone || approval.signers.contains(&device_account) {
             approval.signer = device_account;
             self.checks.push(CheckOutcome {
                 check: Check::Signer,
                 ok: true,
                 reason: None,
-                detail: format!("device account {device_account} is the signer the approval names"),
+                detail: if anyone {
+                    format!(
+                        "device account {device_account} signs as an approver (the ceremony's trust file says whether it counts)"
+                    )
+                } else {
+                    format!("device account {device_account} is the signer the approval names")
+                },
             });
             (self, Some(BoundApproval { approval }))
         } else {
@@ -466,10 +513,12 @@ impl Verdict {
                     Signable::Transaction(_) => {
                         format!("device account {device_account}, manifest executor {signer}")
                     }
-                    Signable::SafeTx(_) | Signable::SafeTxEthSign(_) => format!(
-                        "device account {device_account} is not an owner of the Safe ({} owners)",
-                        approval.signers.len()
-                    ),
+                    Signable::SafeTx(_) | Signable::SafeTxEthSign(_) | Signable::ReleaseApproval(_) => {
+                        format!(
+                            "device account {device_account} is not an owner of the Safe ({} owners)",
+                            approval.signers.len()
+                        )
+                    }
                 },
             });
             self.reasons.push(Reason::SignerMismatch);
@@ -807,7 +856,7 @@ fn finish(
             let m = manifest.manifest();
             m.actions.get(action).map(|a| Approval {
                 manifest_hash: manifest.hash(),
-                action,
+                action: Some(action),
                 action_name: Zeroizing::new(a.name.clone()),
                 signer: m.executor,
                 signers: alloc::vec![m.executor],
@@ -837,7 +886,9 @@ fn finish(
 }
 
 mod exec;
+mod release;
 mod safe;
+pub use release::check_release_approval;
 pub use safe::{SafeTxProposal, check_safe_tx, check_safe_tx_opened};
 
 #[cfg(test)]

@@ -23,6 +23,7 @@ pub mod diff;
 pub mod instant;
 pub mod limits;
 pub mod manifest;
+pub mod release_approval;
 pub mod safe_signatures;
 pub mod safe_tx;
 pub mod text;
@@ -31,9 +32,9 @@ pub mod tx;
 pub use alloy_primitives::{Address, B256, U256, keccak256};
 pub use calls::{ArgValue, CallNode, CallTreeError, Operation};
 pub use check::{
-    Approval, BoundApproval, Check, CheckOutcome, Proposal, Reason, SafeSignatureScheme, SafeTxProposal,
-    Signable, TxSignable, Verdict, check, check_opened, check_safe_tx, check_safe_tx_opened,
-    manifest_not_approved,
+    Approval, BoundApproval, Check, CheckOutcome, Proposal, Reason, ReleaseApprovalSignable,
+    SafeSignatureScheme, SafeTxProposal, Signable, TxSignable, Verdict, check, check_opened,
+    check_release_approval, check_safe_tx, check_safe_tx_opened, manifest_not_approved,
 };
 pub use manifest::{
     Action, ActionKind, AuthorizationBound, LoadedManifest, Manifest, ManifestError, ManifestHash,

@@ -3,7 +3,7 @@
 #![no_main]
 
 use alloy_primitives::{Address, B256};
-use firmware_policy::safe_signatures::{SafeContext, Standing, evaluate};
+use firmware_policy::safe_signatures::{SafeContext, evaluate};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -14,7 +14,7 @@ use bounded_signer::device::hid_framing::TAG_APDU;
 use bounded_signer::emulator::keys::Keys;
 use bounded_signer::emulator::uhid::{EVENT_SIZE, EVENTS_TO_DEVICE, output_event, raw_event, serve};
 use bounded_signer::emulator::ui::Ui;
-use bounded_signer::emulator::{Approve, EmulatorApp};
+use bounded_signer::emulator::{Approve, EmulatorApp, Settings};
 use libfuzzer_sys::fuzz_target;
 
 /// The kernel's side: one event per read, as the uhid file gives them; what the device writes.
@@ -62,7 +62,7 @@ fuzz_target!(|data: &[u8]| {
         events.push(event);
     }
     let keys = Keys::from_seed(zeroize::Zeroizing::new([7u8; 64]));
-    let app = Mutex::new(EmulatorApp::new(keys, true, Approve::Auto, None, Arc::new(Ui::default())));
+    let app = Mutex::new(EmulatorApp::new(keys, Settings { blind_signing: true, verbose_eip712: true }, Approve::Auto, None, Arc::new(Ui::default())));
     let mut kernel = Kernel { events: events.into_iter(), written: Vec::new() };
     let _ = serve(&mut kernel, &app, "Ledger Nano S Plus", "0001");
     assert_eq!(kernel.written.len() % EVENT_SIZE, 0, "only whole events are written");

@@ -31,6 +31,7 @@ pub fn config(args: &EmulatorArgs) -> Result<EmulatorConfig, CliError> {
         mnemonic,
         approve: args.approve,
         blind_signing: args.blind_signing,
+        verbose_eip712: args.verbose_eip712,
         fault: args.fault,
     })
 }

@@ -29,9 +29,13 @@ fn describe(r: &Record) -> String {
         Kind::Torn => "torn",
     };
     let mut out = format!("  #{:<4} {} {kind}", r.number(), crate::timefmt::format_instant(b.time));
-    if let (Some(action), Some(hash)) = (b.action, b.signing_hash) {
-        let name = escape(b.action_name.as_deref().unwrap_or("-"));
-        out.push_str(&format!(" action {action} ({name}) signing hash {hash:#x}"));
+    let name = escape(b.action_name.as_deref().unwrap_or("-"));
+    match (b.action, b.signing_hash) {
+        (Some(action), Some(hash)) => {
+            out.push_str(&format!(" action {action} ({name}) signing hash {hash:#x}"))
+        }
+        (None, Some(hash)) => out.push_str(&format!(" release {name} signing hash {hash:#x}")),
+        _ => {}
     }
     if let Some(signs) = b.signs.filter(|s| *s != journal::Signs::Transaction) {
         out.push_str(&format!(" ({})", signs.describe()));

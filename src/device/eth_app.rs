@@ -4,6 +4,7 @@
 //! (alloy-signer-ledger misreads the wrapped byte for some chain ids, §7.3).
 
 use alloy_primitives::{Address, Signature, U256, keccak256};
+use firmware_policy::release_approval::SignedAs;
 use firmware_policy::{BoundApproval, Signable, TxType};
 
 use super::apdu::{
@@ -167,6 +168,12 @@ impl<T: Exchange> EthApp<T> {
                 .map_err(|error| SignFailure::after(error, true)),
             // The safeTxHash itself as a 32-byte personal message (one chunk).
             Signable::SafeTxEthSign(hashes) => self.personal_message(path, hashes.safe_tx_hash.as_slice()),
+            Signable::ReleaseApproval(a) => match a.signed_as() {
+                SignedAs::Full => self.eip712_full(path, &super::eip712::release_approval(a.subject())),
+                SignedAs::Hashed => self
+                    .eip712_hashed(path, a.hashes().domain_separator, a.hashes().message_hash)
+                    .map_err(|error| SignFailure::after(error, true)),
+            },
             // Later kinds are signed here too, each by its own command.
             _ => Err(SignFailure {
                 error: DeviceError::BadAnswer("this kind of approval has no signing command yet"),
@@ -242,6 +249,49 @@ impl<T: Exchange> EthApp<T> {
         struct_hash: alloy_primitives::B256,
     ) -> Result<Signature, DeviceError> {
         self.eip712_hashed(path, domain_separator, struct_hash)
+    }
+
+    /// EIP-712 full mode for structs no check approved, for the emulator's tests only.
+    #[cfg(test)]
+    pub(crate) fn sign_eip712_full_unchecked(
+        &mut self,
+        path: &DerivationPath,
+        structs: &[super::eip712::TypedStruct],
+    ) -> Result<Signature, DeviceError> {
+        self.eip712_full(path, structs).map_err(|f| f.error)
+    }
+
+    /// EIP-712 in full mode: every struct's definition, then the domain's and the message's
+    /// values, then SIGN_ETH_EIP_712 P2 01. Until that last command the device cannot have
+    /// signed; a refusal before it (6A80 when neither "Raw messages" nor "Blind signing" is on)
+    /// releases the attempt.
+    fn eip712_full(
+        &mut self,
+        path: &DerivationPath,
+        structs: &[super::eip712::TypedStruct],
+    ) -> Result<Signature, SignFailure> {
+        let commands = structs
+            .iter()
+            .flat_map(super::eip712::definition)
+            .chain(structs.iter().flat_map(super::eip712::implementation));
+        for command in commands {
+            let answer = self.send(&command).map_err(|error| {
+                let error = match (command.ins, error) {
+                    (super::eip712::INS_STRUCT_IMPLEMENTATION, DeviceError::IncorrectData) => {
+                        DeviceError::TypedDataRefused
+                    }
+                    (_, error) => error,
+                };
+                SignFailure::after(error, false)
+            })?;
+            if !answer.is_empty() {
+                let error = DeviceError::BadAnswer("data in the answer to an EIP-712 struct command");
+                return Err(SignFailure { error, device_may_have_signed: false });
+            }
+        }
+        let sign = Command::eth(Ins::SignEip712, 0x00, super::eip712::P2_EIP712_FULL, path.to_apdu_bytes());
+        let answer = self.send(&sign).map_err(|error| SignFailure::after(error, true))?;
+        signature_from_answer(&answer, VRule::Legacy27).map_err(|error| SignFailure::after(error, true))
     }
 
     /// SIGN_ETH_EIP_712 in hashed mode: `path ‖ domainSeparator ‖ hashStruct(message)`, one

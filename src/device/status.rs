@@ -22,6 +22,11 @@ pub enum DeviceError {
     /// `6A80` on a transaction with calldata: blind signing is off (or the data is invalid).
     #[error("the device refused the data (status 6a80): blind signing is off, or the data is invalid")]
     IncorrectData,
+    /// `6A80` on an EIP-712 full-mode field: neither "Raw messages" nor "Blind signing" is on.
+    #[error(
+        "the device refused the typed data (status 6a80): neither \"Raw messages\" nor \"Blind signing\" is on"
+    )]
+    TypedDataRefused,
     /// Blind signing is off and the calldata is not empty (read from GET_APP_CONFIGURATION).
     #[error("blind signing is disabled in the Ethereum app")]
     BlindSigningOff,
@@ -105,6 +110,9 @@ impl DeviceError {
             DeviceError::Rejected => "Rejected on the device. Nothing was signed.",
             DeviceError::IncorrectData | DeviceError::BlindSigningOff => {
                 "Enable blind signing in the Ethereum app: Settings > Blind signing."
+            }
+            DeviceError::TypedDataRefused => {
+                "In the Ethereum app's settings turn on \"Raw messages\" (the device then shows every field you approve) or \"Blind signing\" (it shows the domain and the message hash), or sign with --hashed."
             }
             DeviceError::TxTypeUnsupported => "The Ledger cannot sign this transaction type.",
             DeviceError::PathNotAllowed => "Use a path under m/44'/60'.",

@@ -18,7 +18,17 @@ use super::keys::Keys;
 use super::ui::Ui;
 use crate::device::DerivationPath;
 use crate::device::apdu::{CLA_BOLOS, CLA_ETH, INS_GET_APP_AND_VERSION, eip155_v_base_byte};
+use crate::device::eip712;
 use crate::ledger_screens as screens;
+
+/// The app settings the emulator models (both off on a fresh device).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Settings {
+    /// "Blind signing": transactions with calldata, and hashed EIP-712.
+    pub blind_signing: bool,
+    /// "Raw messages" (the app's `verbose_eip712`): full-mode EIP-712 shows every field.
+    pub verbose_eip712: bool,
+}
 
 /// How prompts are answered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -89,12 +99,13 @@ const FLAG_ERC20_EXTERNAL: u8 = 0x02;
 enum Pending {
     Transaction { path: DerivationPath, payload: Zeroizing<Vec<u8>> },
     Message { path: DerivationPath, total: usize, message: Zeroizing<Vec<u8>> },
+    TypedData(Box<eip712_full::TypedSession>),
 }
 
 /// The app: settings, keys, the screen, and the state of a multi-chunk command.
 pub struct EmulatorApp {
     keys: Keys,
-    blind_signing: bool,
+    settings: Settings,
     approve: Approve,
     fault: Option<Fault>,
     ui: Arc<Ui>,
@@ -122,11 +133,11 @@ fn ok(mut data: Vec<u8>) -> Outcome {
 
 impl EmulatorApp {
     /// An app with these keys and settings.
-    pub fn new(keys: Keys, blind_signing: bool, approve: Approve, fault: Option<Fault>, ui: Arc<Ui>) -> Self {
+    pub fn new(keys: Keys, settings: Settings, approve: Approve, fault: Option<Fault>, ui: Arc<Ui>) -> Self {
         ui.show_screen(&screens::home());
         EmulatorApp {
             keys,
-            blind_signing,
+            settings,
             approve,
             fault,
             ui,
@@ -183,13 +194,16 @@ impl EmulatorApp {
                 ok(out)
             }
             (CLA_ETH, 0x06) => {
-                let flags = FLAG_ERC20_EXTERNAL | if self.blind_signing { FLAG_BLIND_SIGNING } else { 0 };
+                let flags =
+                    FLAG_ERC20_EXTERNAL | if self.settings.blind_signing { FLAG_BLIND_SIGNING } else { 0 };
                 ok(vec![flags, VERSION.0, VERSION.1, VERSION.2])
             }
             (CLA_ETH, 0x02) => self.get_address(*p1, *p2, data),
             (CLA_ETH, 0x04) => self.sign_transaction(*p1, *p2, data),
             (CLA_ETH, 0x08) => self.sign_message(*p1, *p2, data),
             (CLA_ETH, 0x0C) => self.sign_eip712(*p1, *p2, data),
+            (CLA_ETH, eip712::INS_STRUCT_DEFINITION) => self.struct_definition(*p2, data),
+            (CLA_ETH, eip712::INS_STRUCT_IMPLEMENTATION) => self.struct_implementation(*p1, *p2, data),
             (CLA_ETH, 0x34) => self.sign_7702_authorization(*p1, data),
             (CLA_ETH, _) => sw(0x6D00),
             _ => sw(0x6E00),
@@ -298,7 +312,7 @@ impl EmulatorApp {
         }
         // The app parses as the chunks arrive: with blind signing off it refuses a call on the
         // chunk where the calldata starts, before any review (not at the end).
-        if !self.blind_signing
+        if !self.settings.blind_signing
             && let Some(field) = data_field(payload)
             && field.len >= 4
             && field.to_present
@@ -349,7 +363,7 @@ impl EmulatorApp {
             return sw(0x6501);
         }
         // Calldata too short for a selector, or a creation: refused at the end, not mid-stream.
-        if !tx.input().is_empty() && !self.blind_signing {
+        if !tx.input().is_empty() && !self.settings.blind_signing {
             self.ui.show_screen(&screens::blind_signing_disabled());
             return sw(0x6A80);
         }
@@ -487,10 +501,78 @@ impl EmulatorApp {
         }
     }
 
+    /// Shows a full-mode step's screens and answers its status; a refusal ends the session and
+    /// returns home, except the settings refusal, whose screen stays (as on the device).
+    fn typed_step(&mut self, step: eip712_full::Step) -> Outcome {
+        self.show_all(&step.screens);
+        if step.status != 0x9000 {
+            self.pending = None;
+            if step.screens.is_empty() {
+                self.ui.show_screen(&screens::home());
+            }
+        }
+        sw(step.status)
+    }
+
+    /// The first definition opens a full-mode session (dropping any other pending command, as
+    /// the app frees its contexts).
+    fn struct_definition(&mut self, p2: u8, data: &[u8]) -> Outcome {
+        let mut session = match self.pending.take() {
+            Some(Pending::TypedData(session)) => session,
+            _ => Box::default(),
+        };
+        let step = session.definition(p2, data);
+        self.pending = Some(Pending::TypedData(session));
+        self.typed_step(step)
+    }
+
+    fn struct_implementation(&mut self, p1: u8, p2: u8, data: &[u8]) -> Outcome {
+        let settings = self.settings;
+        let step = match &mut self.pending {
+            Some(Pending::TypedData(session)) => session.implementation(p1, p2, data, settings),
+            _ => return sw(0x6980),
+        };
+        self.typed_step(step)
+    }
+
+    /// SIGN_ETH_EIP_712 P2 01: the signature over the hashes the session computed.
+    fn sign_eip712_full(&mut self, data: &[u8]) -> Outcome {
+        let Some(Pending::TypedData(session)) = self.pending.take() else { return sw(0x6980) };
+        let (path, rest) = match self.path(data) {
+            Ok(x) => x,
+            Err(e) => return e,
+        };
+        let Some((domain, message)) = session.hashes() else { return sw(0x6A80) };
+        if !rest.is_empty() {
+            return sw(0x6A80);
+        }
+        let (key, _) = match self.key(&path) {
+            Ok(k) => k,
+            Err(e) => return e,
+        };
+        self.show_all(&session.final_screens(self.settings));
+        self.sign_typed_hashes(&key, domain, message)
+    }
+
+    /// The decision on a typed message and, approved, its signature over
+    /// `keccak256(0x1901 ‖ domain ‖ message)`.
+    fn sign_typed_hashes(&self, key: &SigningKey, domain: B256, message: B256) -> Outcome {
+        let approved = self.decide();
+        self.ui.show_screen(&screens::message_decided(approved));
+        self.ui.show_screen(&screens::home());
+        if !approved {
+            return sw(0x6985);
+        }
+        let mut preimage = vec![0x19, 0x01];
+        preimage.extend_from_slice(domain.as_slice());
+        preimage.extend_from_slice(message.as_slice());
+        self.signature(key, keccak256(&preimage), Some(27))
+    }
+
     fn sign_eip712(&mut self, p1: u8, p2: u8, data: &[u8]) -> Outcome {
         // Full mode (P2 01) needs the struct definitions sent first: without them, 6980.
         if (p1, p2) == (0, 1) {
-            return sw(0x6980);
+            return self.sign_eip712_full(data);
         }
         if p1 != 0 || p2 != 0 {
             return sw(0x6B00);
@@ -502,7 +584,7 @@ impl EmulatorApp {
         if rest.len() != 64 {
             return sw(0x6A80);
         }
-        if !self.blind_signing {
+        if !self.settings.blind_signing {
             self.ui.show(&["Blind signing must", "be enabled in", "settings"]);
             return sw(0x6A80);
         }
@@ -512,15 +594,7 @@ impl EmulatorApp {
         };
         let (domain, message) = rest.split_at(32);
         self.show_all(&screens::typed_message(domain, message));
-        let approved = self.decide();
-        self.ui.show_screen(&screens::message_decided(approved));
-        self.ui.show_screen(&screens::home());
-        if !approved {
-            return sw(0x6985);
-        }
-        let mut preimage = vec![0x19, 0x01];
-        preimage.extend_from_slice(rest);
-        self.signature(&key, keccak256(&preimage), Some(27))
+        self.sign_typed_hashes(&key, B256::from_slice(domain), B256::from_slice(message))
     }
 }
 
@@ -646,6 +720,8 @@ fn expected_len(payload: &[u8]) -> Option<usize> {
     let header_len = list.len() - buf.len();
     Some(type_len + header_len + header.payload_length)
 }
+
+mod eip712_full;
 
 #[cfg(test)]
 mod tests;

@@ -9,7 +9,7 @@ use std::thread;
 
 use serde_json::json;
 
-use super::app::{Approve, EmulatorApp, Fault, Outcome};
+use super::app::{Approve, EmulatorApp, Fault, Outcome, Settings};
 use super::http::{read_request, respond};
 use super::keys::Keys;
 use super::ui::{Button, Ui};
@@ -26,6 +26,8 @@ pub struct EmulatorConfig {
     pub approve: Approve,
     /// The "Blind signing" setting.
     pub blind_signing: bool,
+    /// The "Raw messages" setting (full-mode EIP-712 shows every field).
+    pub verbose_eip712: bool,
     /// A fault to inject.
     pub fault: Option<Fault>,
 }
@@ -40,6 +42,7 @@ impl EmulatorConfig {
             mnemonic: zeroize::Zeroizing::new(super::SPECULOS_MNEMONIC.to_string()),
             approve: Approve::Auto,
             blind_signing: true,
+            verbose_eip712: false,
             fault: None,
         }
     }
@@ -86,7 +89,7 @@ impl Emulator {
         let ui = Arc::new(Ui::default());
         let app = Arc::new(Mutex::new(EmulatorApp::new(
             keys,
-            config.blind_signing,
+            Settings { blind_signing: config.blind_signing, verbose_eip712: config.verbose_eip712 },
             config.approve,
             config.fault,
             Arc::clone(&ui),

@@ -22,8 +22,7 @@ pub enum Kind {
     Torn,
 }
 
-/// What kind of thing a signature is over: half of the one-time-use key. Manifest approvals take
-/// their own value later.
+/// What kind of thing a signature is over: half of the one-time-use key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -34,6 +33,8 @@ pub enum Signs {
     SafeTx,
     /// A Safe transaction's safeTxHash, signed as an `eth_sign` personal message.
     SafeTxEthSign,
+    /// An approval of the whole manifest (EIP-712 `ReleaseApproval`): one per approver.
+    ReleaseApproval,
 }
 
 impl Signs {
@@ -43,6 +44,7 @@ impl Signs {
             Signs::Transaction => "transaction",
             Signs::SafeTx => "Safe transaction (EIP-712)",
             Signs::SafeTxEthSign => "Safe transaction (eth_sign)",
+            Signs::ReleaseApproval => "approval of the manifest (EIP-712)",
         }
     }
 }
@@ -234,6 +236,20 @@ pub struct Body {
     /// Why an attempt failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+    /// For an approval of the manifest: how the device was asked (the signature is the same
+    /// either way, so a later run in the other mode returns this one and says so).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub typed_data_mode: Option<TypedDataMode>,
+}
+
+/// How an EIP-712 message reached the device.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TypedDataMode {
+    /// Every struct and field (full mode).
+    Full,
+    /// The domain and message hashes only.
+    Hashed,
 }
 
 impl Body {
@@ -258,6 +274,7 @@ impl Body {
             torn_sha256: None,
             torn_len: None,
             detail: None,
+            typed_data_mode: None,
         }
     }
 
@@ -269,9 +286,14 @@ impl Body {
 
     /// The fields each kind must carry, so a reader never acts on a half-empty record.
     pub(super) fn missing_field(&self) -> Option<&'static str> {
+        // An approval is of the whole manifest: it names no action, and must not.
+        let approval = self.signs == Some(Signs::ReleaseApproval);
         let attempt = [
             ("manifest_hash", self.manifest_hash.is_some()),
-            ("action", self.action.is_some()),
+            (
+                if approval { "its manifest-wide scope (an approval names no action)" } else { "action" },
+                self.action.is_some() != approval,
+            ),
             ("signer", self.signer.is_some()),
             ("signs", self.signs.is_some()),
             ("signing_hash", self.signing_hash.is_some()),
@@ -285,6 +307,9 @@ impl Body {
                 ("signature", self.signature.as_ref().is_some_and(|s| s.len() == 65)),
                 ("tx_hash", self.tx_hash.is_some()),
             ],
+            Kind::Signed if approval => {
+                &[("signature", self.signature.as_ref().is_some_and(|s| s.len() == 65))]
+            }
             Kind::Signed => &[
                 ("signature", self.signature.as_ref().is_some_and(|s| s.len() == 65)),
                 ("safe_tx", self.safe_tx.is_some()),

@@ -12,8 +12,8 @@ use super::record::{Kind, Record, Signs, TxFacts};
 pub struct UseKey {
     /// The approved manifest.
     pub manifest_hash: B256,
-    /// The action index.
-    pub action: usize,
+    /// The action index (none for an approval of the whole manifest).
+    pub action: Option<usize>,
     /// The account that signs.
     pub signer: Address,
     /// What kind of thing is signed.
@@ -24,7 +24,7 @@ impl UseKey {
     fn matches(&self, record: &Record) -> bool {
         let b = &record.body;
         b.manifest_hash == Some(self.manifest_hash)
-            && b.action == Some(self.action)
+            && b.action == self.action
             && b.signer == Some(self.signer)
             && b.signs == Some(self.signs)
     }

@@ -10,7 +10,7 @@ fn hash(n: u8) -> B256 {
 }
 
 fn key(action: usize) -> UseKey {
-    UseKey { manifest_hash: hash(0xee), action, signer: EXECUTOR, signs: Signs::Transaction }
+    UseKey { manifest_hash: hash(0xee), action: Some(action), signer: EXECUTOR, signs: Signs::Transaction }
 }
 
 fn attempt(kind: Kind, signing_hash: B256, action: usize) -> Body {

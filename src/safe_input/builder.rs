@@ -147,7 +147,24 @@ fn encode_method(method: &Value, values: Option<&Value>, at: &str) -> Result<Vec
 /// array for arrays and tuples (whose elements may be strings or JSON values).
 fn value_of(ty: &DynSolType, raw: &Value) -> Result<DynSolValue, String> {
     match (ty, raw) {
-        (DynSolType::Array(_) | DynSolType::FixedArray(..) | DynSolType::Tuple(_), Value::String(s)) => {
+        // A named tuple (a struct in the ABI's internalType) resolves to a custom struct: the
+        // same ABI encoding as its tuple.
+        (DynSolType::CustomStruct { name, prop_names, tuple }, Value::Array(items))
+            if items.len() == tuple.len() =>
+        {
+            Ok(DynSolValue::CustomStruct {
+                name: name.clone(),
+                prop_names: prop_names.clone(),
+                tuple: tuple.iter().zip(items).map(|(t, i)| value_of(t, i)).collect::<Result<_, _>>()?,
+            })
+        }
+        (
+            DynSolType::Array(_)
+            | DynSolType::FixedArray(..)
+            | DynSolType::Tuple(_)
+            | DynSolType::CustomStruct { .. },
+            Value::String(s),
+        ) => {
             let parsed = crate::request::parse_strict_json(s)?;
             value_of(ty, &parsed)
         }
@@ -162,9 +179,13 @@ fn value_of(ty: &DynSolType, raw: &Value) -> Result<DynSolValue, String> {
                 types.iter().zip(items).map(|(t, i)| value_of(t, i)).collect::<Result<_, _>>()?,
             ))
         }
-        (DynSolType::Array(_) | DynSolType::FixedArray(..) | DynSolType::Tuple(_), other) => {
-            Err(format!("{other} is not a {ty}"))
-        }
+        (
+            DynSolType::Array(_)
+            | DynSolType::FixedArray(..)
+            | DynSolType::Tuple(_)
+            | DynSolType::CustomStruct { .. },
+            other,
+        ) => Err(format!("{other} is not a {ty}")),
         (_, Value::String(s)) => ty.coerce_str(s).map_err(|e| e.to_string()),
         (_, Value::Bool(b)) => ty.coerce_str(if *b { "true" } else { "false" }).map_err(|e| e.to_string()),
         (_, Value::Number(n)) => ty.coerce_str(&n.to_string()).map_err(|e| e.to_string()),

@@ -209,7 +209,7 @@ pub fn check_safe_tx(
     let approval = match (out.reasons.is_empty(), matched, decl) {
         (true, Some(action), Some(d)) => m.actions.get(action).map(|a| Approval {
             manifest_hash: hash,
-            action,
+            action: Some(action),
             action_name: Zeroizing::new(a.name.clone()),
             signer: d.owners.first().copied().unwrap_or_default(),
             signers: d.owners.clone(),

@@ -427,7 +427,7 @@ proptest! {
         let Ok(p) = Proposal::new(tx) else { return Ok(()) };
         let v = verdict_at(&p, NOW);
         if let Some(approval) = v.approval() {
-            prop_assert_eq!(approval.action(), 0);
+            prop_assert_eq!(approval.action(), Some(0));
             prop_assert_eq!(approval.transaction().map(|t| t.payload()), Some(&bytes[..]));
             prop_assert_eq!(p.tx().to(), original.tx().to());
             prop_assert_eq!(p.tx().input(), original.tx().input());

@@ -20,9 +20,14 @@ impl Exchange for InProcess {
     }
 }
 
+/// The settings with "Raw messages" off, as on a fresh device.
+fn blind_only(blind_signing: bool) -> Settings {
+    Settings { blind_signing, verbose_eip712: false }
+}
+
 fn app(blind: bool, approve: Approve, fault: Option<Fault>) -> EthApp<InProcess> {
     let keys = Keys::from_mnemonic(SPECULOS_MNEMONIC).unwrap();
-    EthApp::new(InProcess(EmulatorApp::new(keys, blind, approve, fault, Arc::default())))
+    EthApp::new(InProcess(EmulatorApp::new(keys, blind_only(blind), approve, fault, Arc::default())))
 }
 
 const SPECULOS_0: &str = "0xDad77910DbDFdE764fC21FCD4E74D71bBACA6D8D";
@@ -51,7 +56,7 @@ fn configuration_and_address_match_speculos_1_22_0() {
 fn raw_answers_have_the_apps_layout() {
     let mut e = InProcess(EmulatorApp::new(
         Keys::from_mnemonic(SPECULOS_MNEMONIC).unwrap(),
-        false,
+        blind_only(false),
         Approve::Auto,
         None,
         Arc::default(),
@@ -250,7 +255,7 @@ fn personal_message_and_eip712_match_the_fact_sheet() {
 fn raw(blind: bool) -> InProcess {
     InProcess(EmulatorApp::new(
         Keys::from_mnemonic(SPECULOS_MNEMONIC).unwrap(),
-        blind,
+        blind_only(blind),
         Approve::Auto,
         None,
         Arc::default(),
@@ -368,6 +373,11 @@ fn eip712_full_mode_is_6980_and_7702_authorizations_are_refused_as_measured() {
     data.extend([0u8; 64]);
     let apdu = [&[0xe0, 0x0c, 0x00, 0x01, u8::try_from(data.len()).unwrap()][..], &data].concat();
     assert_eq!(e.exchange(&apdu).unwrap(), hex!("6980"), "no struct definitions were sent");
+    assert_eq!(
+        e.exchange(&hex!("e01c00000c454950373132446f6d61696e")).unwrap(),
+        hex!("6980"),
+        "no definitions"
+    );
     assert_eq!(e.exchange(&hex!("e034000000")).unwrap(), hex!("6a80"), "no data");
     let mut first = hex!("e034010015").to_vec();
     first.extend(path().to_apdu_bytes());
@@ -380,11 +390,160 @@ fn eip712_full_mode_is_6980_and_7702_authorizations_are_refused_as_measured() {
     assert_eq!(e.exchange(&first).unwrap(), hex!("6a00"), "not a first chunk");
 }
 
+fn screen_texts(ui: &Ui) -> Vec<String> {
+    ui.events_json(false)["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["text"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The recorded real app's full-mode exchanges, replayed: every answer and every screen, in all
+/// three settings (tests/vectors/eip712_full_release_approval.json).
+#[test]
+fn eip712_full_mode_answers_and_shows_what_the_real_app_did() {
+    let doc: serde_json::Value =
+        serde_json::from_str(include_str!("../../../tests/vectors/eip712_full_release_approval.json"))
+            .unwrap();
+    for case in doc["cases"].as_array().unwrap() {
+        let settings = Settings {
+            blind_signing: case["blind_signing"].as_bool().unwrap(),
+            verbose_eip712: case["raw_messages"].as_bool().unwrap(),
+        };
+        let ui: Arc<Ui> = Arc::default();
+        let keys = Keys::from_mnemonic(SPECULOS_MNEMONIC).unwrap();
+        let mut e = InProcess(EmulatorApp::new(keys, settings, Approve::Auto, None, ui.clone()));
+        ui.clear();
+        for x in case["exchanges"].as_array().unwrap() {
+            let command = hex::decode(x["command"].as_str().unwrap()).unwrap();
+            let expected =
+                hex::decode(format!("{}{}", x["response"].as_str().unwrap(), x["status"].as_str().unwrap()))
+                    .unwrap();
+            assert_eq!(hex::encode(e.exchange(&command).unwrap()), hex::encode(expected), "{settings:?} {x}");
+        }
+        // The recording sampled the current screen, so a screen that stayed shows twice.
+        let mut recorded: Vec<Vec<String>> = serde_json::from_value(case["screens"].clone()).unwrap();
+        recorded.dedup();
+        let mut shown = screen_texts(&ui);
+        if case["exchanges"].as_array().unwrap().last().unwrap()["status"] == "9000" {
+            assert_eq!(
+                shown.split_off(shown.len() - 2),
+                ["Ethereum", "app is ready"],
+                "home after the decision"
+            );
+        }
+        assert_eq!(shown, recorded.concat(), "{settings:?}");
+    }
+}
+
+/// The client's full-mode commands are the recorded ones, and what the host predicts the device
+/// shows is what it shows.
+#[test]
+fn the_client_sends_the_recorded_commands_and_predicts_the_screens() {
+    use crate::device::eip712::{definition, implementation, release_approval};
+    use firmware_policy::release_approval::ReleaseSubject;
+    let doc: serde_json::Value =
+        serde_json::from_str(include_str!("../../../tests/vectors/eip712_full_release_approval.json"))
+            .unwrap();
+    let subject = ReleaseSubject {
+        manifest_hash: firmware_policy::ManifestHash(
+            "0x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f".parse().unwrap(),
+        ),
+        release: "box v2".into(),
+        chain_id: 1,
+        not_before: 1_700_000_000,
+        expires_at: 4_000_000_000,
+    };
+    let structs = release_approval(&subject);
+    let sent: Vec<String> = structs
+        .iter()
+        .flat_map(definition)
+        .chain(structs.iter().flat_map(implementation))
+        .map(|c| hex::encode(c.to_bytes()))
+        .collect();
+    let case = &doc["cases"][1];
+    let recorded: Vec<String> = case["exchanges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["command"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(sent, recorded[..recorded.len() - 1], "every command but the signature's");
+    // The type string the device hashes is the one the policy core signs.
+    let encode_type = format!(
+        "ReleaseApproval({})",
+        structs[1]
+            .fields
+            .iter()
+            .map(|f| format!("{} {}", f.ty.sol_name(), f.key))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    assert_eq!(encode_type, <firmware_policy::release_approval::ReleaseApproval as alloy_sol_types::SolStruct>::eip712_encode_type());
+    for case in &doc["cases"].as_array().unwrap()[1..] {
+        let verbose = case["raw_messages"].as_bool().unwrap();
+        let predicted = crate::ledger_screens::release_approval_review(&subject, verbose);
+        let mut recorded: Vec<Vec<String>> = serde_json::from_value(case["screens"].clone()).unwrap();
+        recorded.pop(); // "Message signed"
+        assert_eq!(predicted, recorded, "raw messages {verbose}");
+    }
+}
+
+/// eth-account's approvals (tests/vectors/approvals.json), signed by the emulator in full mode
+/// with either setting and in hashed mode: byte-identical; with neither setting, refused before
+/// anything is signed.
+#[test]
+fn approvals_sign_byte_identical_to_eth_account_in_both_modes() {
+    use crate::device::eip712::release_approval;
+    use firmware_policy::release_approval::ReleaseSubject;
+    let doc: serde_json::Value =
+        serde_json::from_str(include_str!("../../../tests/vectors/approvals.json")).unwrap();
+    for v in doc["vectors"].as_array().unwrap() {
+        let s = &v["subject"];
+        let subject = ReleaseSubject {
+            manifest_hash: firmware_policy::ManifestHash(
+                s["manifestHash"].as_str().unwrap().parse().unwrap(),
+            ),
+            release: s["release"].as_str().unwrap().into(),
+            chain_id: s["chainId"].as_u64().unwrap(),
+            not_before: s["notBefore"].as_u64().unwrap(),
+            expires_at: s["expiresAt"].as_u64().unwrap(),
+        };
+        let path = DerivationPath::parse(v["path"].as_str().unwrap()).unwrap();
+        let expected = v["signature_bytes"].as_str().unwrap();
+        let rsv = |sig: alloy_primitives::Signature| {
+            let mut b = sig.as_bytes();
+            b[64] = 27 + u8::from(sig.v());
+            format!("0x{}", hex::encode(b))
+        };
+        for verbose_eip712 in [false, true] {
+            let keys = Keys::from_mnemonic(SPECULOS_MNEMONIC).unwrap();
+            let settings = Settings { blind_signing: !verbose_eip712, verbose_eip712 };
+            let mut a =
+                EthApp::new(InProcess(EmulatorApp::new(keys, settings, Approve::Auto, None, Arc::default())));
+            let sig = a.sign_eip712_full_unchecked(&path, &release_approval(&subject)).unwrap();
+            assert_eq!(rsv(sig), expected, "full mode, {settings:?}");
+            if !verbose_eip712 {
+                let h = subject.hashes();
+                let sig = a.sign_eip712_hashed(&path, h.domain_separator, h.message_hash).unwrap();
+                assert_eq!(rsv(sig), expected, "hashed mode");
+            }
+        }
+        let mut off = app(false, Approve::Auto, None);
+        assert_eq!(
+            off.sign_eip712_full_unchecked(&path, &release_approval(&subject)),
+            Err(DeviceError::TypedDataRefused)
+        );
+    }
+}
+
 #[test]
 fn the_screens_are_the_real_apps() {
     let ui: Arc<Ui> = Arc::default();
     let keys = Keys::from_mnemonic(SPECULOS_MNEMONIC).unwrap();
-    let mut a = EthApp::new(InProcess(EmulatorApp::new(keys, true, Approve::Auto, None, ui.clone())));
+    let mut a =
+        EthApp::new(InProcess(EmulatorApp::new(keys, blind_only(true), Approve::Auto, None, ui.clone())));
     let payload = call_1559(U256::from(1_250_000_000_000_000_000u128), vec![]);
     ui.clear();
     a.sign_payload(&path(), &payload, VRule::Typed, MAX_DATA).unwrap();

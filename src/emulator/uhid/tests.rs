@@ -9,7 +9,13 @@ use crate::emulator::ui::Ui;
 
 fn app() -> Mutex<EmulatorApp> {
     let keys = Keys::from_mnemonic(crate::emulator::SPECULOS_MNEMONIC).unwrap_or_else(|e| panic!("{e}"));
-    Mutex::new(EmulatorApp::new(keys, true, Approve::Auto, None, Arc::new(Ui::default())))
+    Mutex::new(EmulatorApp::new(
+        keys,
+        crate::emulator::Settings { blind_signing: true, verbose_eip712: false },
+        Approve::Auto,
+        None,
+        Arc::new(Ui::default()),
+    ))
 }
 
 /// The layout of `struct uhid_event`, as the kernel's own header gives it: a C program compiled
