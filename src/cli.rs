@@ -141,9 +141,9 @@ pub struct SignArgs {
     /// The manifest file (canonical CBOR).
     #[arg(long)]
     pub manifest: PathBuf,
-    /// The manifest hash governance approved (32 bytes hex).
-    #[arg(long = "approved-hash", value_parser = parse_manifest_hash)]
-    pub approved_hash: ManifestHash,
+    /// How the manifest is approved.
+    #[command(flatten)]
+    pub proof: ProofFlags,
     /// The proposed transaction: a path, - for stdin, hex, or JSON (unsigned); read from stdin
     /// when omitted and stdin is not a terminal.
     pub tx: Option<String>,
@@ -278,9 +278,9 @@ pub struct SafeSignArgs {
     /// The manifest file (canonical CBOR).
     #[arg(long)]
     pub manifest: PathBuf,
-    /// The manifest hash governance approved (32 bytes hex).
-    #[arg(long = "approved-hash", value_parser = parse_manifest_hash)]
-    pub approved_hash: ManifestHash,
+    /// How the manifest is approved.
+    #[command(flatten)]
+    pub proof: ProofFlags,
     /// The Safe transaction: a path, - for stdin, or inline JSON.
     pub safe_tx: String,
     /// What the input lacks (the chain and version default to the approved manifest's).
@@ -296,6 +296,40 @@ pub struct SafeSignArgs {
     /// Derivation path of the owner's account.
     #[arg(long, default_value = "m/44'/60'/0'/0/0", value_parser = DerivationPath::parse)]
     pub path: DerivationPath,
+}
+
+/// The proof that the manifest is approved: exactly one of the hash governance published, or a
+/// quorum of approvals under the laptop's trust file.
+#[derive(Args, Debug, Clone)]
+pub struct ProofFlags {
+    /// The manifest hash governance approved (32 bytes hex).
+    #[arg(
+        long = "approved-hash",
+        value_parser = parse_manifest_hash,
+        required_unless_present_any = ["trust", "approvals"],
+        conflicts_with_all = ["trust", "approvals"]
+    )]
+    pub approved_hash: Option<ManifestHash>,
+    /// The pinned trust file (threshold, approvers, separate_roles); default
+    /// $BOUNDED_SIGNER_HOME/trust.toml.
+    #[arg(long)]
+    pub trust: Option<PathBuf>,
+    /// An approval file (`approve` writes them); repeat for each approver.
+    #[arg(long = "approvals", value_name = "FILE")]
+    pub approvals: Vec<PathBuf>,
+}
+
+impl ProofFlags {
+    /// The proof, as `approvals::open` takes it.
+    pub fn proof(&self) -> crate::approvals::ProofArgs {
+        match self.approved_hash {
+            Some(hash) => crate::approvals::ProofArgs::Hash(hash),
+            None => crate::approvals::ProofArgs::Quorum {
+                trust: self.trust.clone(),
+                approvals: self.approvals.clone(),
+            },
+        }
+    }
 }
 
 /// `approve …`
@@ -467,9 +501,9 @@ pub struct CheckArgs {
     /// The manifest file (canonical CBOR).
     #[arg(long)]
     pub manifest: PathBuf,
-    /// The manifest hash governance approved (32 bytes hex).
-    #[arg(long = "approved-hash", value_parser = parse_manifest_hash)]
-    pub approved_hash: ManifestHash,
+    /// How the manifest is approved.
+    #[command(flatten)]
+    pub proof: ProofFlags,
     /// The proposed transaction: a path, - for stdin, hex, or JSON; read from stdin when omitted
     /// and stdin is not a terminal.
     pub tx: Option<String>,

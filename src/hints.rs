@@ -21,6 +21,13 @@ pub fn hint(
         Reason::ManifestHashMismatch => "Re-obtain the approved hash from governance, never from the proposer. If \
              it is right, this file is not the manifest governance approved: get that file."
             .into(),
+        Reason::ApprovalQuorumNotMet => "Too few trusted approvers approved this exact manifest file. Collect \
+             the missing approvals (each approver runs `approve` on this file) and give each with --approvals; an \
+             approval of another file, or by a key the trust file does not name, does not count."
+            .into(),
+        Reason::RoleConflict => "An approver of this release also executes it or co-signs it as a Safe owner, \
+             which the trust file forbids (separate_roles). Have a different trusted approver approve it."
+            .into(),
         Reason::ChainIdMismatch if tx.is_none() => "The manifest is for another chain than this Safe \
              transaction: a signature would approve it there. Do not sign; ask for the Safe transaction on the \
              manifest's chain."
@@ -148,6 +155,8 @@ mod tests {
     fn every_reason_has_a_hint_of_its_own() {
         let reasons = [
             Reason::ManifestHashMismatch,
+            Reason::ApprovalQuorumNotMet,
+            Reason::RoleConflict,
             Reason::ChainIdMismatch,
             Reason::MissingChainId,
             Reason::TxTypeNotAllowed,

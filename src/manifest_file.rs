@@ -44,6 +44,11 @@ pub fn load(path: &Path) -> Result<LoadedManifest, ManifestFileError> {
         .map_err(|cause| ManifestFileError::Invalid { path: path.to_path_buf(), cause })
 }
 
+/// A manifest file's bytes, within the size limit (what `approvals::open` hashes first).
+pub fn read(path: &Path) -> Result<zeroize::Zeroizing<Vec<u8>>, ManifestFileError> {
+    Ok(read_file_limited(path, MAX_MANIFEST_BYTES)?)
+}
+
 /// Reads a manifest file for `check` and `sign`: its hash is compared with the approved hash
 /// before anything else, and an unapproved file is only walked for well-formedness.
 pub fn open(path: &Path, approved: ManifestHash) -> Result<OpenedManifest, ManifestFileError> {

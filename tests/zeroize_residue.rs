@@ -162,8 +162,7 @@ fn residue_after_load_decode_check() {
     ARMED.store(true, Ordering::SeqCst);
     {
         let request = SignRequest {
-            manifest: firmware_policy::OpenedManifest::Approved(Box::new(load(&manifest_path).unwrap())),
-            approved: load(&manifest_path).unwrap().hash(),
+            manifest: bounded_signer::approvals::Opened::approved_by_hash(load(&manifest_path).unwrap()),
             proposal: Proposal::new(read_tx(tx_path.to_str().unwrap()).unwrap().tx).unwrap(),
             device: DeviceSpec::Speculos(emulator.apdu.to_string()),
             path: DerivationPath::default_account(),
@@ -198,7 +197,11 @@ fn residue_after_load_decode_check() {
     let (safe_manifest, safe_tx) = safe_release_with_canary(&safe_dir);
     let args = bounded_signer::cli::SafeSignArgs {
         manifest: safe_manifest,
-        approved_hash: load(&dir.path().join("safe/safe.cbor")).unwrap().hash(),
+        proof: bounded_signer::cli::ProofFlags {
+            approved_hash: Some(load(&dir.path().join("safe/safe.cbor")).unwrap().hash()),
+            trust: None,
+            approvals: Vec::new(),
+        },
         safe_tx: safe_tx.to_str().unwrap().to_string(),
         flags: bounded_signer::cli::SafeTxFlags {
             chain_id: None,

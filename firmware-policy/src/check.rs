@@ -25,6 +25,10 @@ use crate::tx::{DecodedTx, TxType};
 pub enum Reason {
     /// The manifest's hash is not the approved hash.
     ManifestHashMismatch,
+    /// Fewer distinct trusted approvers than the trust file's threshold approved this manifest.
+    ApprovalQuorumNotMet,
+    /// A counted approver is also the executor or an owner of a manifest Safe (`separate_roles`).
+    RoleConflict,
     /// The transaction's chain id differs from the manifest's.
     ChainIdMismatch,
     /// A legacy transaction without EIP-155 replay protection (or chain id 0).
@@ -70,6 +74,8 @@ impl Reason {
     pub fn code(self) -> &'static str {
         match self {
             Reason::ManifestHashMismatch => "manifest_hash_mismatch",
+            Reason::ApprovalQuorumNotMet => "approval_quorum_not_met",
+            Reason::RoleConflict => "role_conflict",
             Reason::ChainIdMismatch => "chain_id_mismatch",
             Reason::MissingChainId => "missing_chain_id",
             Reason::TxTypeNotAllowed => "tx_type_not_allowed",
@@ -96,6 +102,7 @@ impl Reason {
     pub fn check(self) -> Check {
         match self {
             Reason::ManifestHashMismatch => Check::ManifestHash,
+            Reason::ApprovalQuorumNotMet | Reason::RoleConflict => Check::Approvals,
             Reason::ChainIdMismatch | Reason::MissingChainId => Check::ChainId,
             Reason::TxTypeNotAllowed => Check::TxType,
             Reason::TargetNotAllowed | Reason::NestedTargetNotAllowed | Reason::DelegatecallNotAllowed => {
@@ -128,6 +135,8 @@ impl fmt::Display for Reason {
 pub enum Check {
     /// `manifest_hash`.
     ManifestHash,
+    /// `approvals`.
+    Approvals,
     /// `chain_id`.
     ChainId,
     /// `tx_type`.
@@ -161,6 +170,7 @@ impl Check {
     pub fn name(self) -> &'static str {
         match self {
             Check::ManifestHash => "manifest_hash",
+            Check::Approvals => "approvals",
             Check::ChainId => "chain_id",
             Check::TxType => "tx_type",
             Check::Targets => "targets",
@@ -441,9 +451,15 @@ pub struct Verdict {
     evaluated_at: u64,
     approval: Option<Approval>,
     safe_signers: Option<crate::safe_signatures::BlobReport>,
+    /// The approvals that made the manifest approved (or failed to), when a quorum decided it.
+    quorum: Option<crate::quorum::QuorumReport>,
 }
 
 impl Verdict {
+    /// The approvals' evaluation, when a trust file's quorum decided the manifest.
+    pub fn quorum(&self) -> Option<&crate::quorum::QuorumReport> {
+        self.quorum.as_ref()
+    }
     /// Whether every check passed.
     pub fn approved(&self) -> bool {
         self.reasons.is_empty()
@@ -583,6 +599,7 @@ fn not_approved(hash: ManifestHash, approved_hash: ManifestHash, now: u64) -> Ve
         evaluated_at: now,
         approval: None,
         safe_signers: None,
+        quorum: None,
     }
 }
 
@@ -882,12 +899,15 @@ fn finish(
         evaluated_at: now,
         approval,
         safe_signers: out.safe_signers,
+        quorum: None,
     }
 }
 
+mod approvals;
 mod exec;
 mod release;
 mod safe;
+pub use approvals::{quorum_not_met, role_conflict, with_quorum};
 pub use release::check_release_approval;
 pub use safe::{SafeTxProposal, check_safe_tx, check_safe_tx_opened};
 

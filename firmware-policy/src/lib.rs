@@ -23,6 +23,7 @@ pub mod diff;
 pub mod instant;
 pub mod limits;
 pub mod manifest;
+pub mod quorum;
 pub mod release_approval;
 pub mod safe_signatures;
 pub mod safe_tx;
@@ -34,7 +35,8 @@ pub use calls::{ArgValue, CallNode, CallTreeError, Operation};
 pub use check::{
     Approval, BoundApproval, Check, CheckOutcome, Proposal, Reason, ReleaseApprovalSignable,
     SafeSignatureScheme, SafeTxProposal, Signable, TxSignable, Verdict, check, check_opened,
-    check_release_approval, check_safe_tx, check_safe_tx_opened, manifest_not_approved,
+    check_release_approval, check_safe_tx, check_safe_tx_opened, manifest_not_approved, quorum_not_met,
+    role_conflict, with_quorum,
 };
 pub use manifest::{
     Action, ActionKind, AuthorizationBound, LoadedManifest, Manifest, ManifestError, ManifestHash,

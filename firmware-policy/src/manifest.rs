@@ -978,6 +978,20 @@ impl OpenedManifest {
             .map(|m| OpenedManifest::Approved(alloc::boxed::Box::new(m)))
     }
 
+    /// A file no approval stands behind (a quorum not met): only walked for well-formedness,
+    /// whatever its hash.
+    pub fn open_unapproved(bytes: &[u8]) -> Result<Self, ManifestError> {
+        if bytes.len() > limits::MAX_MANIFEST_BYTES {
+            return Err(ManifestError {
+                kind: ManifestErrorKind::TooLarge { len: bytes.len() },
+                field: None,
+                offset: None,
+            });
+        }
+        canonical::well_formed(bytes)?;
+        Ok(OpenedManifest::NotApproved { hash: ManifestHash(keccak256(bytes)) })
+    }
+
     /// keccak256 of the file's bytes.
     pub fn hash(&self) -> ManifestHash {
         match self {
@@ -993,6 +1007,27 @@ impl OpenedManifest {
             OpenedManifest::NotApproved { .. } => None,
         }
     }
+}
+
+/// What an approval of the manifest file `bytes` signs (its hash and the facts the approver
+/// compares), read from the file's first keys only: the quorum check runs before the file is
+/// trusted, so it never decodes the actions. The file's size limit applies.
+pub fn release_subject_of(bytes: &[u8]) -> Result<crate::release_approval::ReleaseSubject, ManifestError> {
+    if bytes.len() > limits::MAX_MANIFEST_BYTES {
+        return Err(ManifestError {
+            kind: ManifestErrorKind::TooLarge { len: bytes.len() },
+            field: None,
+            offset: None,
+        });
+    }
+    let (release, chain_id, not_before, expires_at) = canonical::header(bytes)?;
+    Ok(crate::release_approval::ReleaseSubject {
+        manifest_hash: ManifestHash(keccak256(bytes)),
+        release,
+        chain_id,
+        not_before,
+        expires_at,
+    })
 }
 
 /// A manifest read from its canonical bytes and found valid: the only form `check` accepts.

@@ -1,4 +1,4 @@
-//! `check --manifest M --approved-hash H TX [--now T]`.
+//! `check --manifest M (--approved-hash H | --trust T --approvals A…) TX [--now T]`.
 
 use firmware_policy::check_opened;
 
@@ -9,18 +9,18 @@ use crate::render;
 use crate::timefmt::now;
 
 pub(crate) fn run(args: &CheckArgs, json: bool) -> Result<Exit, CliError> {
-    let approved = args.approved_hash;
-    let manifest = crate::manifest_file::open(&args.manifest, approved)?;
+    let opened = crate::approvals::open(&args.manifest, &args.proof.proof())?;
+    let manifest = &opened.manifest;
     let now = args.now.unwrap_or_else(now);
     let ReadProposal { proposal, sender, claimed_from: claimed, .. } =
         read_proposal(crate::input::tx_argument(args.tx.as_deref())?)?;
     // Names from the manifest's `abi`, only once its hash matched.
-    let (proposal, abi) = crate::abi::named_proposal(&manifest, proposal)
+    let (proposal, abi) = crate::abi::named_proposal(manifest, proposal)
         .map_err(|e| CliError::input(format!("{}: {e}", args.manifest.display())))?;
-    let verdict = check_opened(&manifest, approved, &proposal, now);
+    let verdict = opened.verdict(now, |m, approved| check_opened(m, approved, &proposal, now));
     // Labels and action names come from the manifest: only an approved one is trusted for them.
     let trusted = manifest.approved().map(|m| m.manifest());
-    let diff = crate::abi::diff(&manifest, &verdict, &proposal, abi.as_ref());
+    let diff = crate::abi::diff(manifest, &verdict, &proposal, abi.as_ref());
     if json {
         print_json(&render::json::VerdictJson {
             verdict: &verdict,

@@ -92,8 +92,7 @@ pub fn run(json_out: bool) -> Result<Exit, CliError> {
     say.flush_now();
     let schedule = proposal(PROPOSAL)?;
     let request = SignRequest {
-        manifest: firmware_policy::OpenedManifest::Approved(Box::new(release_around(now)?)),
-        approved: hash,
+        manifest: crate::approvals::Opened::approved_by_hash(release_around(now)?),
         proposal: schedule,
         device: DeviceSpec::Speculos(emulator.apdu.to_string()),
         path: DerivationPath::default_account(),

@@ -1,4 +1,4 @@
-//! `safe sign --manifest M --approved-hash H SAFE_TX [--eth-sign] [--device D] [--path P]`: a Safe
+//! `safe sign --manifest M (--approved-hash H | --trust T --approvals A…) SAFE_TX [--eth-sign] [--device D] [--path P]`: a Safe
 //! owner's signature of a Safe transaction the manifest names, made only after the co-signer's
 //! check approved it, through the one signing pipeline (journal, device, binding to an owner,
 //! intent, signature, recovery, journal). Every input is read before anything is decided.
@@ -8,9 +8,7 @@ use std::path::Path;
 
 use alloy_primitives::Address;
 use firmware_policy::safe_tx::SafeVersion;
-use firmware_policy::{
-    ManifestHash, OpenedManifest, SafeSignatureScheme, SafeTxProposal, Verdict, check_safe_tx_opened,
-};
+use firmware_policy::{SafeSignatureScheme, SafeTxProposal, Verdict, check_safe_tx_opened};
 use serde_json::{Value, json};
 
 use crate::cli::{Narrate, Narrator, SafeSignArgs, print_json};
@@ -18,7 +16,6 @@ use crate::commands::safe::{flags_of, no_chain_warning, read_safe_tx_input, writ
 use crate::device::{DerivationPath, DeviceError, DeviceSpec, EthApp, Exchange};
 use crate::error::{CliError, Exit};
 use crate::home::ensure_state_home;
-use crate::manifest_file::open;
 use crate::render;
 use crate::render::json::WipingValue;
 use crate::safe_input::{ManifestFacts, SafeTxInput};
@@ -26,10 +23,8 @@ use crate::signing::{self, Outcome, Progress, Subject};
 
 /// Everything `safe sign` needs, read and validated before anything is decided.
 pub struct SafeSignRequest {
-    /// The manifest file, opened against the approved hash.
-    pub manifest: OpenedManifest,
-    /// The approved hash.
-    pub approved: ManifestHash,
+    /// The manifest file, opened under the proof of approval.
+    pub manifest: crate::approvals::Opened,
     /// The Safe transaction as it was given (form, version suffix, claimed hash).
     pub input: SafeTxInput,
     /// Its hashes and call tree.
@@ -48,15 +43,14 @@ pub enum Read {
     Request(Box<SafeSignRequest>),
     /// The manifest is not the approved one, and the Safe transaction lacks what only the
     /// approved manifest could give: refused as it stands.
-    NotApproved(ManifestHash),
+    NotApproved(Box<crate::approvals::Opened>),
 }
 
 /// Reads every input (exit 2 on any problem).
 pub fn read_request(args: &SafeSignArgs) -> Result<Read, CliError> {
-    let approved = args.approved_hash;
-    let manifest = open(&args.manifest, approved)?;
+    let manifest = crate::approvals::open(&args.manifest, &args.proof.proof())?;
     // Only an approved manifest may fill what the input leaves open.
-    let facts = manifest.approved().map(|m| {
+    let facts = manifest.manifest.approved().map(|m| {
         let m = m.manifest();
         ManifestFacts {
             chain_id: m.chain_id,
@@ -68,7 +62,7 @@ pub fn read_request(args: &SafeSignArgs) -> Result<Read, CliError> {
         Ok((_, input)) => input,
         // An unapproved manifest is refused first and alone, as `check` refuses it: whatever
         // the Safe transaction lacks that the approved manifest would have given.
-        Err(_) if manifest.approved().is_none() => return Ok(Read::NotApproved(manifest.hash())),
+        Err(_) if manifest.manifest.approved().is_none() => return Ok(Read::NotApproved(Box::new(manifest))),
         Err(e) => return Err(e),
     };
     let scheme = if args.eth_sign { SafeSignatureScheme::EthSign } else { SafeSignatureScheme::Eip712 };
@@ -83,7 +77,6 @@ pub fn read_request(args: &SafeSignArgs) -> Result<Read, CliError> {
         .map_err(|e| CliError::input(format!("the Safe transaction's data: {e}")))?;
     Ok(Read::Request(Box::new(SafeSignRequest {
         manifest,
-        approved,
         input,
         proposal,
         scheme,
@@ -187,6 +180,9 @@ pub fn safe_verdict_json(
         "evaluated_at": crate::timefmt::format_instant(v.evaluated_at()),
         "tool_version": crate::TOOL_VERSION,
     });
+    if let (Some(q), Some(o)) = (v.quorum(), doc.as_object_mut()) {
+        o.insert("approvals".into(), render::json::quorum(q));
+    }
     if let (Some(p), Some(o)) = (proposal, doc.as_object_mut()) {
         let hashes = p.hashes();
         o.insert("safe".into(), p.domain().safe.to_checksum(None).into());
@@ -289,8 +285,11 @@ pub fn sign_with(
     home: &Path,
     say: &mut dyn Narrate,
 ) -> Result<SafeSignOutcome, CliError> {
-    let verdict = check_safe_tx_opened(&req.manifest, req.approved, &req.proposal, req.scheme, clock());
-    let trusted = req.manifest.approved().map(|m| m.manifest());
+    let now = clock();
+    let verdict = req
+        .manifest
+        .verdict(now, |m, approved| check_safe_tx_opened(m, approved, &req.proposal, req.scheme, now));
+    let trusted = req.manifest.manifest.approved().map(|m| m.manifest());
     write_report(&mut *say, &req, &verdict, trusted);
     let approved_by_check = verdict.approved();
     let mut report = |p: Progress| {
@@ -361,9 +360,8 @@ pub fn signed_text(signed: &SafeSigned) -> String {
 pub fn run(args: &SafeSignArgs, json_out: bool) -> Result<Exit, CliError> {
     let req = match read_request(args)? {
         Read::Request(req) => *req,
-        Read::NotApproved(hash) => {
-            let verdict =
-                firmware_policy::manifest_not_approved(hash, args.approved_hash, crate::timefmt::now());
+        Read::NotApproved(opened) => {
+            let verdict = opened.unapproved_verdict(crate::timefmt::now());
             let mut say = Narrator::for_output(json_out);
             let _ = say.write_str(&render::human::verdict(&verdict, None, None));
             let _ = say.write_str("Nothing was signed.\n");

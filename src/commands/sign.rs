@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use alloy_primitives::{Address, Signature, keccak256};
-use firmware_policy::{OpenedManifest, Proposal, TxForm, TxType, check_opened};
+use firmware_policy::{Proposal, TxForm, TxType, check_opened};
 use serde_json::{Value, json};
 
 use crate::cli::{Narrate, Narrator, SignArgs, print_json};
@@ -18,15 +18,12 @@ use crate::render;
 use crate::render::json::{Document, Part};
 use crate::signing::{self, Outcome, Progress};
 
-use crate::manifest_file::open;
 use crate::output::{check_output, write_output};
 
 /// Everything `sign` needs, read and validated before anything is decided.
 pub struct SignRequest {
-    /// The manifest file, opened against the approved hash.
-    pub manifest: OpenedManifest,
-    /// The approved hash.
-    pub approved: firmware_policy::ManifestHash,
+    /// The manifest file, opened under the proof of approval.
+    pub manifest: crate::approvals::Opened,
     /// The proposal.
     pub proposal: Proposal,
     /// The device.
@@ -41,12 +38,11 @@ pub struct SignRequest {
 
 /// Reads every input (exit 2 on any problem).
 pub fn read_request(args: &SignArgs) -> Result<SignRequest, CliError> {
-    let approved = args.approved_hash;
-    let manifest = open(&args.manifest, approved)?;
+    let manifest = crate::approvals::open(&args.manifest, &args.proof.proof())?;
     let ReadProposal { proposal, source, claimed_from, .. } =
         read_proposal(crate::input::tx_argument(args.tx.as_deref())?)?;
     // Names from the manifest's `abi`, only once its hash matched.
-    let (proposal, names) = crate::abi::named_proposal(&manifest, proposal)
+    let (proposal, names) = crate::abi::named_proposal(&manifest.manifest, proposal)
         .map_err(|e| CliError::input(format!("{}: {e}", args.manifest.display())))?;
     if proposal.tx().form() == TxForm::Signed {
         return Err(CliError::input(format!("{source}: this is a signed transaction")).hint(
@@ -60,7 +56,7 @@ pub fn read_request(args: &SignArgs) -> Result<SignRequest, CliError> {
     }
     let device = args.device.clone();
     let path = args.path.clone();
-    Ok(SignRequest { manifest, approved, proposal, device, path, claimed_from, names })
+    Ok(SignRequest { manifest, proposal, device, path, claimed_from, names })
 }
 
 /// A verified, journaled signature with the proposal it signs. The result document of the spec
@@ -127,10 +123,12 @@ pub fn sign_with(
     home: &Path,
     say: &mut dyn Narrate,
 ) -> Result<SignOutcome, CliError> {
-    let SignRequest { manifest, approved, proposal, device, path, claimed_from, names } = req;
-    let verdict = check_opened(&manifest, approved, &proposal, clock());
+    let SignRequest { manifest: opened, proposal, device, path, claimed_from, names } = req;
+    let now = clock();
+    let verdict = opened.verdict(now, |m, approved| check_opened(m, approved, &proposal, now));
+    let manifest = &opened.manifest;
     let trusted = manifest.approved().map(|m| m.manifest());
-    let diff = crate::abi::diff(&manifest, &verdict, &proposal, names.as_ref());
+    let diff = crate::abi::diff(manifest, &verdict, &proposal, names.as_ref());
     render::human::write_report(&mut *say, trusted, &proposal, None, claimed_from, &verdict, diff.as_ref());
     say.flush_now();
     let approved_by_check = verdict.approved();
@@ -192,7 +190,7 @@ pub fn sign_with(
             SignOutcome::Signed(Box::new(Signed { result, proposal }))
         }
     };
-    drop(manifest);
+    drop(opened);
     Ok(outcome)
 }
 

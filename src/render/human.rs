@@ -334,11 +334,30 @@ pub fn verdict(v: &Verdict, tx: Option<&DecodedTx>, manifest: Option<&firmware_p
             let _ = writeln!(s, "       {:<13} hint: {hint}", "");
         }
     }
+    if let Some(q) = v.quorum() {
+        write_quorum(&mut s, q);
+    }
     if !v.approved() {
         let codes: Vec<&str> = v.reasons().iter().map(|r| r.code()).collect();
         let _ = writeln!(s, "Refused because: {}", codes.join(", "));
     }
     s
+}
+
+/// Each approval file given, in order: whose it is and whether it counts.
+pub fn write_quorum(out: &mut String, q: &firmware_policy::quorum::QuorumReport) {
+    let _ = writeln!(
+        out,
+        "  approvals ({} of threshold {} count; the trust file names {} approvers)",
+        q.counted().count(),
+        q.threshold,
+        q.trusted
+    );
+    for e in &q.entries {
+        let standing =
+            e.standing.why().map_or_else(|| String::from("counted"), |why| format!("NOT COUNTED: {why}"));
+        let _ = writeln!(out, "    #{} {} ({}) {standing}", e.index, e.approver, e.signed_as.as_str());
+    }
 }
 
 /// The manifest, every field and every action's call tree.

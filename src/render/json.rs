@@ -215,6 +215,9 @@ pub fn verdict(
         o.insert("diff".into(), diff(d));
         o.insert("diff_action".into(), Value::from(d.action));
     }
+    if let (Some(q), Some(o)) = (v.quorum(), doc.as_object_mut()) {
+        o.insert("approvals".into(), quorum(q));
+    }
     doc
 }
 
@@ -584,12 +587,38 @@ impl serde::Serialize for VerdictJson<'_> {
         if let Some(report) = v.safe_signers() {
             m.serialize_entry("safe_signers", &safe_signers(report))?;
         }
+        if let Some(report) = v.quorum() {
+            m.serialize_entry("approvals", &quorum(report))?;
+        }
         if let Some(d) = self.diff {
             m.serialize_entry("diff", &diff(d))?;
             m.serialize_entry("diff_action", &d.action)?;
         }
         m.end()
     }
+}
+
+/// The approval files' evaluation: each one's approver, mode and standing, and the threshold.
+pub fn quorum(q: &firmware_policy::quorum::QuorumReport) -> Value {
+    let entries: Vec<Value> = q
+        .entries
+        .iter()
+        .map(|e| {
+            json!({
+                "index": e.index,
+                "approver": address(&e.approver),
+                "signed_as": e.signed_as.as_str(),
+                "standing": e.standing.code(),
+                "why": e.standing.why(),
+            })
+        })
+        .collect();
+    json!({
+        "threshold": q.threshold,
+        "trusted_approvers": q.trusted,
+        "counted": q.counted().count(),
+        "entries": entries,
+    })
 }
 
 /// The Safe's reading of an `execTransaction`'s signatures: each evaluated entry's owner, kind

@@ -53,5 +53,6 @@ pub fn check_release_approval(manifest: &LoadedManifest, signed_as: SignedAs, no
         evaluated_at: now,
         approval,
         safe_signers: None,
+        quorum: None,
     }
 }

@@ -232,6 +232,7 @@ pub fn check_safe_tx(
         evaluated_at: now,
         approval,
         safe_signers: None,
+        quorum: None,
     }
 }
 

@@ -665,6 +665,42 @@ pub(super) fn well_formed(input: &[u8]) -> Res<()> {
     Ok(())
 }
 
+/// The facts an approval signs, read from the first keys of the canonical encoding (format,
+/// release, chain id, executor, not_before, expires_at come first, in that order) without reading
+/// further: what the quorum check needs of a file it has not yet trusted.
+pub(super) fn header(input: &[u8]) -> Res<(String, u64, u64, u64)> {
+    let mut r =
+        Reader { dec: Decoder::from(Slice(input)), total: input.len(), field: Field::top("manifest") };
+    let (h, at) = r.pull()?;
+    if !matches!(h, Header::Map(Some(n)) if n >= 6) {
+        return Err(r.unexpected("a map of the manifest's keys", at));
+    }
+    let (mut release, mut chain_id, mut not_before, mut expires_at) = (String::new(), 0, 0, 0);
+    for (k, name) in MANIFEST_KEYS.iter().enumerate().take(6) {
+        r.field = Field::top(name);
+        let (h, at) = r.pull()?;
+        if h != Header::Positive(k as u64) {
+            return Err(r.err(K::MissingKey, at));
+        }
+        match k {
+            0 => {
+                let at = r.offset();
+                if r.text(limits::MAX_NAME_BYTES)? != FORMAT_V1 {
+                    return Err(r.err(K::UnknownFormat, at));
+                }
+            }
+            1 => release = r.text(limits::MAX_NAME_BYTES)?,
+            2 => chain_id = r.u64()?,
+            3 => {
+                r.address()?;
+            }
+            4 => not_before = r.u64()?,
+            _ => expires_at = r.u64()?,
+        }
+    }
+    Ok((release, chain_id, not_before, expires_at))
+}
+
 pub(super) fn decode(input: &[u8]) -> Res<Manifest> {
     let mut r =
         Reader { dec: Decoder::from(Slice(input)), total: input.len(), field: Field::top("manifest") };

@@ -1,0 +1,170 @@
+//! What makes a manifest approved for `check`, `sign` and `safe sign`: exactly one of the hash
+//! governance published (`--approved-hash`), or a quorum of approval files (`--approvals`) under
+//! the trust file pinned on the laptop (`--trust`, by default `$BOUNDED_SIGNER_HOME/trust.toml`).
+//!
+//! Under a quorum the manifest file is hashed, its first keys give the facts the approvals signed,
+//! and the approvals are counted before anything else of the file is read; only a met quorum
+//! makes its hash the approved one. A quorum not met, and an approver who also executes or
+//! co-signs the release (with `separate_roles`), refuse alone, as a hash mismatch does.
+
+use std::path::{Path, PathBuf};
+
+use firmware_policy::quorum::{self, QuorumReport, Trust};
+use firmware_policy::release_approval::{ApprovalFile, MAX_APPROVAL_FILE_BYTES};
+use firmware_policy::{ManifestHash, OpenedManifest, Verdict};
+use serde::Deserialize;
+
+use crate::error::CliError;
+use crate::input::read_file_limited;
+
+/// Largest trust file accepted.
+const MAX_TRUST_BYTES: usize = 64 * 1024;
+/// The trust file's name in the state home.
+pub const TRUST_FILE: &str = "trust.toml";
+/// Most approval files one run takes.
+const MAX_APPROVALS: usize = 256;
+
+/// How the command line proves approval.
+#[derive(Clone, Debug)]
+pub enum ProofArgs {
+    /// `--approved-hash H`.
+    Hash(ManifestHash),
+    /// `--trust T` and `--approvals FILE…`.
+    Quorum {
+        /// The trust file (`None`: the state home's).
+        trust: Option<PathBuf>,
+        /// The approval files.
+        approvals: Vec<PathBuf>,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TrustToml {
+    threshold: usize,
+    approvers: Vec<String>,
+    #[serde(default = "yes")]
+    separate_roles: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Reads and checks a trust file.
+pub fn read_trust(path: &Path) -> Result<Trust, CliError> {
+    let bytes = read_file_limited(path, MAX_TRUST_BYTES)?;
+    let bad = |what: String| {
+        CliError::input(format!("{}: {what}", path.display()))
+            .hint("A trust file holds threshold = N, approvers = [\"0x…\", …] and optionally separate_roles = true|false.")
+    };
+    let text = std::str::from_utf8(&bytes).map_err(|e| bad(format!("not UTF-8: {e}")))?;
+    let parsed: TrustToml = toml::from_str(text).map_err(|e| bad(e.message().to_string()))?;
+    let mut approvers = Vec::with_capacity(parsed.approvers.len());
+    for (i, a) in parsed.approvers.iter().enumerate() {
+        approvers.push(crate::values::parse_address(a).map_err(|e| bad(format!("approvers[{i}]: {e}")))?);
+    }
+    Trust::new(parsed.threshold, approvers, parsed.separate_roles).map_err(|e| bad(e.to_string()))
+}
+
+/// Reads one approval file.
+pub fn read_approval(path: &Path) -> Result<ApprovalFile, CliError> {
+    let bytes = read_file_limited(path, MAX_APPROVAL_FILE_BYTES)?;
+    ApprovalFile::from_canonical_bytes(&bytes).map_err(|e| {
+        CliError::input(format!("{}: not an approval file: {e}", path.display()))
+            .hint("An approval file is the exact bytes `bounded-signer approve` wrote.")
+    })
+}
+
+/// The manifest file, opened under the proof the command line gave.
+pub struct Opened {
+    /// The file: decoded only when approved.
+    pub manifest: OpenedManifest,
+    authority: Authority,
+}
+
+enum Authority {
+    Hash(ManifestHash),
+    Quorum { report: QuorumReport, trust: Trust },
+}
+
+/// Opens `path` under `proof` (exit 2 for an unreadable or malformed manifest, trust file or
+/// approval file).
+pub fn open(path: &Path, proof: &ProofArgs) -> Result<Opened, CliError> {
+    let bytes = crate::manifest_file::read(path)?;
+    let invalid =
+        |cause| crate::manifest_file::ManifestFileError::Invalid { path: path.to_path_buf(), cause };
+    match proof {
+        ProofArgs::Hash(hash) => Ok(Opened {
+            manifest: OpenedManifest::open(&bytes, *hash).map_err(invalid)?,
+            authority: Authority::Hash(*hash),
+        }),
+        ProofArgs::Quorum { trust, approvals } => {
+            let trust_path = match trust {
+                Some(p) => p.clone(),
+                None => crate::home::state_home()?.join(TRUST_FILE),
+            };
+            let trust = read_trust(&trust_path)?;
+            if approvals.len() > MAX_APPROVALS {
+                return Err(CliError::input(format!(
+                    "{} approval files: at most {MAX_APPROVALS}",
+                    approvals.len()
+                )));
+            }
+            let files = approvals.iter().map(|p| read_approval(p)).collect::<Result<Vec<_>, _>>()?;
+            let hash = ManifestHash(alloy_primitives::keccak256(&bytes));
+            let subject = firmware_policy::manifest::release_subject_of(&bytes).ok();
+            let report = quorum::evaluate(subject.as_ref(), hash, &files, &trust);
+            let manifest = if report.met() {
+                OpenedManifest::open(&bytes, hash)
+            } else {
+                OpenedManifest::open_unapproved(&bytes)
+            }
+            .map_err(invalid)?;
+            Ok(Opened { manifest, authority: Authority::Quorum { report, trust } })
+        }
+    }
+}
+
+impl Opened {
+    /// A manifest already loaded and approved by its hash (the rehearsal's own release).
+    pub fn approved_by_hash(loaded: firmware_policy::LoadedManifest) -> Self {
+        let hash = loaded.hash();
+        Opened { manifest: OpenedManifest::Approved(Box::new(loaded)), authority: Authority::Hash(hash) }
+    }
+
+    /// The hash a check compares the file with: the given one, or under a quorum the file's own.
+    pub fn approved_hash(&self) -> ManifestHash {
+        match &self.authority {
+            Authority::Hash(hash) => *hash,
+            Authority::Quorum { report, .. } => report.manifest_hash,
+        }
+    }
+
+    /// The verdict: `check`'s (given the file and the approved hash), unless the quorum decides
+    /// alone (not met, or an approver holding another role of the release).
+    pub fn verdict(&self, now: u64, check: impl FnOnce(&OpenedManifest, ManifestHash) -> Verdict) -> Verdict {
+        let (report, trust) = match &self.authority {
+            Authority::Hash(hash) => return check(&self.manifest, *hash),
+            Authority::Quorum { report, trust } => (report, trust),
+        };
+        let Some(loaded) = self.manifest.approved().filter(|_| report.met()) else {
+            return firmware_policy::quorum_not_met(report.clone(), now);
+        };
+        if trust.separate_roles() {
+            let conflicts = quorum::role_conflicts(loaded.manifest(), report);
+            if !conflicts.is_empty() {
+                return firmware_policy::role_conflict(report.clone(), &conflicts, now);
+            }
+        }
+        firmware_policy::with_quorum(check(&self.manifest, report.manifest_hash), report.clone())
+    }
+
+    /// The verdict on a manifest that is not approved, when nothing else can be checked.
+    pub fn unapproved_verdict(&self, now: u64) -> Verdict {
+        match &self.authority {
+            Authority::Hash(hash) => firmware_policy::manifest_not_approved(self.manifest.hash(), *hash, now),
+            Authority::Quorum { report, .. } => firmware_policy::quorum_not_met(report.clone(), now),
+        }
+    }
+}
