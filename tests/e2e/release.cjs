@@ -4,12 +4,15 @@
 //   anvil ← a TransparentUpgradeableProxy (OpenZeppelin 5) whose ProxyAdmin is owned by a
 //           TimelockController whose proposer and executor is a 2-of-3 Safe 1.4.1;
 //   release manager: `manifest build` (schedule and execute, each a Safe action);
+//   two approvers:   `approve` of the manifest, each on their own state home (ethers recovers
+//                    each approval from the documented EIP-712 types); the trust file names
+//                    them, and every later step proves approval by their quorum;
 //   two owners:      `safe sign` of each Safe transaction, each on their own state home;
 //   executor:        `safe exec-tx`, then `sign`; `cast publish` sends the signed transaction;
 //   the chain:       time passes the Timelock's delay; the same for execute;
 //   then:            the EIP-1967 implementation slot holds BoxV2 and the proxy logged Upgraded.
 // And a tampered run: the implementation swapped inside the Safe transaction is refused at the
-// co-signer, before any device.
+// co-signer, before any device; and one approval short of the quorum is refused alone.
 //
 //     node release.cjs   (run.sh installs the packages and builds the binary first)
 "use strict";
@@ -169,6 +172,44 @@ async function main() {
   const hash = built.manifest_hash;
   ok(`manifest ${hash}`);
 
+  // Two approvers, neither an owner nor the executor, approve the manifest on their own Ledgers.
+  const approverPaths = [4, 5];
+  const approvers = approverPaths.map(addressOf);
+  const releaseApproval = {
+    domain: { name: "bounded-signer", version: "1", chainId: 31337 },
+    types: {
+      ReleaseApproval: [
+        { name: "manifestHash", type: "bytes32" },
+        { name: "release", type: "string" },
+        { name: "chainId", type: "uint256" },
+        { name: "notBefore", type: "uint64" },
+        { name: "expiresAt", type: "uint64" },
+      ],
+    },
+    value: {
+      manifestHash: hash,
+      release: "box-v2 through the Safe and the Timelock",
+      chainId: 31337,
+      notBefore: now - 3600,
+      expiresAt: now + 86400,
+    },
+  };
+  const approvals = approverPaths.map((p, i) => {
+    const file = path.join(work, `approver${i}.approval`);
+    const a = bsJson(["approve", "--manifest", manifest, "-o", file, "--device", device, "--path", pathOf(p)], `approver${i}`);
+    const { domain, types, value } = releaseApproval;
+    const recovered = ethers.verifyTypedData(domain, types, value, a.signature_bytes);
+    if (recovered !== approvers[i] || a.approver !== approvers[i]) {
+      fail(`approval ${i}: ethers recovers ${recovered}, the file names ${a.approver}, the device is ${approvers[i]}`);
+    }
+    if (!fs.readFileSync(file).includes(Buffer.from(a.signature_bytes.slice(2), "hex"))) fail(`approval ${i}: the file lacks its signature`);
+    return file;
+  });
+  const trust = path.join(work, "trust.toml");
+  fs.writeFileSync(trust, `threshold = 2\napprovers = [${approvers.map(q).join(", ")}]\nseparate_roles = true\n`);
+  const proof = ["--trust", trust, ...approvals.flatMap((f) => ["--approvals", f])];
+  ok(`two approvers approved the manifest (ethers recovers both from the ReleaseApproval types): ${approvers.join(", ")}`);
+
   const safeTx = (data, nonce) =>
     JSON.stringify({ safe, chainId: 31337, safeVersion: "1.4.1", to: timelockAddress, value: "0", data, operation: 0, nonce });
 
@@ -176,7 +217,7 @@ async function main() {
     // Two owners, each on their own laptop.
     const files = [0, 1].map((i) => {
       const signed = bsJson(
-        ["safe", "sign", "--manifest", manifest, "--approved-hash", hash, safeTx(data, nonce), "--device", device, "--path", pathOf(i)],
+        ["safe", "sign", "--manifest", manifest, ...proof, safeTx(data, nonce), "--device", device, "--path", pathOf(i)],
         `owner${i}`,
       );
       if (signed.signer !== owners[i]) fail(`${name}: owner ${i} signed as ${signed.signer}`);
@@ -201,7 +242,7 @@ async function main() {
       "executor",
     );
     const signed = bsJson(
-      ["sign", "--manifest", manifest, "--approved-hash", hash, txFile, "--device", device, "--path", pathOf(3)],
+      ["sign", "--manifest", manifest, ...proof, txFile, "--device", device, "--path", pathOf(3)],
       "executor",
     );
     // Published as a broadcaster would: `cast publish` of the signed raw transaction, which
@@ -219,7 +260,7 @@ async function main() {
 
   // Tampered first: the implementation swapped inside the Safe transaction.
   const tampered = bs(
-    ["--json", "safe", "sign", "--manifest", manifest, "--approved-hash", hash, safeTx(schedule(boxV1), 0), "--device", device],
+    ["--json", "safe", "sign", "--manifest", manifest, ...proof, safeTx(schedule(boxV1), 0), "--device", device],
     "owner0",
   );
   const verdict = JSON.parse(tampered.stdout);
@@ -227,6 +268,16 @@ async function main() {
     fail(`tampered: exit ${tampered.status}, reasons ${JSON.stringify(verdict.reasons)}`);
   }
   ok(`tampered schedule (BoxV1 in place of BoxV2) refused at the co-signer: ${verdict.reasons.join(", ")}`);
+  // One approval short of the quorum: refused alone, before the Safe transaction is looked at.
+  const short = bs(
+    ["--json", "safe", "sign", "--manifest", manifest, "--trust", trust, "--approvals", approvals[0], safeTx(schedule(boxV2), 0), "--device", device],
+    "owner0",
+  );
+  const shortVerdict = JSON.parse(short.stdout);
+  if (short.status !== 3 || JSON.stringify(shortVerdict.reasons) !== '["approval_quorum_not_met"]') {
+    fail(`one approval: exit ${short.status}, reasons ${JSON.stringify(shortVerdict.reasons)}`);
+  }
+  ok("one approval of two refused at the co-signer: approval_quorum_not_met, alone");
 
   await release("schedule", schedule(boxV2), 0);
   await provider.send("evm_increaseTime", [DELAY + 1]);
