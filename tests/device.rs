@@ -179,6 +179,11 @@ fn rehearse_runs_the_whole_ceremony() {
     assert_eq!(v["device_tx_hash_matches"], true);
     assert_eq!(v["signed"]["from"], SPECULOS_0);
     assert_eq!(v["tampered"]["verdict"], "refused");
+    assert_eq!(
+        (v["approvals_counted"].as_u64(), v["approval_screens_match"].as_bool()),
+        (Some(2), Some(true))
+    );
+    assert_eq!(v["signed"]["verdict"]["approvals"]["counted"], 2);
 }
 
 /// A person at the device: wait for the review to reach "Accept risk", read the Tx hash, press.

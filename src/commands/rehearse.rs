@@ -1,14 +1,16 @@
 //! `rehearse`: the main job on an embedded default. Starts the emulator in-process on free
-//! loopback ports, builds the bundled example manifest with a release window around now, checks
-//! and signs the example proposal through the same client and transport used for real Speculos,
-//! then shows a tampered proposal refused, printing what a signer sees at each step. The journal
-//! of a rehearsal lives in a fresh temporary directory, never in the real state home.
+//! loopback ports, builds the bundled example manifest with a release window around now, has two
+//! approvers approve it on the device (EIP-712), checks and signs the example proposal under
+//! their quorum through the same client and transport used for real Speculos, then shows a
+//! tampered proposal refused, printing what a signer sees at each step. The journals and files of
+//! a rehearsal live in a fresh temporary directory, never in the real state home.
 
 use std::fmt::Write as _;
 
 use firmware_policy::{DecodedTx, LoadedManifest, Proposal, check};
 use serde_json::json;
 
+use super::approve::{ApproveOutcome, approve_with, approved_text};
 use super::sign::{SignOutcome, SignRequest, sign_with, write_signed_text};
 use crate::authoring::parse_release;
 use crate::cli::{Narrate, Narrator, print_json};
@@ -82,17 +84,78 @@ pub fn run(json_out: bool) -> Result<Exit, CliError> {
         format_instant(now.saturating_sub(3600)),
         format_instant(now + 86_400)
     );
-    let _ = writeln!(say, "   Manifest hash, approved by governance: {hash}\n");
+    let _ = writeln!(say, "   Manifest hash: {hash}\n");
+    let manifest_path = home.join("release.manifest.cbor");
+    std::fs::write(&manifest_path, manifest.bytes()).map_err(|e| internal("manifest file")(e.to_string()))?;
 
-    // 2. The signer checks and signs the proposal: `sign` tells every step as it goes.
+    // 1b. Two approvers approve it on their own Ledgers; the signer's laptop pins them.
     let _ = writeln!(
         say,
-        "== 2. The signer signs the proposed schedule transaction: `sign` checks it, then asks the device\n"
+        "== 1b. Two approvers (m/44'/60'/0'/0/1 and /2, each on their own laptop) approve the manifest on the\n   device; the first one's run is shown, the second sees the same\n"
+    );
+    say.flush_now();
+    let mut approvals = Vec::new();
+    let mut approvers = Vec::new();
+    for index in [1u32, 2] {
+        let args = crate::cli::ApproveArgs {
+            manifest: manifest_path.clone(),
+            out: home.join(format!("approver-{index}.approval")),
+            force: false,
+            hashed: false,
+            device: DeviceSpec::Speculos(emulator.apdu.to_string()),
+            path: DerivationPath::parse(&format!("m/44'/60'/0'/0/{index}")).map_err(internal("path"))?,
+        };
+        let approver_home = home.join(format!("approver-{index}"));
+        std::fs::create_dir(&approver_home).map_err(|e| internal("approver home")(e.to_string()))?;
+        let mut quiet = String::new();
+        let story: &mut dyn Narrate = if index == 1 { &mut say } else { &mut quiet };
+        match approve_with(&args, DeviceSpec::open, &|| now, &approver_home, story)? {
+            ApproveOutcome::Signed(a) => {
+                let _ = say.write_str(&approved_text(&a, &args.out));
+                approvers.push(a.file.approver);
+            }
+            ApproveOutcome::Refused(_) => {
+                return Err(CliError::internal("rehearsal: the example release was not approvable"));
+            }
+        }
+        approvals.push(args.out);
+    }
+    let trust_path = home.join(crate::approvals::TRUST_FILE);
+    let trust_text = format!(
+        "threshold = 2\napprovers = [{}]\nseparate_roles = true\n",
+        approvers.iter().map(|a| format!("\"{a}\"")).collect::<Vec<_>>().join(", ")
+    );
+    std::fs::write(&trust_path, &trust_text).map_err(|e| internal("trust file")(e.to_string()))?;
+    // The approvers' devices ("Raw messages" off, as on a fresh device) showed what approve printed.
+    let subject = firmware_policy::release_approval::ReleaseSubject::of(manifest.manifest(), hash);
+    let approval_screens: Vec<String> =
+        crate::ledger_screens::release_approval_review(&subject, false).into_iter().flatten().collect();
+    let shown = screen_lines(&emulator);
+    let approvals_shown = shown.windows(approval_screens.len()).filter(|w| *w == approval_screens).count();
+    let _ = writeln!(
+        say,
+        "\n   Both approvers' Ledgers showed the screens approve printed: {}",
+        if approvals_shown == 2 { "yes" } else { "NO" }
+    );
+    let _ = writeln!(
+        say,
+        "   The signer's laptop pins them in {}:\n{}",
+        trust_path.display(),
+        indent(&trust_text)
+    );
+
+    // 2. The signer checks and signs the proposal under the quorum: `sign` tells every step.
+    let _ = writeln!(
+        say,
+        "== 2. The signer signs the proposed schedule transaction with --trust and both approvals: `sign`\n   counts the approvals, checks it, then asks the device\n"
     );
     say.flush_now();
     let schedule = proposal(PROPOSAL)?;
     let request = SignRequest {
-        manifest: crate::approvals::Opened::approved_by_hash(release_around(now)?),
+        manifest: crate::approvals::open(
+            &manifest_path,
+            &crate::approvals::ProofArgs::Quorum { trust: Some(trust_path.clone()), approvals },
+        )?,
         proposal: schedule,
         device: DeviceSpec::Speculos(emulator.apdu.to_string()),
         path: DerivationPath::default_account(),
@@ -106,13 +169,7 @@ pub fn run(json_out: bool) -> Result<Exit, CliError> {
         }
     };
     // What the device showed, against what the tool said it would show.
-    let events = emulator.ui.events_json(false);
-    let texts: Vec<String> = events["events"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e["text"].as_str().map(str::to_string))
-        .collect();
+    let texts = screen_lines(&emulator);
     let lines: Vec<&str> = texts.iter().map(String::as_str).collect();
     let signing_hash = format!("{:#x}", signed.signing_hash());
     let shown = crate::ledger_screens::read_hex_value(&lines, "Tx hash");
@@ -151,7 +208,13 @@ pub fn run(json_out: bool) -> Result<Exit, CliError> {
         "\n== 4. The rehearsal journal holds {} records (intent, signed), chain intact",
         journal.records.len()
     );
-    let ok = hash_matches && screens_match && refused && journal.records.len() == 2;
+    let quorum_counted = signed.verdict().quorum().map_or(0, |q| q.counted().count());
+    let ok = hash_matches
+        && screens_match
+        && refused
+        && journal.records.len() == 2
+        && quorum_counted == 2
+        && approvals_shown == 2;
     drop(home_guard);
     let _ = writeln!(
         say,
@@ -166,6 +229,8 @@ pub fn run(json_out: bool) -> Result<Exit, CliError> {
             "signed": serde_json::to_value(signed.document()).unwrap_or_default(),
             "device_tx_hash_matches": hash_matches,
             "device_screens_match": screens_match,
+            "approvals_counted": quorum_counted,
+            "approval_screens_match": approvals_shown == 2,
             "tampered": {"verdict": if refused { "refused" } else { "approved" }, "reasons": tampered_reasons},
         }));
     }
@@ -174,6 +239,20 @@ pub fn run(json_out: bool) -> Result<Exit, CliError> {
     } else {
         Err(CliError::internal("rehearsal: an expectation failed (see above)"))
     }
+}
+
+/// Every line the emulator's screen has shown so far.
+fn screen_lines(emulator: &Emulator) -> Vec<String> {
+    emulator.ui.events_json(false)["events"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["text"].as_str().map(str::to_string))
+        .collect()
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|l| format!("     {l}\n")).collect()
 }
 
 /// Removes the rehearsal's state home on drop.

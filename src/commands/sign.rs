@@ -72,6 +72,11 @@ impl Signed {
         self.result.from_journal
     }
 
+    /// The verdict the signature was made under.
+    pub fn verdict(&self) -> &firmware_policy::Verdict {
+        &self.result.verdict
+    }
+
     /// The hash the device signed.
     pub fn signing_hash(&self) -> alloy_primitives::B256 {
         self.proposal.tx().signing_hash()
