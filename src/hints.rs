@@ -194,7 +194,7 @@ mod tests {
                 check: reason.check(),
                 ok: false,
                 reason: Some(reason),
-                detail: String::new(),
+                detail: String::new().into(),
             };
             let text = hint(&c, &verdict, None, Some(&tx)).unwrap_or_default();
             assert!(!text.is_empty() && !text.starts_with("See the detail"), "{reason:?}");

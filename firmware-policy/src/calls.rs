@@ -366,7 +366,7 @@ fn with_encoded<'a, T: TokenSeq<'a>, R>(tokens: &T, f: impl FnOnce(&[u8]) -> R) 
     let result = f(encoder.bytes());
     let mut words = encoder.finish();
     for word in &mut words {
-        word.0.zeroize();
+        crate::wipe::wipe(&mut word.0);
     }
     result
 }

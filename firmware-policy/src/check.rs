@@ -203,8 +203,8 @@ pub struct CheckOutcome {
     pub ok: bool,
     /// The reason code when it failed.
     pub reason: Option<Reason>,
-    /// What was compared, for people.
-    pub detail: String,
+    /// What was compared, for people (written out when shown).
+    pub detail: Detail,
 }
 
 /// A transaction together with its decoded call tree: what `check` evaluates.
@@ -296,7 +296,7 @@ pub enum SafeSignatureScheme {
 
 /// A transaction payload approved for signing.
 pub struct TxSignable {
-    payload: alloc::sync::Arc<Zeroizing<Vec<u8>>>,
+    payload: alloc::sync::Arc<crate::wipe::WipedBytes>,
     tx_type: TxType,
     chain_id: u64,
     has_calldata: bool,
@@ -517,7 +517,8 @@ impl Verdict {
                     )
                 } else {
                     format!("device account {device_account} is the signer the approval names")
-                },
+                }
+                .into(),
             });
             (self, Some(BoundApproval { approval }))
         } else {
@@ -535,7 +536,8 @@ impl Verdict {
                             approval.signers.len()
                         )
                     }
-                },
+                }
+                .into(),
             });
             self.reasons.push(Reason::SignerMismatch);
             (self, None)
@@ -553,10 +555,11 @@ struct Outcomes {
 }
 
 impl Outcomes {
-    fn pass(&mut self, check: Check, detail: String) {
-        self.checks.push(CheckOutcome { check, ok: true, reason: None, detail });
+    fn pass(&mut self, check: Check, detail: impl Into<Detail>) {
+        self.checks.push(CheckOutcome { check, ok: true, reason: None, detail: detail.into() });
     }
-    fn fail(&mut self, reason: Reason, detail: String) {
+    fn fail(&mut self, reason: Reason, detail: impl Into<Detail>) {
+        let detail = detail.into();
         self.checks.push(CheckOutcome { check: reason.check(), ok: false, reason: Some(reason), detail });
         if !self.reasons.contains(&reason) {
             self.reasons.push(reason);
@@ -617,7 +620,7 @@ pub fn check(
     if hash != approved_hash {
         return not_approved(hash, approved_hash, now);
     }
-    out.pass(Check::ManifestHash, format!("manifest hash {hash} is the approved hash"));
+    out.pass(Check::ManifestHash, Detail::approved_hash(hash));
     let m = manifest.manifest();
 
     match tx.chain_id() {
@@ -629,7 +632,7 @@ pub fn check(
         Some(chain) if chain != m.chain_id => {
             out.fail(Reason::ChainIdMismatch, format!("tx chain {chain}, manifest chain {}", m.chain_id))
         }
-        Some(chain) => out.pass(Check::ChainId, format!("tx chain {chain} is the manifest chain")),
+        Some(chain) => out.pass(Check::ChainId, Detail::chain_is(chain)),
     }
 
     let matched =
@@ -661,7 +664,7 @@ pub fn check(
             exec::check_safe_action(&mut out, m, tx, index, action, execution);
         }
         (Some(index), Some(action), None) => {
-            out.pass(Check::Payload, format!("matches action {index} ({})", action.name));
+            out.pass(Check::Payload, Detail::matches(index, &action.name));
             check_value(&mut out, tx, action.value);
             check_nonce(&mut out, tx, action.nonce);
             check_gas_and_fees(&mut out, tx, action);
@@ -729,7 +732,7 @@ fn check_tx_type(out: &mut Outcomes, tx: &DecodedTx, action: Option<&Action>) {
         }
     }
     if problems.is_empty() {
-        out.pass(Check::TxType, format!("{} transaction", tx.tx_type().name()));
+        out.pass(Check::TxType, Detail::tx_type_is(tx.tx_type()));
     } else {
         out.fail(Reason::TxTypeNotAllowed, problems.join("; "));
     }
@@ -739,7 +742,7 @@ fn check_targets(out: &mut Outcomes, manifest: &LoadedManifest, proposal: &Propo
     let m = manifest.manifest();
     if let Some(to) = proposal.tx().to() {
         if m.is_allowed(&to) {
-            out.pass(Check::Targets, format!("tx to {to} is in allowed_targets"));
+            out.pass(Check::Targets, Detail::tx_to_allowed(to));
         } else {
             out.fail(Reason::TargetNotAllowed, format!("tx to {to} is not in allowed_targets"));
         }
@@ -749,7 +752,7 @@ fn check_targets(out: &mut Outcomes, manifest: &LoadedManifest, proposal: &Propo
     outside.sort_unstable();
     outside.dedup();
     if outside.is_empty() {
-        out.pass(Check::Targets, String::from("every inner call and new implementation is allowed"));
+        out.pass(Check::Targets, Detail::fixed("every inner call and new implementation is allowed"));
     } else {
         let list: Vec<String> = outside.iter().map(|a| format!("{a}")).collect();
         out.fail(
@@ -761,7 +764,7 @@ fn check_targets(out: &mut Outcomes, manifest: &LoadedManifest, proposal: &Propo
 
 fn check_value(out: &mut Outcomes, tx: &DecodedTx, expected: U256) {
     if tx.value() == expected {
-        out.pass(Check::Value, format!("value {} wei is the action's", tx.value()));
+        out.pass(Check::Value, Detail::value_is(tx.value()));
     } else {
         out.fail(Reason::ValueMismatch, format!("tx value {} wei, action value {expected} wei", tx.value()));
     }
@@ -772,8 +775,8 @@ fn check_nonce(out: &mut Outcomes, tx: &DecodedTx, bound: Option<u64>) {
         Some(n) if n != tx.nonce() => {
             out.fail(Reason::NonceMismatch, format!("tx nonce {}, action nonce {n}", tx.nonce()))
         }
-        Some(n) => out.pass(Check::Nonce, format!("nonce {n} is the action's")),
-        None => out.pass(Check::Nonce, format!("nonce {} (the action binds none)", tx.nonce())),
+        Some(n) => out.pass(Check::Nonce, Detail::nonce(n, true)),
+        None => out.pass(Check::Nonce, Detail::nonce(tx.nonce(), false)),
     }
 }
 
@@ -782,8 +785,8 @@ fn check_gas_and_fees(out: &mut Outcomes, tx: &DecodedTx, action: &Action) {
         Some(cap) if tx.gas_limit() > cap => {
             out.fail(Reason::GasAboveCap, format!("gas limit {} above the cap {cap}", tx.gas_limit()))
         }
-        Some(cap) => out.pass(Check::Gas, format!("gas limit {} within the cap {cap}", tx.gas_limit())),
-        None => out.pass(Check::Gas, format!("gas limit {} (no cap)", tx.gas_limit())),
+        Some(cap) => out.pass(Check::Gas, Detail::gas(tx.gas_limit(), Some(cap))),
+        None => out.pass(Check::Gas, Detail::gas(tx.gas_limit(), None)),
     }
     let mut over: Vec<String> = Vec::new();
     let max_fee = tx.gas_price().or(tx.max_fee_per_gas());
@@ -812,7 +815,7 @@ fn check_gas_and_fees(out: &mut Outcomes, tx: &DecodedTx, action: &Action) {
     if over.is_empty() {
         let capped = action.max_fee_per_gas_max.is_some() || action.max_priority_fee_per_gas_max.is_some();
         let detail = if capped { "fees within the caps" } else { "fees (no caps)" };
-        out.pass(Check::Fees, String::from(detail));
+        out.pass(Check::Fees, Detail::fixed(detail));
     } else {
         out.fail(Reason::FeeAboveCap, over.join("; "));
     }
@@ -831,10 +834,7 @@ fn check_window(out: &mut Outcomes, m: &crate::manifest::Manifest, now: u64) {
             format!("now {} is at or after expires_at {}", Utc(now), Utc(m.expires_at)),
         );
     } else {
-        out.pass(
-            Check::Window,
-            format!("now {} is in [{}, {})", Utc(now), Utc(m.not_before), Utc(m.expires_at)),
-        );
+        out.pass(Check::Window, Detail::in_window(now, m.not_before, m.expires_at));
     }
 }
 
@@ -848,7 +848,7 @@ fn check_canonical(out: &mut Outcomes, calls: &CallNode) {
                 function.unwrap_or("an unknown call")
             ),
         ),
-        None => out.pass(Check::Calldata, String::from("every call's calldata is canonical")),
+        None => out.pass(Check::Calldata, Detail::fixed("every call's calldata is canonical")),
     }
 }
 
@@ -904,10 +904,12 @@ fn finish(
 }
 
 mod approvals;
+mod detail;
 mod exec;
 mod release;
 mod safe;
 pub use approvals::{quorum_not_met, role_conflict, with_quorum};
+pub use detail::Detail;
 pub use release::check_release_approval;
 pub use safe::{SafeTxProposal, check_safe_tx, check_safe_tx_opened};
 

@@ -29,6 +29,7 @@ pub mod safe_signatures;
 pub mod safe_tx;
 pub mod text;
 pub mod tx;
+pub mod wipe;
 
 pub use alloy_primitives::{Address, B256, U256, keccak256};
 pub use calls::{ArgValue, CallNode, CallTreeError, Operation};

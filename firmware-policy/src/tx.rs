@@ -18,7 +18,7 @@ use alloy_consensus::{
 use alloy_eips::eip7702::SignedAuthorization;
 use alloy_primitives::{Address, B256, Bytes, Signature, TxKind, U256, keccak256};
 use alloy_rlp::{Decodable, Header};
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
 use crate::limits;
 
@@ -178,7 +178,7 @@ pub struct DecodedTx {
     tx: UnsignedTx,
     /// Shared with the approval a check builds, so the bytes checked and the bytes signed are
     /// one buffer (wiped when the last holder drops it).
-    payload: Arc<Zeroizing<Vec<u8>>>,
+    payload: Arc<crate::wipe::WipedBytes>,
     signing_hash: B256,
     signature: Option<Signature>,
     form: TxForm,
@@ -221,8 +221,8 @@ impl DecodedTx {
             return Err(err(TxErrorKind::ItemCount { ty, items }, base));
         };
 
-        let mut payload = Zeroizing::new(Vec::with_capacity(tx.payload_len_for_signature()));
-        tx.encode_for_signing(&mut *payload);
+        let payload =
+            crate::wipe::WipedBytes::filled(tx.payload_len_for_signature(), |out| tx.encode_for_signing(out));
         // An unsigned input is its own signing payload: compared where it is, not copied.
         let signed: Option<Zeroizing<Vec<u8>>> = match (&signature, form) {
             (Some(sig), TxForm::Signed) => {
@@ -352,7 +352,7 @@ impl DecodedTx {
     }
 
     /// The same payload, shared (no copy): what an approval carries.
-    pub(crate) fn shared_payload(&self) -> Arc<Zeroizing<Vec<u8>>> {
+    pub(crate) fn shared_payload(&self) -> Arc<crate::wipe::WipedBytes> {
         Arc::clone(&self.payload)
     }
 
@@ -392,7 +392,7 @@ fn input_mut(tx: &mut UnsignedTx) -> Option<&mut Bytes> {
 pub fn wipe_bytes(bytes: &mut Bytes) {
     let taken = core::mem::take(&mut bytes.0);
     if let Ok(mut unique) = taken.try_into_mut() {
-        unique.as_mut().zeroize();
+        crate::wipe::wipe(unique.as_mut());
     }
 }
 

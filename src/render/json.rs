@@ -169,7 +169,7 @@ pub fn checks(v: &Verdict, tx: Option<&DecodedTx>, manifest: Option<&Manifest>) 
     v.checks()
         .iter()
         .map(|c| {
-            let mut o = json!({"check": c.check.name(), "ok": c.ok, "detail": c.detail});
+            let mut o = json!({"check": c.check.name(), "ok": c.ok, "detail": c.detail.to_string()});
             if let (Some(r), Some(obj)) = (c.reason, o.as_object_mut()) {
                 obj.insert("reason".into(), Value::String(r.code().into()));
                 if let Some(hint) = crate::hints::hint(c, v, manifest, tx) {

@@ -68,7 +68,9 @@ pub fn with_quorum(mut verdict: Verdict, report: QuorumReport) -> Verdict {
     );
     let at =
         verdict.checks.iter().position(|c| c.check == Check::ManifestHash).map_or(0, |i| i.saturating_add(1));
-    verdict.checks.insert(at, CheckOutcome { check: Check::Approvals, ok: true, reason: None, detail });
+    verdict
+        .checks
+        .insert(at, CheckOutcome { check: Check::Approvals, ok: true, reason: None, detail: detail.into() });
     verdict.quorum = Some(report);
     verdict
 }
