@@ -9,6 +9,7 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 $b manifest build examples/box-v2-upgrade.toml -o "$tmp/ex.cbor" >/dev/null
 $b manifest build docs/example-small.toml -o "$tmp/small.cbor" >/dev/null
 $b manifest build docs/example-safe.toml -o "$tmp/safe.cbor" >/dev/null 2>&1
+$b bundle create --manifest "$tmp/ex.cbor" --proposal examples/proposal-schedule.json -o "$tmp/ex.bundle" >/dev/null
 python3 - "$tmp" <<'PY'
 import json, os, hashlib, sys
 root = "fuzz/corpus"
@@ -55,6 +56,8 @@ put("uhid_device", start_open + uhid_apdu(bytes.fromhex("e0040000") + bytes([len
 # The real app's EIP-712 full-mode exchange (definitions, values, signature), as one session.
 full = json.load(open("tests/vectors/eip712_full_release_approval.json"))["cases"][2]["exchanges"]
 put("uhid_device", start_open + b"".join(uhid_apdu(bytes.fromhex(x["command"])) for x in full))
+# bundle_decode: a bundle of the example manifest with one proposal (written by the tool above).
+put("bundle_decode", open(os.path.join(sys.argv[1], "ex.bundle"), "rb").read())
 # approval_file: the files of eth-account's approvals.
 for v in json.load(open("tests/vectors/approvals.json"))["vectors"]:
     h, a, sig = bytes.fromhex(v["subject"]["manifestHash"][2:]), bytes.fromhex(v["approver"][2:]), bytes.fromhex(v["signature_bytes"][2:])

@@ -76,11 +76,32 @@ pub fn read_approval(path: &Path) -> Result<ApprovalFile, CliError> {
     })
 }
 
+/// Where the manifest comes from.
+#[derive(Clone, Debug)]
+pub enum Source {
+    /// Its own file.
+    File(PathBuf),
+    /// A release bundle's manifest entry.
+    Bundle(PathBuf),
+}
+
+impl Source {
+    /// How messages name it.
+    pub fn describe(&self) -> String {
+        match self {
+            Source::File(p) => p.display().to_string(),
+            Source::Bundle(p) => format!("{} (its manifest)", p.display()),
+        }
+    }
+}
+
 /// The manifest file, opened under the proof the command line gave.
 pub struct Opened {
     /// The file: decoded only when approved.
     pub manifest: OpenedManifest,
     authority: Authority,
+    /// The bundle it came in, if any (its proposals are offered to the command).
+    pub bundle: Option<firmware_policy::bundle::Bundle>,
 }
 
 enum Authority {
@@ -88,16 +109,25 @@ enum Authority {
     Quorum { report: QuorumReport, trust: Trust },
 }
 
-/// Opens `path` under `proof` (exit 2 for an unreadable or malformed manifest, trust file or
-/// approval file).
-pub fn open(path: &Path, proof: &ProofArgs) -> Result<Opened, CliError> {
-    let bytes = crate::manifest_file::read(path)?;
-    let invalid =
-        |cause| crate::manifest_file::ManifestFileError::Invalid { path: path.to_path_buf(), cause };
+/// Opens the manifest of `source` under `proof` (exit 2 for an unreadable or malformed
+/// manifest, bundle, trust file or approval file). A bundle's approvals join the given ones
+/// under a quorum; under a hash they are not needed and not read.
+pub fn open(source: &Source, proof: &ProofArgs) -> Result<Opened, CliError> {
+    let (path, bundle) = match source {
+        Source::File(path) => (path.clone(), None),
+        Source::Bundle(path) => (path.clone(), Some(crate::commands::bundle::read(path)?)),
+    };
+    let bytes = match &bundle {
+        Some(b) => zeroize::Zeroizing::new(b.manifest().to_vec()),
+        None => crate::manifest_file::read(&path)?,
+    };
+    let named = PathBuf::from(source.describe());
+    let invalid = |cause| crate::manifest_file::ManifestFileError::Invalid { path: named.clone(), cause };
     match proof {
         ProofArgs::Hash(hash) => Ok(Opened {
             manifest: OpenedManifest::open(&bytes, *hash).map_err(invalid)?,
             authority: Authority::Hash(*hash),
+            bundle,
         }),
         ProofArgs::Quorum { trust, approvals } => {
             let trust_path = match trust {
@@ -111,7 +141,14 @@ pub fn open(path: &Path, proof: &ProofArgs) -> Result<Opened, CliError> {
                     approvals.len()
                 )));
             }
-            let files = approvals.iter().map(|p| read_approval(p)).collect::<Result<Vec<_>, _>>()?;
+            let mut files = approvals.iter().map(|p| read_approval(p)).collect::<Result<Vec<_>, _>>()?;
+            if let Some(b) = &bundle {
+                for (i, body) in b.of(firmware_policy::bundle::EntryKind::Approval).enumerate() {
+                    files.push(ApprovalFile::from_canonical_bytes(body).map_err(|e| {
+                        CliError::input(format!("{}: approval {i} of the bundle: {e}", path.display()))
+                    })?);
+                }
+            }
             let hash = ManifestHash(alloy_primitives::keccak256(&bytes));
             let subject = firmware_policy::manifest::release_subject_of(&bytes).ok();
             let report = quorum::evaluate(subject.as_ref(), hash, &files, &trust);
@@ -121,16 +158,47 @@ pub fn open(path: &Path, proof: &ProofArgs) -> Result<Opened, CliError> {
                 OpenedManifest::open_unapproved(&bytes)
             }
             .map_err(invalid)?;
-            Ok(Opened { manifest, authority: Authority::Quorum { report, trust } })
+            Ok(Opened { manifest, authority: Authority::Quorum { report, trust }, bundle })
         }
     }
 }
 
 impl Opened {
+    /// The proposal the bundle offers when TX is omitted: its only transaction, or the one
+    /// `--proposal N` picks (exit 2 otherwise).
+    pub fn bundle_proposal(
+        &self,
+        pick: Option<usize>,
+    ) -> Result<Option<zeroize::Zeroizing<Vec<u8>>>, CliError> {
+        let Some(bundle) = &self.bundle else { return Ok(None) };
+        let txs: Vec<&[u8]> = bundle.of(firmware_policy::bundle::EntryKind::Transaction).collect();
+        let chosen = match (pick, txs.len()) {
+            (Some(n), len) => txs.get(n).copied().ok_or_else(|| {
+                CliError::input(format!(
+                    "--proposal {n}: the bundle holds {len} transaction proposals (0-based)"
+                ))
+            })?,
+            (None, 1) => txs.first().copied().unwrap_or_default(),
+            (None, 0) => {
+                return Err(CliError::input("the bundle holds no transaction proposal: give TX"));
+            }
+            (None, len) => {
+                return Err(CliError::input(format!(
+                    "the bundle holds {len} transaction proposals: pick one with --proposal N (0-based), or give TX"
+                )));
+            }
+        };
+        Ok(Some(zeroize::Zeroizing::new(chosen.to_vec())))
+    }
+
     /// A manifest already loaded and approved by its hash (the rehearsal's own release).
     pub fn approved_by_hash(loaded: firmware_policy::LoadedManifest) -> Self {
         let hash = loaded.hash();
-        Opened { manifest: OpenedManifest::Approved(Box::new(loaded)), authority: Authority::Hash(hash) }
+        Opened {
+            manifest: OpenedManifest::Approved(Box::new(loaded)),
+            authority: Authority::Hash(hash),
+            bundle: None,
+        }
     }
 
     /// The hash a check compares the file with: the given one, or under a quorum the file's own.

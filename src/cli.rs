@@ -64,6 +64,15 @@ Exit codes: 0 intact (and extending --head), 2 broken, truncated or replaced, 1 
     /// Approve a release manifest: an EIP-712 signature of its hash on a Ledger, as an approval file.
     #[command(after_help = APPROVE_HELP)]
     Approve(ApproveArgs),
+    /// The release bundle: one file carrying the manifest, approvals, rollback and proposals.
+    #[command(
+        subcommand,
+        after_help = "A bundle is transport, never proof: check and sign still take --approved-hash or the \
+laptop's pinned --trust.\n\nExample:\n  bounded-signer bundle create --manifest release.cbor --approvals a.approval \
+--proposal schedule.hex -o release.bundle\n\nExit codes: 0 done, 2 bad input (the file, the entry or the byte \
+offset named; for verify, every problem found), 1 internal error."
+    )]
+    Bundle(BundleCommand),
     /// Safe transactions: their EIP-712 hashes, checked before an owner approves one.
     #[command(subcommand)]
     Safe(SafeCommand),
@@ -138,9 +147,9 @@ const DECODE_HELP: &str = concat!(
 /// `sign …`
 #[derive(Args, Debug)]
 pub struct SignArgs {
-    /// The manifest file (canonical CBOR).
-    #[arg(long)]
-    pub manifest: PathBuf,
+    /// The manifest, from its file or a bundle.
+    #[command(flatten)]
+    pub source: ManifestFlags,
     /// How the manifest is approved.
     #[command(flatten)]
     pub proof: ProofFlags,
@@ -296,6 +305,33 @@ pub struct SafeSignArgs {
     /// Derivation path of the owner's account.
     #[arg(long, default_value = "m/44'/60'/0'/0/0", value_parser = DerivationPath::parse)]
     pub path: DerivationPath,
+}
+
+/// Where the manifest comes from: its file, or a bundle (which may carry the proposal too).
+#[derive(Args, Debug, Clone)]
+pub struct ManifestFlags {
+    /// The manifest file (canonical CBOR).
+    #[arg(long, required_unless_present = "bundle", conflicts_with = "bundle")]
+    pub manifest: Option<PathBuf>,
+    /// A release bundle in place of --manifest: its manifest, its approvals (joining any
+    /// --approvals) and its proposals (TX may then be omitted). Transport, never proof.
+    #[arg(long)]
+    pub bundle: Option<PathBuf>,
+    /// Which of the bundle's proposals (0-based), when it holds several.
+    #[arg(long = "proposal", value_name = "N", requires = "bundle")]
+    pub proposal: Option<usize>,
+}
+
+impl ManifestFlags {
+    /// The source, as `approvals::open` takes it.
+    pub fn source(&self) -> crate::approvals::Source {
+        match (&self.manifest, &self.bundle) {
+            (_, Some(b)) => crate::approvals::Source::Bundle(b.clone()),
+            (Some(m), None) => crate::approvals::Source::File(m.clone()),
+            // clap requires one of the two.
+            (None, None) => crate::approvals::Source::File(PathBuf::new()),
+        }
+    }
 }
 
 /// The proof that the manifest is approved: exactly one of the hash governance published, or a
@@ -480,6 +516,49 @@ pub enum ManifestCommand {
     },
 }
 
+/// `bundle …`
+#[derive(Subcommand, Debug)]
+pub enum BundleCommand {
+    /// Write a bundle from the release's files, each checked first.
+    Create(BundleCreateArgs),
+    /// Print the bundle's hash and what each entry is.
+    Show {
+        /// The bundle file.
+        bundle: PathBuf,
+    },
+    /// Check the bundle: canonical, the rollback the manifest's, every approval recovering.
+    Verify {
+        /// The bundle file.
+        bundle: PathBuf,
+    },
+}
+
+/// `bundle create …`
+#[derive(Args, Debug)]
+pub struct BundleCreateArgs {
+    /// The manifest file (canonical CBOR).
+    #[arg(long)]
+    pub manifest: PathBuf,
+    /// An approval file of the manifest (repeat for each).
+    #[arg(long = "approvals", value_name = "FILE")]
+    pub approvals: Vec<PathBuf>,
+    /// The rollback manifest (its hash must be the manifest's rollback.manifest_hash).
+    #[arg(long)]
+    pub rollback: Option<PathBuf>,
+    /// A trust file whose approver set the bundle shows (for display only).
+    #[arg(long = "trust-display", value_name = "TRUST")]
+    pub trust_display: Option<PathBuf>,
+    /// A proposed transaction, unsigned (as TX for sign; repeat for each).
+    #[arg(long = "proposal", value_name = "TX")]
+    pub proposals: Vec<String>,
+    /// Where to write the bundle.
+    #[arg(short = 'o', long = "out")]
+    pub out: PathBuf,
+    /// Overwrite the output file.
+    #[arg(long)]
+    pub force: bool,
+}
+
 /// `decode …`
 #[derive(Args, Debug)]
 pub struct DecodeArgs {
@@ -498,9 +577,9 @@ pub struct DecodeArgs {
 /// `check …`
 #[derive(Args, Debug)]
 pub struct CheckArgs {
-    /// The manifest file (canonical CBOR).
-    #[arg(long)]
-    pub manifest: PathBuf,
+    /// The manifest, from its file or a bundle.
+    #[command(flatten)]
+    pub source: ManifestFlags,
     /// How the manifest is approved.
     #[command(flatten)]
     pub proof: ProofFlags,
@@ -566,6 +645,9 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
         Command::Journal(JournalCommand::Show) => commands::journal::show(json),
         Command::Journal(JournalCommand::Verify { head }) => commands::journal::verify(head, json),
         Command::Approve(args) => commands::approve::run(&args, json),
+        Command::Bundle(BundleCommand::Create(args)) => commands::bundle::create(&args, json),
+        Command::Bundle(BundleCommand::Show { bundle }) => commands::bundle::show(&bundle, json),
+        Command::Bundle(BundleCommand::Verify { bundle }) => commands::bundle::verify(&bundle, json),
         Command::Safe(SafeCommand::Hash(args)) => commands::safe::hash(&args, json),
         Command::Safe(SafeCommand::Sign(args)) => commands::safe_sign::run(&args, json),
         Command::Safe(SafeCommand::ExecTx(args)) => commands::safe_exec::run(&args, json),

@@ -2,6 +2,7 @@
 
 pub mod address;
 pub mod approve;
+pub mod bundle;
 pub mod check;
 pub mod decode;
 pub mod emulator;

@@ -236,6 +236,13 @@ pub enum Source {
     Stdin,
     /// The command-line argument itself.
     Inline,
+    /// A bundle's transaction proposal.
+    Bundle {
+        /// The bundle file.
+        path: PathBuf,
+        /// The proposal's index among the bundle's transactions.
+        index: usize,
+    },
 }
 
 impl fmt::Display for Source {
@@ -244,6 +251,7 @@ impl fmt::Display for Source {
             Source::File(p) => write!(f, "{}", p.display()),
             Source::Stdin => f.write_str("<stdin>"),
             Source::Inline => f.write_str("<argument>"),
+            Source::Bundle { path, index } => write!(f, "{} (proposal {index})", path.display()),
         }
     }
 }
@@ -381,6 +389,16 @@ pub fn tx_argument(arg: Option<&str>) -> Result<&str, InputError> {
 /// Reads the `TX` argument and decodes its call tree: what `decode`, `check` and `sign` evaluate.
 pub fn read_proposal(arg: &str) -> Result<ReadProposal, InputError> {
     let input = read_tx(arg)?;
+    let sender = input.sender()?;
+    let TxInput { tx, source, claimed_from } = input;
+    let proposal = firmware_policy::Proposal::new(tx)
+        .map_err(|cause| InputError::CallTree { from: source.clone(), cause })?;
+    Ok(ReadProposal { proposal, sender, claimed_from, source })
+}
+
+/// A proposal given as its bytes (a bundle's signing payload), decoded as the `TX` argument is.
+pub fn read_proposal_bytes(bytes: Zeroizing<Vec<u8>>, source: Source) -> Result<ReadProposal, InputError> {
+    let input = decode_content(bytes, source)?;
     let sender = input.sender()?;
     let TxInput { tx, source, claimed_from } = input;
     let proposal = firmware_policy::Proposal::new(tx)

@@ -17,6 +17,7 @@
 
 extern crate alloc;
 
+pub mod bundle;
 pub mod calls;
 pub mod check;
 pub mod diff;

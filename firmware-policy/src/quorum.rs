@@ -64,6 +64,82 @@ impl Trust {
     }
 }
 
+struct Sink<'a>(&'a mut Vec<u8>);
+
+impl ciborium_io::Write for Sink<'_> {
+    type Error = core::convert::Infallible;
+    fn write_all(&mut self, data: &[u8]) -> Result<(), Self::Error> {
+        self.0.extend_from_slice(data);
+        Ok(())
+    }
+    fn flush(&mut self) -> Result<(), Self::Error> {
+        Ok(())
+    }
+}
+
+impl Trust {
+    /// The approver set as a bundle shows it (for display only): canonical CBOR
+    /// `{0: threshold, 1: [+ bytes(20)] approvers ascending, 2: separate_roles}`.
+    pub fn display_bytes(&self) -> Vec<u8> {
+        use ciborium_ll::{Encoder, Header, simple};
+        let mut out = Vec::with_capacity(16usize.saturating_add(self.approvers.len().saturating_mul(21)));
+        let mut enc = Encoder::from(Sink(&mut out));
+        let Ok(()) = enc.push(Header::Map(Some(3)));
+        let Ok(()) = enc.push(Header::Positive(0));
+        let Ok(()) = enc.push(Header::Positive(self.threshold as u64));
+        let Ok(()) = enc.push(Header::Positive(1));
+        let Ok(()) = enc.push(Header::Array(Some(self.approvers.len())));
+        for a in &self.approvers {
+            let Ok(()) = enc.push(Header::Bytes(Some(20)));
+            let Ok(()) = ciborium_io::Write::write_all(&mut enc, a.as_slice());
+        }
+        let Ok(()) = enc.push(Header::Positive(2));
+        let Ok(()) = enc.push(Header::Simple(if self.separate_roles { simple::TRUE } else { simple::FALSE }));
+        out
+    }
+
+    /// Reads [`Self::display_bytes`] back (only its one canonical encoding).
+    pub fn from_display_bytes(bytes: &[u8]) -> Result<Self, &'static str> {
+        use ciborium_ll::{Decoder, Header, simple};
+        const BAD: &str = "not an approver set {0: threshold, 1: [approvers], 2: separate_roles}";
+        let mut dec = Decoder::from(bytes);
+        let mut pull = || dec.pull().map_err(|_| BAD);
+        if pull()? != Header::Map(Some(3)) || pull()? != Header::Positive(0) {
+            return Err(BAD);
+        }
+        let Header::Positive(threshold) = pull()? else { return Err(BAD) };
+        if pull()? != Header::Positive(1) {
+            return Err(BAD);
+        }
+        let Header::Array(Some(n)) = pull()? else { return Err(BAD) };
+        if n > bytes.len() / 21 {
+            return Err(BAD);
+        }
+        let mut approvers = Vec::with_capacity(n);
+        for _ in 0..n {
+            if dec.pull().map_err(|_| BAD)? != Header::Bytes(Some(20)) {
+                return Err(BAD);
+            }
+            let mut a = [0u8; 20];
+            ciborium_io::Read::read_exact(&mut dec, &mut a).map_err(|_| BAD)?;
+            approvers.push(Address::from(a));
+        }
+        if dec.pull().map_err(|_| BAD)? != Header::Positive(2) {
+            return Err(BAD);
+        }
+        let separate_roles = match dec.pull().map_err(|_| BAD)? {
+            Header::Simple(simple::TRUE) => true,
+            Header::Simple(simple::FALSE) => false,
+            _ => return Err(BAD),
+        };
+        let trust = Trust::new(usize::try_from(threshold).map_err(|_| BAD)?, approvers, separate_roles)?;
+        if trust.display_bytes() != bytes {
+            return Err("not the canonical encoding of an approver set");
+        }
+        Ok(trust)
+    }
+}
+
 /// Where one approval stands.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Standing {

@@ -9,14 +9,23 @@ use crate::render;
 use crate::timefmt::now;
 
 pub(crate) fn run(args: &CheckArgs, json: bool) -> Result<Exit, CliError> {
-    let opened = crate::approvals::open(&args.manifest, &args.proof.proof())?;
+    let opened = crate::approvals::open(&args.source.source(), &args.proof.proof())?;
     let manifest = &opened.manifest;
     let now = args.now.unwrap_or_else(now);
     let ReadProposal { proposal, sender, claimed_from: claimed, .. } =
-        read_proposal(crate::input::tx_argument(args.tx.as_deref())?)?;
+        match (&args.tx, opened.bundle_proposal(args.source.proposal)?) {
+            (None, Some(bytes)) => crate::input::read_proposal_bytes(
+                bytes,
+                crate::input::Source::Bundle {
+                    path: args.source.bundle.clone().unwrap_or_default(),
+                    index: args.source.proposal.unwrap_or(0),
+                },
+            )?,
+            _ => read_proposal(crate::input::tx_argument(args.tx.as_deref())?)?,
+        };
     // Names from the manifest's `abi`, only once its hash matched.
     let (proposal, abi) = crate::abi::named_proposal(manifest, proposal)
-        .map_err(|e| CliError::input(format!("{}: {e}", args.manifest.display())))?;
+        .map_err(|e| CliError::input(format!("{}: {e}", args.source.source().describe())))?;
     let verdict = opened.verdict(now, |m, approved| check_opened(m, approved, &proposal, now));
     // Labels and action names come from the manifest: only an approved one is trusted for them.
     let trusted = manifest.approved().map(|m| m.manifest());

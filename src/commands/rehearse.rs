@@ -153,7 +153,7 @@ pub fn run(json_out: bool) -> Result<Exit, CliError> {
     let schedule = proposal(PROPOSAL)?;
     let request = SignRequest {
         manifest: crate::approvals::open(
-            &manifest_path,
+            &crate::approvals::Source::File(manifest_path),
             &crate::approvals::ProofArgs::Quorum { trust: Some(trust_path.clone()), approvals },
         )?,
         proposal: schedule,

@@ -48,7 +48,8 @@ pub enum Read {
 
 /// Reads every input (exit 2 on any problem).
 pub fn read_request(args: &SafeSignArgs) -> Result<Read, CliError> {
-    let manifest = crate::approvals::open(&args.manifest, &args.proof.proof())?;
+    let manifest =
+        crate::approvals::open(&crate::approvals::Source::File(args.manifest.clone()), &args.proof.proof())?;
     // Only an approved manifest may fill what the input leaves open.
     let facts = manifest.manifest.approved().map(|m| {
         let m = m.manifest();

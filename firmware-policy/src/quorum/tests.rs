@@ -67,3 +67,16 @@ fn each_approval_is_counted_or_named_for_why_not() {
     let report = evaluate(None, s.manifest_hash, &[vector(S1), vector(S0)], &trust);
     assert!(report.entries.iter().all(|e| e.standing.code() == "invalid"));
 }
+
+#[test]
+fn the_display_form_round_trips_and_has_one_encoding() {
+    let trust = Trust::new(2, alloc::vec![S0, S1, S2], false).unwrap();
+    let bytes = trust.display_bytes();
+    assert_eq!(Trust::from_display_bytes(&bytes), Ok(trust));
+    for cut in 0..bytes.len() {
+        assert!(Trust::from_display_bytes(&bytes[..cut]).is_err());
+    }
+    let mut longer = bytes;
+    longer.push(0);
+    assert!(Trust::from_display_bytes(&longer).is_err(), "trailing bytes");
+}
