@@ -164,27 +164,30 @@ pub fn open(source: &Source, proof: &ProofArgs) -> Result<Opened, CliError> {
 }
 
 impl Opened {
-    /// The proposal the bundle offers when TX is omitted: its only transaction, or the one
-    /// `--proposal N` picks (exit 2 otherwise).
+    /// The proposal of `kind` the bundle offers when TX (or SAFE_TX) is omitted: its only one,
+    /// or the one `--proposal N` picks (exit 2 otherwise). `None` without a bundle.
     pub fn bundle_proposal(
         &self,
+        kind: firmware_policy::bundle::EntryKind,
         pick: Option<usize>,
     ) -> Result<Option<zeroize::Zeroizing<Vec<u8>>>, CliError> {
         let Some(bundle) = &self.bundle else { return Ok(None) };
-        let txs: Vec<&[u8]> = bundle.of(firmware_policy::bundle::EntryKind::Transaction).collect();
-        let chosen = match (pick, txs.len()) {
-            (Some(n), len) => txs.get(n).copied().ok_or_else(|| {
-                CliError::input(format!(
-                    "--proposal {n}: the bundle holds {len} transaction proposals (0-based)"
-                ))
+        let what = match kind {
+            firmware_policy::bundle::EntryKind::SafeTransaction => "Safe transaction proposals",
+            _ => "transaction proposals",
+        };
+        let found: Vec<&[u8]> = bundle.of(kind).collect();
+        let chosen = match (pick, found.len()) {
+            (Some(n), len) => found.get(n).copied().ok_or_else(|| {
+                CliError::input(format!("--proposal {n}: the bundle holds {len} {what} (0-based)"))
             })?,
-            (None, 1) => txs.first().copied().unwrap_or_default(),
+            (None, 1) => found.first().copied().unwrap_or_default(),
             (None, 0) => {
-                return Err(CliError::input("the bundle holds no transaction proposal: give TX"));
+                return Err(CliError::input(format!("the bundle holds no {what}: give the proposal")));
             }
             (None, len) => {
                 return Err(CliError::input(format!(
-                    "the bundle holds {len} transaction proposals: pick one with --proposal N (0-based), or give TX"
+                    "the bundle holds {len} {what}: pick one with --proposal N (0-based), or give the proposal"
                 )));
             }
         };

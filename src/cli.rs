@@ -284,14 +284,15 @@ problem, 5 this owner already signed another hash for the action, 1 internal err
 /// `safe sign …`
 #[derive(Args, Debug)]
 pub struct SafeSignArgs {
-    /// The manifest file (canonical CBOR).
-    #[arg(long)]
-    pub manifest: PathBuf,
+    /// The manifest, from its file or a bundle.
+    #[command(flatten)]
+    pub source: ManifestFlags,
     /// How the manifest is approved.
     #[command(flatten)]
     pub proof: ProofFlags,
-    /// The Safe transaction: a path, - for stdin, or inline JSON.
-    pub safe_tx: String,
+    /// The Safe transaction: a path, - for stdin, or inline JSON (with --bundle, omitted: the
+    /// bundle's Safe proposal).
+    pub safe_tx: Option<String>,
     /// What the input lacks (the chain and version default to the approved manifest's).
     #[command(flatten)]
     pub flags: SafeTxFlags,
@@ -551,6 +552,10 @@ pub struct BundleCreateArgs {
     /// A proposed transaction, unsigned (as TX for sign; repeat for each).
     #[arg(long = "proposal", value_name = "TX")]
     pub proposals: Vec<String>,
+    /// A proposed Safe transaction (as SAFE_TX for safe sign; the manifest fills its chain and
+    /// version; repeat for each).
+    #[arg(long = "safe-proposal", value_name = "SAFE_TX")]
+    pub safe_proposals: Vec<String>,
     /// Where to write the bundle.
     #[arg(short = 'o', long = "out")]
     pub out: PathBuf,

@@ -31,6 +31,8 @@ pub enum Form {
     Plain,
     /// A Safe{Wallet} Transaction Builder batch file.
     Builder,
+    /// A release bundle's Safe proposal (canonical CBOR, every field given).
+    Bundle,
 }
 
 impl Form {
@@ -43,6 +45,7 @@ impl Form {
             Form::Builder => {
                 "a Transaction Builder batch, as Safe{Wallet} proposes it (one call, or a delegatecall to MultiSendCallOnly)"
             }
+            Form::Bundle => "a release bundle's Safe proposal",
         }
     }
 }

@@ -140,6 +140,8 @@ fn a_bundle_with_a_wrong_piece_is_refused_naming_it() {
     let out = run(&["--json", "check", "--bundle", b, "--approved-hash", &hash]);
     assert_eq!(code(&out), 2);
     assert!(stdout(&out).contains("--proposal N"), "{}", stdout(&out));
+    let out = run(&["--json", "check", "--bundle", b, "--approved-hash", &hash, schedule.to_str().unwrap()]);
+    assert_eq!(code(&out), 0, "a TX given is the one checked: {}", stdout(&out));
     let out = run(&["--json", "check", "--bundle", b, "--approved-hash", &hash, "--proposal", "1"]);
     assert_eq!(json(&out)["action"], 1, "{}", stdout(&out));
     let out = run(&["--json", "check", "--bundle", b, "--approved-hash", &hash, "--proposal", "2"]);
@@ -176,4 +178,53 @@ fn a_bundle_with_a_wrong_piece_is_refused_naming_it() {
         "0",
     ]));
     assert_eq!(other["reasons"], json!(["manifest_hash_mismatch"]));
+}
+
+/// A Safe proposal in the bundle is signed by `safe sign --bundle` with eth-account's signature,
+/// the same as from the Safe{Wallet} typed data it was made from.
+#[test]
+fn a_safe_proposal_travels_in_the_bundle_to_the_co_signer() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let doc = vectors("safe_tx.json");
+    let v = doc["vectors"].as_array().unwrap().iter().find(|v| v["name"] == "call_1.4.1_1").unwrap().clone();
+    let expected = vectors("safe_signatures.json")["vectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "call_1.4.1_1" && s["scheme"] == "eip712" && s["path"] == "m/44'/60'/0'/0/0")
+        .unwrap()
+        .clone();
+    let (manifest, built) = safe_release(d, &v, &[SPECULOS_0, SPECULOS_1], "");
+    assert_eq!(code(&built), 0, "{}", stdout(&built));
+    let hash = json(&built)["manifest_hash"].as_str().unwrap().to_string();
+    let bundle = d.join("safe.bundle");
+    let created = run(&[
+        "--json",
+        "bundle",
+        "create",
+        "--manifest",
+        manifest.to_str().unwrap(),
+        "--safe-proposal",
+        &v["typed_data"].to_string(),
+        "-o",
+        bundle.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&created), 0, "{}", stderr(&created));
+    assert_eq!(json(&created)["safe_proposals"][0]["safe_tx_hash"], v["safe_tx_hash"]);
+    let emu = Emu::start(&[]);
+    let out = bin()
+        .env("BOUNDED_SIGNER_HOME", d.join("home"))
+        .args(["--json", "safe", "sign", "--bundle", bundle.to_str().unwrap(), "--approved-hash", &hash])
+        .args(["--device", &emu.device()])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let r = json(&out);
+    assert_eq!(r["safe_tx_hash"], v["safe_tx_hash"]);
+    assert_eq!(r["signature_bytes"], expected["signature_bytes"]);
+    // The bundle has no transaction proposal: check without TX says so.
+    let out = run(&["--json", "check", "--bundle", bundle.to_str().unwrap(), "--approved-hash", &hash]);
+    assert_eq!(code(&out), 2);
+    assert!(stdout(&out).contains("no transaction proposals"), "{}", stdout(&out));
 }

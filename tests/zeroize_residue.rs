@@ -196,13 +196,17 @@ fn residue_after_load_decode_check() {
     std::fs::create_dir(&safe_dir).unwrap();
     let (safe_manifest, safe_tx) = safe_release_with_canary(&safe_dir);
     let args = bounded_signer::cli::SafeSignArgs {
-        manifest: safe_manifest,
+        source: bounded_signer::cli::ManifestFlags {
+            manifest: Some(safe_manifest),
+            bundle: None,
+            proposal: None,
+        },
         proof: bounded_signer::cli::ProofFlags {
             approved_hash: Some(load(&dir.path().join("safe/safe.cbor")).unwrap().hash()),
             trust: None,
             approvals: Vec::new(),
         },
-        safe_tx: safe_tx.to_str().unwrap().to_string(),
+        safe_tx: Some(safe_tx.to_str().unwrap().to_string()),
         flags: bounded_signer::cli::SafeTxFlags {
             chain_id: None,
             safe_version: None,

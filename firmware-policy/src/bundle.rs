@@ -44,6 +44,8 @@ pub enum EntryKind {
     TrustDisplay,
     /// A transaction proposal: its canonical unsigned signing payload.
     Transaction,
+    /// A Safe transaction proposal: [`crate::safe_tx::SafeProposal`]'s canonical bytes.
+    SafeTransaction,
 }
 
 impl EntryKind {
@@ -54,6 +56,7 @@ impl EntryKind {
             EntryKind::Rollback => 2,
             EntryKind::TrustDisplay => 3,
             EntryKind::Transaction => 4,
+            EntryKind::SafeTransaction => 5,
         }
     }
 
@@ -64,6 +67,7 @@ impl EntryKind {
             2 => EntryKind::Rollback,
             3 => EntryKind::TrustDisplay,
             4 => EntryKind::Transaction,
+            5 => EntryKind::SafeTransaction,
             _ => return None,
         })
     }
@@ -76,6 +80,7 @@ impl EntryKind {
             EntryKind::Rollback => "rollback",
             EntryKind::TrustDisplay => "trust_display",
             EntryKind::Transaction => "transaction",
+            EntryKind::SafeTransaction => "safe_transaction",
         }
     }
 
@@ -86,6 +91,7 @@ impl EntryKind {
             EntryKind::Approval => crate::release_approval::MAX_APPROVAL_FILE_BYTES,
             EntryKind::TrustDisplay => 64 * 1024,
             EntryKind::Transaction => crate::limits::MAX_TX_BYTES,
+            EntryKind::SafeTransaction => crate::limits::MAX_TX_BYTES.saturating_add(512),
         }
     }
 }

@@ -19,6 +19,9 @@ use alloy_sol_types::{Eip712Domain, SolStruct, SolValue, sol};
 
 use crate::tx::wipe_bytes;
 
+mod proposal;
+pub use proposal::SafeProposal;
+
 mod v0_1_0 {
     #![allow(missing_docs)]
     alloy_sol_types::sol! {

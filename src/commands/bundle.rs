@@ -10,6 +10,7 @@ use alloy_primitives::keccak256;
 use firmware_policy::bundle::{Bundle, Entry, EntryKind, MAX_BUNDLE_BYTES};
 use firmware_policy::quorum::Trust;
 use firmware_policy::release_approval::{ApprovalFile, ReleaseSubject};
+use firmware_policy::safe_tx::SafeProposal;
 use firmware_policy::{DecodedTx, LoadedManifest, TxForm};
 use serde_json::{Value, json};
 use zeroize::Zeroizing;
@@ -69,6 +70,23 @@ pub fn create(args: &BundleCreateArgs, json_out: bool) -> Result<Exit, CliError>
                 .hint("A bundle carries proposals as their unsigned signing payloads, which `sign` takes."));
         }
         entries.push(entry(EntryKind::Transaction, input.tx.signing_payload()));
+    }
+    let facts = crate::safe_input::ManifestFacts {
+        chain_id: manifest.manifest().chain_id,
+        safes: manifest.manifest().safes.iter().map(|s| (s.address, s.version, s.l2)).collect(),
+    };
+    for arg in &args.safe_proposals {
+        let flags = crate::safe_input::Flags { manifest: Some(facts.clone()), ..Default::default() };
+        let (source, input) = crate::commands::safe::read_safe_tx_input(arg, &flags)?;
+        let hashes = input.domain.hashes(&input.tx);
+        if input.claimed_hash.is_some_and(|claimed| claimed != hashes.safe_tx_hash) {
+            return Err(CliError::input(format!(
+                "{source}: its claimed safeTxHash is not its hash {:#x}",
+                hashes.safe_tx_hash
+            )));
+        }
+        let proposal = SafeProposal { domain: input.domain, l2: input.l2, tx: input.tx.clone() };
+        entries.push(entry(EntryKind::SafeTransaction, &proposal.to_canonical_bytes()));
     }
     let bundle = Bundle::new(entries).map_err(|e| CliError::input(format!("the bundle: {e}")))?;
     let bytes = bundle.to_canonical_bytes();
@@ -148,6 +166,21 @@ fn describe(bundle: &Bundle, bytes: &[u8], manifest: Option<&LoadedManifest>) ->
             Err(e) => json!({"index": i, "problem": e.to_string()}),
         })
         .collect();
+    let safe_proposals: Vec<Value> = bundle
+        .of(EntryKind::SafeTransaction)
+        .enumerate()
+        .map(|(i, body)| match SafeProposal::from_canonical_bytes(body) {
+            Ok(p) => json!({
+                "index": i,
+                "safe": p.domain.safe.to_checksum(None),
+                "chain_id": p.domain.chain_id,
+                "safe_version": p.domain.version.as_str(),
+                "nonce": p.tx.nonce.to_string(),
+                "safe_tx_hash": format!("{:#x}", p.domain.hashes(&p.tx).safe_tx_hash),
+            }),
+            Err(e) => json!({"index": i, "problem": e}),
+        })
+        .collect();
     json!({
         "bundle_hash": format!("{:#x}", keccak256(bytes)),
         "bytes": bytes.len(),
@@ -157,6 +190,7 @@ fn describe(bundle: &Bundle, bytes: &[u8], manifest: Option<&LoadedManifest>) ->
         "rollback": rollback,
         "trust_display": trust,
         "proposals": proposals,
+        "safe_proposals": safe_proposals,
     })
 }
 
@@ -207,6 +241,16 @@ fn text(doc: &Value) -> String {
             str_of(&p["signing_hash"])
         );
     }
+    for p in doc["safe_proposals"].as_array().into_iter().flatten() {
+        let _ = writeln!(
+            s,
+            "  Safe proposal {} Safe {} nonce {}, safeTxHash {}",
+            p["index"],
+            str_of(&p["safe"]),
+            str_of(&p["nonce"]),
+            str_of(&p["safe_tx_hash"])
+        );
+    }
     s
 }
 
@@ -252,6 +296,11 @@ pub fn verify(path: &Path, json_out: bool) -> Result<Exit, CliError> {
     for p in doc["proposals"].as_array().into_iter().flatten() {
         if let Some(problem) = p["problem"].as_str() {
             problems.push(format!("proposal {}: {problem}", p["index"]));
+        }
+    }
+    for p in doc["safe_proposals"].as_array().into_iter().flatten() {
+        if let Some(problem) = p["problem"].as_str() {
+            problems.push(format!("Safe proposal {}: {problem}", p["index"]));
         }
     }
     if !problems.is_empty() {

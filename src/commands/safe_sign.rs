@@ -18,8 +18,10 @@ use crate::error::{CliError, Exit};
 use crate::home::ensure_state_home;
 use crate::render;
 use crate::render::json::WipingValue;
-use crate::safe_input::{ManifestFacts, SafeTxInput};
+use crate::safe_input::{Form, ManifestFacts, SafeTxInput};
 use crate::signing::{self, Outcome, Progress, Subject};
+use firmware_policy::bundle::EntryKind;
+use firmware_policy::safe_tx::SafeProposal;
 
 /// Everything `safe sign` needs, read and validated before anything is decided.
 pub struct SafeSignRequest {
@@ -48,8 +50,7 @@ pub enum Read {
 
 /// Reads every input (exit 2 on any problem).
 pub fn read_request(args: &SafeSignArgs) -> Result<Read, CliError> {
-    let manifest =
-        crate::approvals::open(&crate::approvals::Source::File(args.manifest.clone()), &args.proof.proof())?;
+    let manifest = crate::approvals::open(&args.source.source(), &args.proof.proof())?;
     // Only an approved manifest may fill what the input leaves open.
     let facts = manifest.manifest.approved().map(|m| {
         let m = m.manifest();
@@ -59,12 +60,30 @@ pub fn read_request(args: &SafeSignArgs) -> Result<Read, CliError> {
         }
     });
     let flags = flags_of(&args.flags, facts);
-    let input = match read_safe_tx_input(&args.safe_tx, &flags) {
-        Ok((_, input)) => input,
-        // An unapproved manifest is refused first and alone, as `check` refuses it: whatever
-        // the Safe transaction lacks that the approved manifest would have given.
-        Err(_) if manifest.manifest.approved().is_none() => return Ok(Read::NotApproved(Box::new(manifest))),
-        Err(e) => return Err(e),
+    let offered = match &args.safe_tx {
+        None => manifest.bundle_proposal(EntryKind::SafeTransaction, args.source.proposal)?,
+        Some(_) => None,
+    };
+    let input = match (&args.safe_tx, offered) {
+        (None, Some(bytes)) => {
+            let p = SafeProposal::from_canonical_bytes(&bytes)
+                .map_err(|e| CliError::input(format!("{}: {e}", args.source.source().describe())))?;
+            SafeTxInput { form: Form::Bundle, domain: p.domain, l2: p.l2, tx: p.tx, claimed_hash: None }
+        }
+        (Some(arg), _) => match read_safe_tx_input(arg, &flags) {
+            Ok((_, input)) => input,
+            // An unapproved manifest is refused first and alone, as `check` refuses it: whatever
+            // the Safe transaction lacks that the approved manifest would have given.
+            Err(_) if manifest.manifest.approved().is_none() => {
+                return Ok(Read::NotApproved(Box::new(manifest)));
+            }
+            Err(e) => return Err(e),
+        },
+        (None, None) => {
+            return Err(CliError::input("SAFE_TX is missing").hint(
+                "Give the Safe transaction (a path, - for stdin, or inline JSON), or --bundle with a Safe proposal.",
+            ));
+        }
     };
     let scheme = if args.eth_sign { SafeSignatureScheme::EthSign } else { SafeSignatureScheme::Eip712 };
     if scheme == SafeSignatureScheme::EthSign && input.domain.version < SafeVersion::V1_1_0 {

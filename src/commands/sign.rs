@@ -39,17 +39,22 @@ pub struct SignRequest {
 /// Reads every input (exit 2 on any problem).
 pub fn read_request(args: &SignArgs) -> Result<SignRequest, CliError> {
     let manifest = crate::approvals::open(&args.source.source(), &args.proof.proof())?;
-    let ReadProposal { proposal, source, claimed_from, .. } =
-        match (&args.tx, manifest.bundle_proposal(args.source.proposal)?) {
-            (None, Some(bytes)) => crate::input::read_proposal_bytes(
-                bytes,
-                crate::input::Source::Bundle {
-                    path: args.source.bundle.clone().unwrap_or_default(),
-                    index: args.source.proposal.unwrap_or(0),
-                },
-            )?,
-            _ => read_proposal(crate::input::tx_argument(args.tx.as_deref())?)?,
-        };
+    let offered = match &args.tx {
+        None => {
+            manifest.bundle_proposal(firmware_policy::bundle::EntryKind::Transaction, args.source.proposal)?
+        }
+        Some(_) => None,
+    };
+    let ReadProposal { proposal, source, claimed_from, .. } = match (&args.tx, offered) {
+        (None, Some(bytes)) => crate::input::read_proposal_bytes(
+            bytes,
+            crate::input::Source::Bundle {
+                path: args.source.bundle.clone().unwrap_or_default(),
+                index: args.source.proposal.unwrap_or(0),
+            },
+        )?,
+        _ => read_proposal(crate::input::tx_argument(args.tx.as_deref())?)?,
+    };
     // Names from the manifest's `abi`, only once its hash matched.
     let (proposal, names) = crate::abi::named_proposal(&manifest.manifest, proposal)
         .map_err(|e| CliError::input(format!("{}: {e}", args.source.source().describe())))?;
