@@ -194,6 +194,29 @@ impl Opened {
         Ok(Some(zeroize::Zeroizing::new(chosen.to_vec())))
     }
 
+    /// The transaction to check: TX when given, else the bundle's (its only one, or the one
+    /// `--proposal N` picks), else TX from stdin as `tx_argument` reads it.
+    pub fn proposal(
+        &self,
+        tx: Option<&str>,
+        flags: &crate::cli::ManifestFlags,
+    ) -> Result<crate::input::ReadProposal, CliError> {
+        let offered = match tx {
+            None => self.bundle_proposal(firmware_policy::bundle::EntryKind::Transaction, flags.proposal)?,
+            Some(_) => None,
+        };
+        Ok(match offered {
+            Some(bytes) => crate::input::read_proposal_bytes(
+                bytes,
+                crate::input::Source::Bundle {
+                    path: flags.bundle.clone().unwrap_or_default(),
+                    index: flags.proposal.unwrap_or(0),
+                },
+            )?,
+            None => crate::input::read_proposal(crate::input::tx_argument(tx)?)?,
+        })
+    }
+
     /// A manifest already loaded and approved by its hash (the rehearsal's own release).
     pub fn approved_by_hash(loaded: firmware_policy::LoadedManifest) -> Self {
         let hash = loaded.hash();

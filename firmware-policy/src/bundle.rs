@@ -20,6 +20,7 @@
 use alloc::vec::Vec;
 use core::fmt;
 
+use crate::cbor_io::{Slice, VecSink};
 use ciborium_ll::{Decoder, Encoder, Header};
 use zeroize::Zeroizing;
 
@@ -167,33 +168,6 @@ fn err(problem: BundleProblem, offset: Option<usize>) -> BundleError {
     BundleError { problem, offset }
 }
 
-struct Sink<'a>(&'a mut Vec<u8>);
-
-impl ciborium_io::Write for Sink<'_> {
-    type Error = core::convert::Infallible;
-    fn write_all(&mut self, data: &[u8]) -> Result<(), Self::Error> {
-        self.0.extend_from_slice(data);
-        Ok(())
-    }
-    fn flush(&mut self) -> Result<(), Self::Error> {
-        Ok(())
-    }
-}
-
-struct Slice<'a>(&'a [u8]);
-
-struct EndOfInput;
-
-impl ciborium_io::Read for Slice<'_> {
-    type Error = EndOfInput;
-    fn read_exact(&mut self, data: &mut [u8]) -> Result<(), Self::Error> {
-        let (head, rest) = self.0.split_at_checked(data.len()).ok_or(EndOfInput)?;
-        data.copy_from_slice(head);
-        self.0 = rest;
-        Ok(())
-    }
-}
-
 impl Bundle {
     /// A bundle of `entries` (ordered by kind here, stable within a kind): exactly one manifest,
     /// at most one rollback and one trust display, each body within its kind's limit.
@@ -244,7 +218,7 @@ impl Bundle {
     pub fn to_canonical_bytes(&self) -> Zeroizing<Vec<u8>> {
         let size: usize = self.entries.iter().map(|e| e.body.len().saturating_add(16)).sum();
         let mut out = Zeroizing::new(Vec::with_capacity(size.saturating_add(40)));
-        let mut enc = Encoder::from(Sink(&mut out));
+        let mut enc = Encoder::from(VecSink(&mut out));
         let Ok(()) = enc.push(Header::Map(Some(2)));
         let Ok(()) = enc.push(Header::Positive(0));
         let Ok(()) = enc.push(Header::Text(Some(FORMAT_V1.len())));

@@ -19,6 +19,7 @@ extern crate alloc;
 
 pub mod bundle;
 pub mod calls;
+mod cbor_io;
 pub mod check;
 pub mod diff;
 pub mod instant;

@@ -15,6 +15,7 @@ use alloc::vec::Vec;
 
 use alloy_primitives::Address;
 
+use crate::cbor_io::VecSink;
 use crate::manifest::{Manifest, ManifestHash};
 use crate::release_approval::{ApprovalFile, ReleaseSubject, SignedAs};
 
@@ -64,26 +65,13 @@ impl Trust {
     }
 }
 
-struct Sink<'a>(&'a mut Vec<u8>);
-
-impl ciborium_io::Write for Sink<'_> {
-    type Error = core::convert::Infallible;
-    fn write_all(&mut self, data: &[u8]) -> Result<(), Self::Error> {
-        self.0.extend_from_slice(data);
-        Ok(())
-    }
-    fn flush(&mut self) -> Result<(), Self::Error> {
-        Ok(())
-    }
-}
-
 impl Trust {
     /// The approver set as a bundle shows it (for display only): canonical CBOR
     /// `{0: threshold, 1: [+ bytes(20)] approvers ascending, 2: separate_roles}`.
     pub fn display_bytes(&self) -> Vec<u8> {
         use ciborium_ll::{Encoder, Header, simple};
         let mut out = Vec::with_capacity(16usize.saturating_add(self.approvers.len().saturating_mul(21)));
-        let mut enc = Encoder::from(Sink(&mut out));
+        let mut enc = Encoder::from(VecSink(&mut out));
         let Ok(()) = enc.push(Header::Map(Some(3)));
         let Ok(()) = enc.push(Header::Positive(0));
         let Ok(()) = enc.push(Header::Positive(self.threshold as u64));

@@ -25,6 +25,7 @@ use alloy_primitives::{Address, B256, Signature, U256};
 use alloy_sol_types::{Eip712Domain, SolStruct, sol};
 use ciborium_ll::{Decoder, Encoder, Header};
 
+use crate::cbor_io::{Slice, VecSink};
 use crate::manifest::{Manifest, ManifestHash};
 
 sol! {
@@ -167,36 +168,6 @@ impl fmt::Display for ApprovalFileError {
     }
 }
 
-/// A `Vec` sink for ciborium's encoder (a local type: ciborium-io's blanket impls change when
-/// another crate turns on its `std`).
-struct Sink<'a>(&'a mut Vec<u8>);
-
-impl ciborium_io::Write for Sink<'_> {
-    type Error = core::convert::Infallible;
-    fn write_all(&mut self, data: &[u8]) -> Result<(), Self::Error> {
-        self.0.extend_from_slice(data);
-        Ok(())
-    }
-    fn flush(&mut self) -> Result<(), Self::Error> {
-        Ok(())
-    }
-}
-
-/// Reads from a slice, with an error type of our own for the same reason.
-struct Slice<'a>(&'a [u8]);
-
-struct EndOfInput;
-
-impl ciborium_io::Read for Slice<'_> {
-    type Error = EndOfInput;
-    fn read_exact(&mut self, data: &mut [u8]) -> Result<(), Self::Error> {
-        let (head, rest) = self.0.split_at_checked(data.len()).ok_or(EndOfInput)?;
-        data.copy_from_slice(head);
-        self.0 = rest;
-        Ok(())
-    }
-}
-
 /// One value of the file's map: every value is a definite text or byte string.
 struct Value {
     bytes: Vec<u8>,
@@ -204,7 +175,7 @@ struct Value {
     offset: usize,
 }
 
-fn put(enc: &mut Encoder<Sink<'_>>, key: u64, header: Header, data: &[u8]) {
+fn put(enc: &mut Encoder<VecSink<'_>>, key: u64, header: Header, data: &[u8]) {
     let Ok(()) = enc.push(Header::Positive(key));
     let Ok(()) = enc.push(header);
     let Ok(()) = ciborium_io::Write::write_all(enc, data);
@@ -238,11 +209,11 @@ impl ApprovalFile {
     /// The one canonical encoding.
     pub fn to_canonical_bytes(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(160);
-        self.write(&mut Encoder::from(Sink(&mut out)));
+        self.write(&mut Encoder::from(VecSink(&mut out)));
         out
     }
 
-    fn write(&self, enc: &mut Encoder<Sink<'_>>) {
+    fn write(&self, enc: &mut Encoder<VecSink<'_>>) {
         let Ok(()) = enc.push(Header::Map(Some(5)));
         let text = |s: &str| Header::Text(Some(s.len()));
         let bytes = |b: &[u8]| Header::Bytes(Some(b.len()));

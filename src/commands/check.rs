@@ -4,7 +4,7 @@ use firmware_policy::check_opened;
 
 use crate::cli::{CheckArgs, TextOut, print_json};
 use crate::error::{CliError, Exit};
-use crate::input::{ReadProposal, read_proposal};
+use crate::input::ReadProposal;
 use crate::render;
 use crate::timefmt::now;
 
@@ -12,22 +12,8 @@ pub(crate) fn run(args: &CheckArgs, json: bool) -> Result<Exit, CliError> {
     let opened = crate::approvals::open(&args.source.source(), &args.proof.proof())?;
     let manifest = &opened.manifest;
     let now = args.now.unwrap_or_else(now);
-    let offered = match &args.tx {
-        None => {
-            opened.bundle_proposal(firmware_policy::bundle::EntryKind::Transaction, args.source.proposal)?
-        }
-        Some(_) => None,
-    };
-    let ReadProposal { proposal, sender, claimed_from: claimed, .. } = match (&args.tx, offered) {
-        (None, Some(bytes)) => crate::input::read_proposal_bytes(
-            bytes,
-            crate::input::Source::Bundle {
-                path: args.source.bundle.clone().unwrap_or_default(),
-                index: args.source.proposal.unwrap_or(0),
-            },
-        )?,
-        _ => read_proposal(crate::input::tx_argument(args.tx.as_deref())?)?,
-    };
+    let ReadProposal { proposal, sender, claimed_from: claimed, .. } =
+        opened.proposal(args.tx.as_deref(), &args.source)?;
     // Names from the manifest's `abi`, only once its hash matched.
     let (proposal, abi) = crate::abi::named_proposal(manifest, proposal)
         .map_err(|e| CliError::input(format!("{}: {e}", args.source.source().describe())))?;

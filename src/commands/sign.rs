@@ -13,7 +13,7 @@ use crate::device::apdu::eip155_v;
 use crate::device::{DerivationPath, DeviceError, DeviceSpec, EthApp, Exchange};
 use crate::error::{CliError, Exit};
 use crate::home::ensure_state_home;
-use crate::input::{ReadProposal, read_proposal};
+use crate::input::ReadProposal;
 use crate::render;
 use crate::render::json::{Document, Part};
 use crate::signing::{self, Outcome, Progress};
@@ -39,22 +39,8 @@ pub struct SignRequest {
 /// Reads every input (exit 2 on any problem).
 pub fn read_request(args: &SignArgs) -> Result<SignRequest, CliError> {
     let manifest = crate::approvals::open(&args.source.source(), &args.proof.proof())?;
-    let offered = match &args.tx {
-        None => {
-            manifest.bundle_proposal(firmware_policy::bundle::EntryKind::Transaction, args.source.proposal)?
-        }
-        Some(_) => None,
-    };
-    let ReadProposal { proposal, source, claimed_from, .. } = match (&args.tx, offered) {
-        (None, Some(bytes)) => crate::input::read_proposal_bytes(
-            bytes,
-            crate::input::Source::Bundle {
-                path: args.source.bundle.clone().unwrap_or_default(),
-                index: args.source.proposal.unwrap_or(0),
-            },
-        )?,
-        _ => read_proposal(crate::input::tx_argument(args.tx.as_deref())?)?,
-    };
+    let ReadProposal { proposal, source, claimed_from, .. } =
+        manifest.proposal(args.tx.as_deref(), &args.source)?;
     // Names from the manifest's `abi`, only once its hash matched.
     let (proposal, names) = crate::abi::named_proposal(&manifest.manifest, proposal)
         .map_err(|e| CliError::input(format!("{}: {e}", args.source.source().describe())))?;

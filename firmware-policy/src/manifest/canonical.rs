@@ -40,6 +40,7 @@ use super::{
     Action, ActionKind, AuthorizationBound, FORMAT_V1, Field, Manifest, ManifestError,
     ManifestErrorKind as K, Rollback, SafeActionFields, SafeDecl,
 };
+use crate::cbor_io::{EndOfInput, Slice};
 use crate::limits;
 use crate::safe_tx::SafeVersion;
 
@@ -339,21 +340,6 @@ fn write_action(out: &mut impl Sink, a: &Action) {
 
 // ---------------------------------------------------------------------------------------------
 // Decoding
-
-/// Reads from a slice with an error type of our own, whatever features ciborium-io has.
-struct Slice<'a>(&'a [u8]);
-
-struct EndOfInput;
-
-impl ciborium_io::Read for Slice<'_> {
-    type Error = EndOfInput;
-    fn read_exact(&mut self, data: &mut [u8]) -> Result<(), Self::Error> {
-        let (head, rest) = self.0.split_at_checked(data.len()).ok_or(EndOfInput)?;
-        data.copy_from_slice(head);
-        self.0 = rest;
-        Ok(())
-    }
-}
 
 struct Reader<'a> {
     dec: Decoder<Slice<'a>>,

@@ -16,6 +16,7 @@ use ciborium_ll::{Decoder, Encoder, Header};
 use zeroize::Zeroizing;
 
 use super::{SafeDomain, SafeTxFields, SafeVersion};
+use crate::cbor_io::{Slice, VecSink};
 
 /// A Safe transaction with everything its hash needs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,41 +29,14 @@ pub struct SafeProposal {
     pub tx: SafeTxFields,
 }
 
-struct Sink<'a>(&'a mut Vec<u8>);
-
-impl ciborium_io::Write for Sink<'_> {
-    type Error = core::convert::Infallible;
-    fn write_all(&mut self, data: &[u8]) -> Result<(), Self::Error> {
-        self.0.extend_from_slice(data);
-        Ok(())
-    }
-    fn flush(&mut self) -> Result<(), Self::Error> {
-        Ok(())
-    }
-}
-
-struct Slice<'a>(&'a [u8]);
-
-struct EndOfInput;
-
-impl ciborium_io::Read for Slice<'_> {
-    type Error = EndOfInput;
-    fn read_exact(&mut self, data: &mut [u8]) -> Result<(), Self::Error> {
-        let (head, rest) = self.0.split_at_checked(data.len()).ok_or(EndOfInput)?;
-        data.copy_from_slice(head);
-        self.0 = rest;
-        Ok(())
-    }
-}
-
 const BAD: &str = "not a Safe proposal (the canonical map of the Safe, chain, version and SafeTx fields)";
 
 impl SafeProposal {
     /// The one canonical encoding (sized up front, wiped on drop: it holds the calldata).
     pub fn to_canonical_bytes(&self) -> Zeroizing<Vec<u8>> {
         let mut out = Zeroizing::new(Vec::with_capacity(self.tx.data.len().saturating_add(400)));
-        let mut enc = Encoder::from(Sink(&mut out));
-        let bytes = |enc: &mut Encoder<Sink<'_>>, key: u64, data: &[u8]| {
+        let mut enc = Encoder::from(VecSink(&mut out));
+        let bytes = |enc: &mut Encoder<VecSink<'_>>, key: u64, data: &[u8]| {
             let Ok(()) = enc.push(Header::Positive(key));
             let Ok(()) = enc.push(Header::Bytes(Some(data.len())));
             let Ok(()) = ciborium_io::Write::write_all(enc, data);
