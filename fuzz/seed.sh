@@ -10,6 +10,8 @@ $b manifest build examples/box-v2-upgrade.toml -o "$tmp/ex.cbor" >/dev/null
 $b manifest build docs/example-small.toml -o "$tmp/small.cbor" >/dev/null
 $b manifest build docs/example-safe.toml -o "$tmp/safe.cbor" >/dev/null 2>&1
 $b bundle create --manifest "$tmp/ex.cbor" --proposal examples/proposal-schedule.json -o "$tmp/ex.bundle" >/dev/null
+$b airgap send "$tmp/ex.bundle" --fragment-len 60 --frames 12 > "$tmp/ex.parts"
+$b airgap send docs/example-small.toml --frames 3 > "$tmp/small.parts"
 python3 - "$tmp" <<'PY'
 import json, os, hashlib, sys
 root = "fuzz/corpus"
@@ -58,6 +60,9 @@ full = json.load(open("tests/vectors/eip712_full_release_approval.json"))["cases
 put("uhid_device", start_open + b"".join(uhid_apdu(bytes.fromhex(x["command"])) for x in full))
 # bundle_decode: a bundle of the example manifest with one proposal (written by the tool above).
 put("bundle_decode", open(os.path.join(sys.argv[1], "ex.bundle"), "rb").read())
+# ur_receive: parts of the example bundle and of a small file, as airgap send prints them.
+for f in ("ex.parts", "small.parts"):
+    put("ur_receive", open(os.path.join(sys.argv[1], f), "rb").read())
 # approval_file: the files of eth-account's approvals.
 for v in json.load(open("tests/vectors/approvals.json"))["vectors"]:
     h, a, sig = bytes.fromhex(v["subject"]["manifestHash"][2:]), bytes.fromhex(v["approver"][2:]), bytes.fromhex(v["signature_bytes"][2:])

@@ -73,6 +73,14 @@ laptop's pinned --trust.\n\nExample:\n  bounded-signer bundle create --manifest 
 offset named; for verify, every problem found), 1 internal error."
     )]
     Bundle(BundleCommand),
+    /// Files across the air gap as BC-UR parts (ur:bytes), one per line.
+    #[command(
+        subcommand,
+        after_help = "Example:\n  bounded-signer airgap send release.bundle > parts.txt\n  bounded-signer airgap receive --text parts.txt \
+-o release.bundle\n\nExit codes: 0 done, 2 bad input (a line that is not a part of the file, corrupted, too few \
+parts), 1 internal error."
+    )]
+    Airgap(AirgapCommand),
     /// Safe transactions: their EIP-712 hashes, checked before an owner approves one.
     #[command(subcommand)]
     Safe(SafeCommand),
@@ -517,6 +525,45 @@ pub enum ManifestCommand {
     },
 }
 
+/// `airgap …`
+#[derive(Subcommand, Debug)]
+pub enum AirgapCommand {
+    /// Print a file as fountain-coded UR parts (uppercase, one per line).
+    Send(AirgapSendArgs),
+    /// Assemble a file from UR parts in any order, with duplicates and gaps.
+    Receive(AirgapReceiveArgs),
+}
+
+/// `airgap send …`
+#[derive(Args, Debug)]
+pub struct AirgapSendArgs {
+    /// The file (a bundle, manifest, approval or signature document).
+    pub file: PathBuf,
+    /// Bytes of the file per part (default 250: about 540 characters, a version 13 QR code at level L).
+    #[arg(long)]
+    pub fragment_len: Option<usize>,
+    /// How many parts (default: three times the fragments, and twenty more).
+    #[arg(long)]
+    pub frames: Option<usize>,
+    /// One part per line on stdout: the default, and the only form yet (QR images come next).
+    #[arg(long)]
+    pub text: bool,
+}
+
+/// `airgap receive …`
+#[derive(Args, Debug)]
+pub struct AirgapReceiveArgs {
+    /// The UR text: a file, or - for stdin (what a handheld scanner types).
+    #[arg(long)]
+    pub text: PathBuf,
+    /// Where to write the file.
+    #[arg(short = 'o', long = "out")]
+    pub out: PathBuf,
+    /// Overwrite the output file.
+    #[arg(long)]
+    pub force: bool,
+}
+
 /// `bundle …`
 #[derive(Subcommand, Debug)]
 pub enum BundleCommand {
@@ -650,6 +697,8 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
         Command::Journal(JournalCommand::Show) => commands::journal::show(json),
         Command::Journal(JournalCommand::Verify { head }) => commands::journal::verify(head, json),
         Command::Approve(args) => commands::approve::run(&args, json),
+        Command::Airgap(AirgapCommand::Send(args)) => commands::airgap::send(&args),
+        Command::Airgap(AirgapCommand::Receive(args)) => commands::airgap::receive(&args, json),
         Command::Bundle(BundleCommand::Create(args)) => commands::bundle::create(&args, json),
         Command::Bundle(BundleCommand::Show { bundle }) => commands::bundle::show(&bundle, json),
         Command::Bundle(BundleCommand::Verify { bundle }) => commands::bundle::verify(&bundle, json),

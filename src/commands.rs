@@ -1,6 +1,7 @@
 //! One module per command; each reads its inputs, calls the core, and prints.
 
 pub mod address;
+pub mod airgap;
 pub mod approve;
 pub mod bundle;
 pub mod check;

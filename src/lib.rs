@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod abi;
+pub mod airgap;
 pub mod approvals;
 pub mod authoring;
 pub mod chains;

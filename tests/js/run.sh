@@ -20,3 +20,4 @@ port=$(sed -n 's/^apdu=127.0.0.1:\([0-9]*\) .*/\1/p' "$out")
 node check.cjs "$port"
 node forms.cjs
 node safe_tx.cjs
+node ur.cjs "$bin"

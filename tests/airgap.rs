@@ -1,0 +1,107 @@
+//! `airgap send` and `airgap receive --text`: a bundle crosses the air gap as UR text with a
+//! third of its parts lost and the rest shuffled, and the received bundle signs; a foreign, a
+//! corrupted and a missing part are refused naming the line.
+
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::*;
+
+fn receive(text: &str, out: &std::path::Path) -> std::process::Output {
+    bin()
+        .args(["--json", "airgap", "receive", "--text", "-", "-o", out.to_str().unwrap()])
+        .write_stdin(text.to_string())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_bundle_crosses_as_lossy_shuffled_ur_text_and_then_signs() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (manifest, hash) = release_now(d);
+    let bundle = d.join("release.bundle");
+    let schedule = root().join("examples/proposal-schedule.json");
+    let made = run(&[
+        "bundle",
+        "create",
+        "--manifest",
+        manifest.to_str().unwrap(),
+        "--proposal",
+        schedule.to_str().unwrap(),
+        "-o",
+        bundle.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&made), 0, "{}", stderr(&made));
+    let sent = run(&["airgap", "send", bundle.to_str().unwrap(), "--fragment-len", "100"]);
+    assert_eq!(code(&sent), 0, "{}", stderr(&sent));
+    let parts: Vec<String> = stdout(&sent).lines().map(str::to_string).collect();
+    assert!(parts.iter().all(|p| p.starts_with("UR:BYTES/") && p == &p.to_uppercase()));
+    // Every third lost, the rest reversed (any order will do).
+    let mut kept: Vec<&String> =
+        parts.iter().enumerate().filter(|(i, _)| i % 3 != 0).map(|(_, p)| p).collect();
+    kept.reverse();
+    let text = kept.iter().map(|p| format!("{p}\n")).collect::<String>();
+    let received = d.join("received.bundle");
+    let out = receive(&text, &received);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    let doc = json(&out);
+    let original = std::fs::read(&bundle).unwrap();
+    assert_eq!(std::fs::read(&received).unwrap(), original);
+    assert_eq!(doc["kind"], "bundle");
+    assert_eq!(doc["manifest_hash"], hash.as_str());
+    assert_eq!(doc["keccak256"], format!("{:#x}", alloy_primitives::keccak256(&original)));
+    assert!(doc["frames_used"].as_u64().unwrap() <= kept.len() as u64);
+
+    // The received bundle signs, as any bundle does.
+    let emu = Emu::start(&[]);
+    let signed = bin()
+        .env("BOUNDED_SIGNER_HOME", d.join("home"))
+        .args([
+            "--json",
+            "sign",
+            "--bundle",
+            received.to_str().unwrap(),
+            "--approved-hash",
+            &hash,
+            "--device",
+            &emu.device(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(code(&signed), 0, "{}", stderr(&signed));
+}
+
+#[test]
+fn foreign_corrupted_and_missing_parts_are_refused_naming_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let a = d.join("a.txt");
+    let b = d.join("b.txt");
+    std::fs::write(&a, "the first file, long enough for several fragments ".repeat(8)).unwrap();
+    std::fs::write(&b, "another file entirely, also several fragments long ".repeat(8)).unwrap();
+    let parts = |p: &std::path::Path| -> Vec<String> {
+        stdout(&run(&["airgap", "send", p.to_str().unwrap(), "--fragment-len", "40"]))
+            .lines()
+            .map(str::to_string)
+            .collect()
+    };
+    let (pa, pb) = (parts(&a), parts(&b));
+    let out_path = d.join("out");
+    let mixed = format!("{}\n{}\n", pa[0], pb[1]);
+    let out = receive(&mixed, &out_path);
+    assert_eq!(code(&out), 2);
+    assert!(stdout(&out).contains("line 2") && stdout(&out).contains("another payload"), "{}", stdout(&out));
+    let mut corrupted = pa[1].clone().into_bytes();
+    let at = corrupted.len() - 5;
+    corrupted[at] = if corrupted[at] == b'A' { b'E' } else { b'A' };
+    let out = receive(&format!("{}\n{}\n", pa[0], String::from_utf8(corrupted).unwrap()), &out_path);
+    assert_eq!(code(&out), 2);
+    assert!(stdout(&out).contains("line 2") && stdout(&out).contains("corrupted"), "{}", stdout(&out));
+    let out = receive(&format!("{}\n", pa[0]), &out_path);
+    assert_eq!(code(&out), 2);
+    assert!(stdout(&out).contains("not enough"), "{}", stdout(&out));
+    assert!(!out_path.exists(), "nothing is written from too few parts");
+}
