@@ -12,6 +12,8 @@
 
 use ciborium_ll::{Decoder as CborDecoder, Encoder as CborEncoder, Header};
 
+pub mod qr;
+
 /// The default fragment length: a part of 250 bytes is about 540 uppercase characters, a QR code
 /// of version 13 at error correction level L (15 at M) in alphanumeric mode, which phones and
 /// laptop webcams read at arm's length.

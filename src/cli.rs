@@ -545,17 +545,27 @@ pub struct AirgapSendArgs {
     /// How many parts (default: three times the fragments, and twenty more).
     #[arg(long)]
     pub frames: Option<usize>,
-    /// One part per line on stdout: the default, and the only form yet (QR images come next).
-    #[arg(long)]
+    /// One part per line on stdout (the default).
+    #[arg(long, conflicts_with = "png_dir")]
     pub text: bool,
+    /// Write each part as a QR code image, DIR/frame-00001.png and on (an existing DIR needs
+    /// --force).
+    #[arg(long, value_name = "DIR")]
+    pub png_dir: Option<PathBuf>,
+    /// With --png-dir: write into an existing directory.
+    #[arg(long, requires = "png_dir")]
+    pub force: bool,
 }
 
 /// `airgap receive …`
 #[derive(Args, Debug)]
 pub struct AirgapReceiveArgs {
     /// The UR text: a file, or - for stdin (what a handheld scanner types).
-    #[arg(long)]
-    pub text: PathBuf,
+    #[arg(long, required_unless_present = "images", conflicts_with = "images")]
+    pub text: Option<PathBuf>,
+    /// QR code images (PNG), in any order, as a camera or `airgap send --png-dir` made them.
+    #[arg(long, num_args = 1.., value_name = "FILE")]
+    pub images: Vec<PathBuf>,
     /// Where to write the file.
     #[arg(short = 'o', long = "out")]
     pub out: PathBuf,

@@ -105,3 +105,55 @@ fn foreign_corrupted_and_missing_parts_are_refused_naming_the_line() {
     assert!(stdout(&out).contains("not enough"), "{}", stdout(&out));
     assert!(!out_path.exists(), "nothing is written from too few parts");
 }
+
+/// QR frames written by `send --png-dir` are read back by `receive --images`, shuffled and with
+/// frames missing; a frame of another file stops the receive naming the image.
+#[test]
+fn qr_frames_round_trip_and_a_foreign_frame_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (manifest, hash) = example_manifest(d);
+    let frames = d.join("frames");
+    let out = run(&["airgap", "send", manifest.to_str().unwrap(), "--png-dir", frames.to_str().unwrap()]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let again = run(&["airgap", "send", manifest.to_str().unwrap(), "--png-dir", frames.to_str().unwrap()]);
+    assert_eq!(code(&again), 2, "an existing directory needs --force");
+    let mut images: Vec<_> = std::fs::read_dir(&frames).unwrap().map(|e| e.unwrap().path()).collect();
+    images.sort();
+    assert!(images[0].ends_with("frame-00001.png"));
+    // Every other frame, last first.
+    let mut picked: Vec<String> = images.iter().step_by(2).map(|p| p.to_str().unwrap().to_string()).collect();
+    picked.reverse();
+    let got = d.join("got.cbor");
+    let mut args = vec!["--json", "airgap", "receive", "-o", got.to_str().unwrap(), "--images"];
+    args.extend(picked.iter().map(String::as_str));
+    let out = run(&args);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    assert_eq!(json(&out)["manifest_hash"], hash.as_str());
+    assert_eq!(std::fs::read(&got).unwrap(), std::fs::read(&manifest).unwrap());
+
+    // A frame of another file among them.
+    let other = d.join("other.txt");
+    std::fs::write(&other, "another file, several frames long ".repeat(30)).unwrap();
+    let other_frames = d.join("other-frames");
+    assert_eq!(
+        code(&run(&["airgap", "send", other.to_str().unwrap(), "--png-dir", other_frames.to_str().unwrap()])),
+        0
+    );
+    let foreign = other_frames.join("frame-00002.png");
+    let out = run(&[
+        "airgap",
+        "receive",
+        "-o",
+        d.join("x").to_str().unwrap(),
+        "--images",
+        images[0].to_str().unwrap(),
+        foreign.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("other-frames/frame-00002.png") && stderr(&out).contains("another payload"),
+        "{}",
+        stderr(&out)
+    );
+}

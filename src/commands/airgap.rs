@@ -34,9 +34,27 @@ pub fn send(args: &AirgapSendArgs) -> Result<Exit, CliError> {
         args.frames.unwrap_or_else(|| default_frames(airgap::fragment_count(file.len(), fragment_len)));
     let parts = airgap::parts(&file, fragment_len, frames)
         .map_err(|e| CliError::input(format!("{}: {e}", args.file.display())))?;
-    let mut text = parts.join("\n");
-    text.push('\n');
-    print_text(&text);
+    let Some(dir) = &args.png_dir else {
+        let mut text = parts.join("\n");
+        text.push('\n');
+        print_text(&text);
+        return Ok(Exit::Success);
+    };
+    if dir.exists() && !args.force {
+        return Err(CliError::input(format!("{}: exists", dir.display()))
+            .hint("Pass --force to write into it, or name another directory."));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| CliError::input(format!("{}: {e}", dir.display())))?;
+    for (i, part) in parts.iter().enumerate() {
+        let png = airgap::qr::png_of(part).map_err(|e| CliError::internal(format!("part {}: {e}", i + 1)))?;
+        let path = dir.join(format!("frame-{:05}.png", i + 1));
+        write_output(&path, &png, true)?;
+    }
+    print_text(&format!(
+        "Wrote {} QR frames to {} (frame-00001.png …; show them in order, looping)\n",
+        parts.len(),
+        dir.display()
+    ));
     Ok(Exit::Success)
 }
 
@@ -55,10 +73,57 @@ fn kind_of(bytes: &[u8]) -> (&'static str, Option<String>) {
     (if signature { "signature" } else { "unknown" }, None)
 }
 
-/// `airgap receive --text`.
+/// `airgap receive --images`: each image's QR codes, in the order given.
+fn receive_images(args: &AirgapReceiveArgs, json_out: bool) -> Result<Exit, CliError> {
+    let mut receiver = Receiver::default();
+    let mut used = None;
+    for path in &args.images {
+        let bytes = read_file_limited(path, 64 << 20)?;
+        let texts = airgap::qr::texts_in_png(&bytes)
+            .map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
+        if texts.is_empty() {
+            crate::cli::print_diagnostic(&format!("warning: {}: no QR code found; skipped", path.display()));
+        }
+        for text in texts {
+            receiver.receive(&text).map_err(|e| {
+                CliError::input(format!("{}: {e}", path.display()))
+                    .hint("Receive the frames of one file only, as `airgap send` showed them.")
+            })?;
+        }
+        if receiver.complete() {
+            used = Some(receiver.seen());
+            break;
+        }
+    }
+    finish(args, receiver, used, &format!("{} images", args.images.len()), json_out)
+}
+
+fn finish(
+    args: &AirgapReceiveArgs,
+    receiver: Receiver,
+    used: Option<usize>,
+    name: &str,
+    json_out: bool,
+) -> Result<Exit, CliError> {
+    let Some(frames_used) = used else {
+        let missing = receiver.fragments().map_or_else(String::new, |n| format!(" of a {n}-fragment file"));
+        return Err(CliError::input(format!(
+            "{name}: {} parts{missing} are not enough to assemble it",
+            receiver.seen()
+        ))
+        .hint("Show more of the animation (or more lines of `airgap send`), then receive again."));
+    };
+    let file = receiver.file().map_err(|e| CliError::input(format!("{name}: {e}")))?;
+    write_output(&args.out, &file, args.force)?;
+    report(&args.out, &file, receiver.seen(), frames_used, json_out);
+    Ok(Exit::Success)
+}
+
+/// `airgap receive`.
 pub fn receive(args: &AirgapReceiveArgs, json_out: bool) -> Result<Exit, CliError> {
     check_output(&args.out, args.force)?;
-    let text = if args.text.as_os_str() == "-" {
+    let Some(text_path) = &args.text else { return receive_images(args, json_out) };
+    let text = if text_path.as_os_str() == "-" {
         let mut buf = Vec::new();
         std::io::stdin()
             .lock()
@@ -67,10 +132,10 @@ pub fn receive(args: &AirgapReceiveArgs, json_out: bool) -> Result<Exit, CliErro
             .map_err(|e| CliError::input(format!("<stdin>: {e}")))?;
         buf
     } else {
-        read_file_limited(&args.text, MAX_TEXT_BYTES)?.to_vec()
+        read_file_limited(text_path, MAX_TEXT_BYTES)?.to_vec()
     };
     let name =
-        if args.text.as_os_str() == "-" { "<stdin>".to_string() } else { args.text.display().to_string() };
+        if text_path.as_os_str() == "-" { "<stdin>".to_string() } else { text_path.display().to_string() };
     if text.len() > MAX_TEXT_BYTES {
         return Err(CliError::input(format!("{name}: more than {MAX_TEXT_BYTES} bytes of UR text")));
     }
@@ -90,18 +155,7 @@ pub fn receive(args: &AirgapReceiveArgs, json_out: bool) -> Result<Exit, CliErro
             break;
         }
     }
-    let Some(frames_used) = used else {
-        let missing = receiver.fragments().map_or_else(String::new, |n| format!(" of a {n}-fragment file"));
-        return Err(CliError::input(format!(
-            "{name}: {} parts{missing} are not enough to assemble it",
-            receiver.seen()
-        ))
-        .hint("Show more of the animation (or more lines of `airgap send`), then receive again."));
-    };
-    let file = receiver.file().map_err(|e| CliError::input(format!("{name}: {e}")))?;
-    write_output(&args.out, &file, args.force)?;
-    report(&args.out, &file, receiver.seen(), frames_used, json_out);
-    Ok(Exit::Success)
+    finish(args, receiver, used, &name, json_out)
 }
 
 fn report(path: &Path, file: &[u8], frames_seen: usize, frames_used: usize, json_out: bool) {
