@@ -299,6 +299,27 @@ fn gate(
     }
 }
 
+/// The outcome of a signature the journal already holds (the device is not asked).
+fn journaled(
+    verdict: Verdict,
+    signer: Address,
+    signature: Signature,
+    signed_tx: Option<SignedTx>,
+    typed_data_mode: Option<TypedDataMode>,
+    journal: &Journal,
+) -> Outcome {
+    let head = Some(journal.head());
+    Outcome::Signed(Signed {
+        verdict,
+        signature,
+        signed_tx,
+        signer,
+        from_journal: true,
+        typed_data_mode,
+        journal: head,
+    })
+}
+
 /// Runs the pipeline. `open` reaches the device, and is called only once the journal allows it
 /// (for a Safe transaction, whose rule is per owner: once the journal can be read).
 pub fn sign<A, T>(
@@ -353,17 +374,7 @@ where
         && let Gate::Journaled(signature, signed_tx, typed_data_mode) =
             gate(journal, &key_for(signer), approval, subject, &facts, &mut *progress)?
     {
-        let head = Some(journal.head());
-        let signed = Signed {
-            verdict,
-            signature,
-            signed_tx,
-            signer,
-            from_journal: true,
-            typed_data_mode,
-            journal: head,
-        };
-        return Ok(Outcome::Signed(signed));
+        return Ok(journaled(verdict, signer, signature, signed_tx, typed_data_mode, journal));
     }
 
     // 2. The device, and the binding of its account.
@@ -382,17 +393,7 @@ where
         && let Gate::Journaled(signature, signed_tx, typed_data_mode) =
             gate(journal, &key, bound.approval(), subject, &facts, &mut *progress)?
     {
-        let head = Some(journal.head());
-        let signed = Signed {
-            verdict,
-            signature,
-            signed_tx,
-            signer,
-            from_journal: true,
-            typed_data_mode,
-            journal: head,
-        };
-        return Ok(Outcome::Signed(signed));
+        return Ok(journaled(verdict, signer, signature, signed_tx, typed_data_mode, journal));
     }
     let intent = attempt(Kind::Intent, &key);
     // Taken by the one failure a run can end with.
