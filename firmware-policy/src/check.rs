@@ -555,6 +555,21 @@ struct Outcomes {
 }
 
 impl Outcomes {
+    /// A verdict of these outcomes that matched no action (a refusal that stands alone, or an
+    /// approval of the whole manifest).
+    fn into_verdict(self, manifest_hash: ManifestHash, now: u64, approval: Option<Approval>) -> Verdict {
+        Verdict {
+            manifest_hash,
+            action: None,
+            reasons: self.reasons,
+            checks: self.checks,
+            evaluated_at: now,
+            approval,
+            safe_signers: None,
+            quorum: None,
+        }
+    }
+
     fn pass(&mut self, check: Check, detail: impl Into<Detail>) {
         self.checks.push(CheckOutcome { check, ok: true, reason: None, detail: detail.into() });
     }
@@ -594,16 +609,7 @@ fn not_approved(hash: ManifestHash, approved_hash: ManifestHash, now: u64) -> Ve
         Reason::ManifestHashMismatch,
         format!("manifest hash {hash} is not the approved hash {approved_hash}"),
     );
-    Verdict {
-        manifest_hash: hash,
-        action: None,
-        reasons: out.reasons,
-        checks: out.checks,
-        evaluated_at: now,
-        approval: None,
-        safe_signers: None,
-        quorum: None,
-    }
+    out.into_verdict(hash, now, None)
 }
 
 /// Evaluates `proposal` against `manifest` at `now` (unix seconds), given the hash governance

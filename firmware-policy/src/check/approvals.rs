@@ -19,16 +19,9 @@ fn list(addresses: impl Iterator<Item = Address>) -> String {
 fn alone(report: QuorumReport, reason: Reason, detail: String, now: u64) -> Verdict {
     let mut out = Outcomes::default();
     out.fail(reason, detail);
-    Verdict {
-        manifest_hash: report.manifest_hash,
-        action: None,
-        reasons: out.reasons,
-        checks: out.checks,
-        evaluated_at: now,
-        approval: None,
-        safe_signers: None,
-        quorum: Some(report),
-    }
+    let mut verdict = out.into_verdict(report.manifest_hash, now, None);
+    verdict.quorum = Some(report);
+    verdict
 }
 
 /// `approval_quorum_not_met`, alone: too few distinct trusted approvers approved the file.

@@ -45,14 +45,5 @@ pub fn check_release_approval(manifest: &LoadedManifest, signed_as: SignedAs, no
             replaceable: false,
         }
     });
-    Verdict {
-        manifest_hash: hash,
-        action: None,
-        reasons: out.reasons,
-        checks: out.checks,
-        evaluated_at: now,
-        approval,
-        safe_signers: None,
-        quorum: None,
-    }
+    out.into_verdict(hash, now, approval)
 }
