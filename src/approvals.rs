@@ -227,14 +227,6 @@ impl Opened {
         }
     }
 
-    /// The hash a check compares the file with: the given one, or under a quorum the file's own.
-    pub fn approved_hash(&self) -> ManifestHash {
-        match &self.authority {
-            Authority::Hash(hash) => *hash,
-            Authority::Quorum { report, .. } => report.manifest_hash,
-        }
-    }
-
     /// The verdict: `check`'s (given the file and the approved hash), unless the quorum decides
     /// alone (not met, or an approver holding another role of the release).
     pub fn verdict(&self, now: u64, check: impl FnOnce(&OpenedManifest, ManifestHash) -> Verdict) -> Verdict {
