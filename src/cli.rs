@@ -542,12 +542,18 @@ pub struct AirgapSendArgs {
     /// Bytes of the file per part (default 250: about 540 characters, a version 13 QR code at level L).
     #[arg(long)]
     pub fragment_len: Option<usize>,
-    /// How many parts (default: three times the fragments, and twenty more).
+    /// How many parts (default: 3.25 times the fragments, and 25 more).
     #[arg(long)]
     pub frames: Option<usize>,
-    /// One part per line on stdout (the default).
-    #[arg(long, conflicts_with = "png_dir")]
+    /// One part per line on stdout (the default when stdout is not a terminal).
+    #[arg(long, conflicts_with_all = ["png_dir", "terminal"])]
     pub text: bool,
+    /// An animated QR code in the terminal, looping until Ctrl-C (the default on a terminal).
+    #[arg(long, conflicts_with = "png_dir")]
+    pub terminal: bool,
+    /// Frames a second of the terminal animation (default 8).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=30), conflicts_with_all = ["text", "png_dir"])]
+    pub fps: Option<u32>,
     /// Write each part as a QR code image, DIR/frame-00001.png and on (an existing DIR needs
     /// --force).
     #[arg(long, value_name = "DIR")]

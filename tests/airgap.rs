@@ -1,6 +1,7 @@
 //! `airgap send` and `airgap receive --text`: a bundle crosses the air gap as UR text with a
 //! third of its parts lost and the rest shuffled, and the received bundle signs; a foreign, a
-//! corrupted and a missing part are refused naming the line.
+//! corrupted and a missing part are refused naming the line; the terminal animation shows every
+//! part as a readable QR code and gives the terminal back on Ctrl-C.
 
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -156,4 +157,92 @@ fn qr_frames_round_trip_and_a_foreign_frame_is_named() {
         "{}",
         stderr(&out)
     );
+}
+
+/// Reads the modules of one terminal frame (upper and lower half blocks, two modules a cell)
+/// back into pixels and decodes them as a camera would.
+fn decode_terminal_frame(lines: &[&str]) -> Vec<String> {
+    let rows: Vec<Vec<char>> = lines.iter().map(|l| l.chars().collect()).collect();
+    let side = rows.first().map_or(0, Vec::len);
+    let (scale, w, h) = (4, side * 4, rows.len() * 8);
+    let pixels: Vec<u8> = (0..h)
+        .flat_map(|y| (0..w).map(move |x| (x / scale, y / scale)))
+        .map(|(cx, cy)| match rows.get(cy / 2).and_then(|r| r.get(cx)) {
+            Some('█') => 0,
+            Some('▀') if cy % 2 == 0 => 0,
+            Some('▄') if cy % 2 == 1 => 0,
+            _ => 255,
+        })
+        .collect();
+    bounded_signer::airgap::qr::texts_in_greyscale(w, h, &pixels)
+}
+
+#[test]
+fn the_terminal_animation_shows_the_parts_in_a_loop_and_ctrl_c_restores_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("file.bin");
+    std::fs::write(&file, vec![0x42u8; 600]).unwrap();
+    let text = run(&["airgap", "send", file.to_str().unwrap(), "--text", "--frames", "4"]);
+    let listed = stdout(&text);
+    let parts: Vec<&str> = listed.lines().collect();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin!("bounded-signer"))
+        .args(["airgap", "send", file.to_str().unwrap(), "--terminal", "--fps", "30", "--frames", "4"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read until every part was shown and the loop began again, then Ctrl-C.
+    let mut stdout_pipe = child.stdout.take().unwrap();
+    let mut seen = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while seen.windows(3).filter(|w| *w == b"\x1b[H").count() <= parts.len() + 1 {
+        let n = std::io::Read::read(&mut stdout_pipe, &mut chunk).unwrap();
+        assert!(n > 0, "the animation ended by itself");
+        seen.extend_from_slice(&chunk[..n]);
+    }
+    let killed = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    std::io::Read::read_to_end(&mut stdout_pipe, &mut seen).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let screen = String::from_utf8(seen).unwrap();
+    assert!(screen.starts_with("\x1b[?1049h\x1b[?25l"), "enters the alternate screen, hides the cursor");
+    assert!(screen.ends_with("\x1b[?25h\x1b[?1049l"), "shows the cursor, leaves the alternate screen");
+    let frames: Vec<&str> = screen.split("\x1b[H").skip(1).collect();
+    assert!(frames.len() > parts.len(), "{} frames shown", frames.len());
+    for (i, frame) in frames.iter().take(parts.len() + 1).enumerate() {
+        let lines: Vec<&str> = frame
+            .split("\r\n")
+            .filter_map(|l| l.strip_prefix("\x1b[30;47m").and_then(|l| l.strip_suffix("\x1b[0m")))
+            .collect();
+        assert_eq!(decode_terminal_frame(&lines), vec![parts[i % parts.len()].to_string()], "frame {i}");
+        assert!(frame.contains(&format!("frame {} of {}", i % parts.len() + 1, parts.len())));
+    }
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Stopped after"));
+}
+
+#[test]
+fn a_scanner_typing_parts_gets_the_file_as_soon_as_it_is_complete() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("file.bin");
+    let body: Vec<u8> = (0..5000u32).map(|i| u8::try_from(i % 251).unwrap()).collect();
+    std::fs::write(&file, &body).unwrap();
+    let sent = run(&["airgap", "send", file.to_str().unwrap(), "--text"]);
+    let out = dir.path().join("got.bin");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin!("bounded-signer"))
+        .args(["--json", "airgap", "receive", "--text", "-", "-o", out.to_str().unwrap()])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Every part typed, and the input left open as a scanner leaves it: the receive must end by
+    // itself once the parts suffice.
+    let mut stdin = child.stdin.take().unwrap();
+    std::io::Write::write_all(&mut stdin, stdout(&sent).as_bytes()).unwrap();
+    let done = child.wait_with_output().unwrap();
+    drop(stdin);
+    assert_eq!(done.status.code(), Some(0));
+    assert_eq!(std::fs::read(&out).unwrap(), body);
+    let doc: serde_json::Value = serde_json::from_slice(&done.stdout).unwrap();
+    assert_eq!(doc["frames_used"], doc["frames_seen"], "nothing lost, nothing repeated");
 }

@@ -73,12 +73,16 @@ pub fn texts_in_png(bytes: &[u8]) -> Result<Vec<String>, String> {
             _ => 255,
         }
     };
-    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(w, h, luma);
-    Ok(prepared
-        .detect_grids()
-        .into_iter()
-        .filter_map(|grid| grid.decode().ok().map(|(_, text)| text))
-        .collect())
+    let grey: Vec<u8> = (0..h).flat_map(|y| (0..w).map(move |x| (x, y))).map(|(x, y)| luma(x, y)).collect();
+    Ok(texts_in_greyscale(w, h, &grey))
+}
+
+/// The texts of the QR codes in a greyscale image of `width` × `height`, one byte a pixel, row
+/// by row (what a camera frame is once its luma is taken).
+pub fn texts_in_greyscale(width: usize, height: usize, pixels: &[u8]) -> Vec<String> {
+    let luma = |x: usize, y: usize| pixels.get(y * width + x).copied().unwrap_or(255);
+    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(width, height, luma);
+    prepared.detect_grids().into_iter().filter_map(|grid| grid.decode().ok().map(|(_, text)| text)).collect()
 }
 
 #[cfg(test)]
@@ -94,5 +98,50 @@ mod tests {
         assert_eq!(texts_in_png(&png).unwrap(), std::slice::from_ref(part));
         assert_eq!(version_of(part), Some(13), "{} characters", part.len());
         assert!(texts_in_png(b"not an image").is_err());
+    }
+
+    /// The greyscale pixels of a PNG `png_of` made.
+    fn grey_of(png_bytes: &[u8]) -> (usize, Vec<u8>) {
+        let mut reader = png::Decoder::new(Cursor::new(png_bytes)).read_info().unwrap();
+        let mut buf = vec![0u8; reader.output_buffer_size().unwrap()];
+        let info = reader.next_frame(&mut buf).unwrap();
+        (info.width as usize, buf)
+    }
+
+    #[test]
+    // Pixel arithmetic in floating point, truncated to pixels on purpose.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
+    fn a_frame_reads_back_as_a_camera_sees_it_scaled_blurred_and_noisy() {
+        let parts = super::super::parts(&[0x5au8; 2000], super::super::DEFAULT_FRAGMENT_LEN, 2).unwrap();
+        let (side, code) = grey_of(&png_of(&parts[1]).unwrap());
+        // Into the middle of a 1080p frame at 1.37 times the size (bilinear), every 8×8 block
+        // shifted in brightness as JPEG's quantization shifts it, with pixel noise on top.
+        let (w, h, scale) = (1920usize, 1080usize, 1.37f64);
+        let scaled = (side as f64 * scale) as usize;
+        let (x0, y0) = ((w - scaled) / 2, (h - scaled) / 2);
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut noise = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % 61) as f64 - 30.0
+        };
+        let mut frame = vec![200u8; w * h];
+        for y in 0..scaled {
+            for x in 0..scaled {
+                let (sx, sy) = (x as f64 / scale, y as f64 / scale);
+                let (ix, iy) = (sx as usize, sy as usize);
+                let (fx, fy) = (sx - ix as f64, sy - iy as f64);
+                let at = |x: usize, y: usize| f64::from(code[y.min(side - 1) * side + x.min(side - 1)]);
+                let v = at(ix, iy) * (1.0 - fx) * (1.0 - fy)
+                    + at(ix + 1, iy) * fx * (1.0 - fy)
+                    + at(ix, iy + 1) * (1.0 - fx) * fy
+                    + at(ix + 1, iy + 1) * fx * fy;
+                let block = (((x0 + x) / 8 * 7 + (y0 + y) / 8 * 13) % 21) as f64 - 10.0;
+                let v = (v * 0.8 + 20.0 + block + noise()).clamp(0.0, 255.0);
+                frame[(y0 + y) * w + x0 + x] = v as u8;
+            }
+        }
+        assert_eq!(texts_in_greyscale(w, h, &frame), vec![parts[1].clone()]);
     }
 }
