@@ -14,6 +14,7 @@ use ciborium_ll::{Decoder as CborDecoder, Encoder as CborEncoder, Header};
 
 mod part;
 pub mod qr;
+pub mod registry;
 mod solver;
 pub mod terminal;
 

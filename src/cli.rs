@@ -532,6 +532,8 @@ pub enum AirgapCommand {
     Send(AirgapSendArgs),
     /// Assemble a file from UR parts in any order, with duplicates and gaps.
     Receive(AirgapReceiveArgs),
+    /// Show the device's account key as an ERC-4527 `ur:crypto-hdkey`, for a watch-only wallet.
+    ExportAccount(AirgapExportAccountArgs),
 }
 
 /// `airgap send …`
@@ -545,6 +547,13 @@ pub struct AirgapSendArgs {
     /// How many parts (default: 3.25 times the fragments, and 25 more).
     #[arg(long)]
     pub frames: Option<usize>,
+    #[command(flatten)]
+    pub show: FramesOut,
+}
+
+/// Where UR parts go: text lines, QR images, or an animated QR code in the terminal.
+#[derive(Args, Debug)]
+pub struct FramesOut {
     /// One part per line on stdout (the default when stdout is not a terminal).
     #[arg(long, conflicts_with_all = ["png_dir", "terminal"])]
     pub text: bool,
@@ -561,6 +570,19 @@ pub struct AirgapSendArgs {
     /// With --png-dir: write into an existing directory.
     #[arg(long, requires = "png_dir")]
     pub force: bool,
+}
+
+/// `airgap export-account …`
+#[derive(Args, Debug)]
+pub struct AirgapExportAccountArgs {
+    /// ledger, ledger:PATH, speculos or speculos:HOST:PORT.
+    #[arg(long, default_value = "ledger", value_parser = DeviceSpec::parse)]
+    pub device: DeviceSpec,
+    /// The account key's path: m/44'/60'/N' (the wallet derives 0/i below it).
+    #[arg(long, default_value = "m/44'/60'/0'", value_parser = DerivationPath::parse)]
+    pub path: DerivationPath,
+    #[command(flatten)]
+    pub show: FramesOut,
 }
 
 /// `airgap receive …`
@@ -715,6 +737,7 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
         Command::Approve(args) => commands::approve::run(&args, json),
         Command::Airgap(AirgapCommand::Send(args)) => commands::airgap::send(&args),
         Command::Airgap(AirgapCommand::Receive(args)) => commands::airgap::receive(&args, json),
+        Command::Airgap(AirgapCommand::ExportAccount(args)) => commands::export_account::run(&args, json),
         Command::Bundle(BundleCommand::Create(args)) => commands::bundle::create(&args, json),
         Command::Bundle(BundleCommand::Show { bundle }) => commands::bundle::show(&bundle, json),
         Command::Bundle(BundleCommand::Verify { bundle }) => commands::bundle::verify(&bundle, json),

@@ -7,6 +7,7 @@ pub mod bundle;
 pub mod check;
 pub mod decode;
 pub mod emulator;
+pub mod export_account;
 pub mod journal;
 pub mod manifest;
 pub mod rehearse;

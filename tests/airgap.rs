@@ -246,3 +246,27 @@ fn a_scanner_typing_parts_gets_the_file_as_soon_as_it_is_complete() {
     let doc: serde_json::Value = serde_json::from_slice(&done.stdout).unwrap();
     assert_eq!(doc["frames_used"], doc["frames_seen"], "nothing lost, nothing repeated");
 }
+
+#[test]
+fn export_account_shows_one_crypto_hdkey_and_refuses_paths_that_are_not_an_account() {
+    let emu = Emu::start(&[]);
+    let device = emu.device();
+    let text = run(&["airgap", "export-account", "--device", &device, "--text"]);
+    assert_eq!(code(&text), 0, "{}", stderr(&text));
+    let printed = stdout(&text);
+    let lines: Vec<&str> = printed.lines().collect();
+    assert_eq!(lines.len(), 1, "one single-part UR: {lines:?}");
+    assert!(lines[0].starts_with("UR:CRYPTO-HDKEY/") && !lines[0][16..].contains('/'), "{}", lines[0]);
+    let (kind, cbor) = ur::ur::decode(&lines[0].to_ascii_lowercase()).unwrap();
+    assert_eq!(kind, ur::ur::Kind::SinglePart);
+    // The key, in its field 3, is the device's compressed key at m/44'/60'/0'.
+    let doc = json(&run(&["--json", "airgap", "export-account", "--device", &device, "--text"]));
+    let key = alloy_primitives::hex::decode(doc["public_key"].as_str().unwrap()).unwrap();
+    assert_eq!(&cbor[..4], &[0xa8, 0x03, 0x58, 0x21], "a map of 8, key 3: 33 bytes");
+    assert_eq!(&cbor[4..37], key.as_slice());
+    for bad in ["m/44'/60'/0'/0/0", "m/44'/60'/0", "m/44'/61'/0'"] {
+        let refused = run(&["airgap", "export-account", "--device", &device, "--path", bad, "--text"]);
+        assert_eq!(code(&refused), 2, "{bad}: {}", stderr(&refused));
+        assert!(stderr(&refused).contains("m/44'/60'/N'"), "{}", stderr(&refused));
+    }
+}

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use sha2::Digest as _;
 
 use crate::airgap::{self, DEFAULT_FRAGMENT_LEN, MAX_FILE_BYTES, Receiver};
-use crate::cli::{AirgapReceiveArgs, AirgapSendArgs, print_json, print_text};
+use crate::cli::{AirgapReceiveArgs, AirgapSendArgs, FramesOut, print_json, print_text};
 use crate::error::{CliError, Exit};
 use crate::input::read_file_limited;
 use crate::output::{check_output, write_output};
@@ -37,17 +37,23 @@ pub fn send(args: &AirgapSendArgs) -> Result<Exit, CliError> {
         args.frames.unwrap_or_else(|| default_frames(airgap::fragment_count(file.len(), fragment_len)));
     let parts = airgap::parts(&file, fragment_len, frames)
         .map_err(|e| CliError::input(format!("{}: {e}", args.file.display())))?;
+    show(&parts, &args.show)
+}
+
+/// UR parts as the flags ask: an animation on a terminal (unless told otherwise), text lines, or
+/// PNG frames.
+pub fn show(parts: &[String], out: &FramesOut) -> Result<Exit, CliError> {
     let on_terminal = std::io::IsTerminal::is_terminal(&std::io::stdout());
-    if args.terminal || (args.png_dir.is_none() && !args.text && on_terminal) {
-        return animate(&parts, args.fps.unwrap_or(DEFAULT_FPS));
+    if out.terminal || (out.png_dir.is_none() && !out.text && on_terminal) {
+        return animate(parts, out.fps.unwrap_or(DEFAULT_FPS));
     }
-    let Some(dir) = &args.png_dir else {
+    let Some(dir) = &out.png_dir else {
         let mut text = parts.join("\n");
         text.push('\n');
         print_text(&text);
         return Ok(Exit::Success);
     };
-    if dir.exists() && !args.force {
+    if dir.exists() && !out.force {
         return Err(CliError::input(format!("{}: exists", dir.display()))
             .hint("Pass --force to write into it, or name another directory."));
     }

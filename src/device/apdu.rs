@@ -38,6 +38,8 @@ pub const P1_NO_DISPLAY: u8 = 0x00;
 pub const P1_DISPLAY: u8 = 0x01;
 /// P2 of GET_ETH_PUBLIC_ADDRESS: no chain code.
 pub const P2_NO_CHAIN_CODE: u8 = 0x00;
+/// P2 of GET_ETH_PUBLIC_ADDRESS: append the 32-byte chain code.
+pub const P2_CHAIN_CODE: u8 = 0x01;
 /// P2 of SIGN_ETH_TRANSACTION: process and start the review flow.
 pub const P2_SIGN_PROCESS_AND_START: u8 = 0x00;
 /// P2 of SIGN_ETH_EIP_712: hashed mode (v0).

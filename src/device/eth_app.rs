@@ -150,6 +150,23 @@ impl<T: Exchange> EthApp<T> {
         parse_address_answer(&data)
     }
 
+    /// The public key at `path` with its BIP-32 chain code, without a prompt: what a watch-only
+    /// wallet needs to derive the addresses below it (ERC-4527 `crypto-hdkey`).
+    pub fn extended_key(&mut self, path: &DerivationPath) -> Result<(PublicAddress, [u8; 32]), DeviceError> {
+        let data = self.send(&Command::eth(
+            Ins::GetPublicKey,
+            P1_NO_DISPLAY,
+            apdu::P2_CHAIN_CODE,
+            path.to_apdu_bytes(),
+        ))?;
+        let key = parse_address_answer(&data)?;
+        let chain_code: [u8; 32] = data
+            .get(1 + 65 + 1 + 40..)
+            .and_then(|c| c.try_into().ok())
+            .ok_or(DeviceError::BadAnswer("the chain code is not 32 bytes"))?;
+        Ok((key, chain_code))
+    }
+
     /// Signs what a bound approval allows, and nothing else: the one public signing call. The
     /// approval's signer is the device account (`Verdict::bind` checked it); the bytes are the
     /// ones the check approved.

@@ -21,3 +21,4 @@ node check.cjs "$port"
 node forms.cjs
 node safe_tx.cjs
 node ur.cjs "$bin"
+node hdkey.cjs "$bin" "$port"
