@@ -12,6 +12,7 @@
 
 use ciborium_ll::{Decoder as CborDecoder, Encoder as CborEncoder, Header};
 
+pub mod eth_request;
 mod part;
 pub mod qr;
 pub mod registry;
@@ -129,8 +130,9 @@ struct Sequence {
 
 /// Reassembles a file from parts in any order, with duplicates and gaps, by solving the parts'
 /// XOR equations (see [`solver`]): done once the parts span every fragment.
-#[derive(Default)]
 pub struct Receiver {
+    /// The UR type taken (`bytes` for files).
+    ur_type: &'static str,
     sequence: Option<(Sequence, solver::Solver)>,
     /// Sequence numbers taken: a repeat costs nothing.
     taken: std::collections::HashSet<u32>,
@@ -140,20 +142,41 @@ pub struct Receiver {
     single: Option<Vec<u8>>,
 }
 
+impl Default for Receiver {
+    /// A receiver of files (`ur:bytes`).
+    fn default() -> Self {
+        Receiver::for_type("bytes")
+    }
+}
+
 impl Receiver {
+    /// A receiver of URs of one type (lowercase, as in `ur:TYPE/…`).
+    pub fn for_type(ur_type: &'static str) -> Self {
+        Receiver {
+            ur_type,
+            sequence: None,
+            taken: std::collections::HashSet::new(),
+            seen: 0,
+            used: 0,
+            single: None,
+        }
+    }
+
     /// Takes one part (its text, any case).
     pub fn receive(&mut self, text: &str) -> Result<(), FrameError> {
         let lower = text.trim().to_ascii_lowercase();
         let rest = lower
-            .strip_prefix("ur:bytes/")
-            .ok_or_else(|| FrameError::NotAPart("it does not begin with ur:bytes/".into()))?;
+            .strip_prefix("ur:")
+            .and_then(|r| r.strip_prefix(self.ur_type))
+            .and_then(|r| r.strip_prefix('/'))
+            .ok_or_else(|| FrameError::NotAPart(format!("it does not begin with ur:{}/", self.ur_type)))?;
         if !rest.contains('/') {
             return self.receive_single(&lower);
         }
         if self.single.is_some() {
             return Err(FrameError::OtherPayload);
         }
-        let part = part::parse(&lower, MAX_FRAGMENTS)?;
+        let part = part::parse(&lower, self.ur_type, MAX_FRAGMENTS)?;
         let this = Sequence {
             count: part.count,
             message_len: part.message_len,
@@ -222,7 +245,15 @@ impl Receiver {
 
     /// The file, once complete and its checksum verified (`Err` with why otherwise).
     pub fn file(self) -> Result<Vec<u8>, String> {
-        let payload = match (self.single, self.sequence) {
+        let payload = self.payload()?;
+        file_of(&payload)
+            .map(<[u8]>::to_vec)
+            .ok_or_else(|| String::from("the payload is not one CBOR byte string (not a ur:bytes file)"))
+    }
+
+    /// The UR's CBOR payload, once complete and its checksum verified.
+    pub fn payload(self) -> Result<zeroize::Zeroizing<Vec<u8>>, String> {
+        Ok(match (self.single, self.sequence) {
             (Some(p), _) => zeroize::Zeroizing::new(p),
             (None, Some((sequence, solver))) => {
                 let mut all = solver.fragments().ok_or_else(|| String::from("not enough parts yet"))?;
@@ -236,10 +267,7 @@ impl Receiver {
                 all
             }
             (None, None) => return Err("no parts yet".into()),
-        };
-        file_of(&payload)
-            .map(<[u8]>::to_vec)
-            .ok_or_else(|| String::from("the payload is not one CBOR byte string (not a ur:bytes file)"))
+        })
     }
 }
 
@@ -363,7 +391,7 @@ mod tests {
             r.receive(p).unwrap();
         }
         let (seq, mixed) = (count..sent.len())
-            .map(|i| (i, part::parse(&sent[i].to_ascii_lowercase(), MAX_FRAGMENTS).unwrap()))
+            .map(|i| (i, part::parse(&sent[i].to_ascii_lowercase(), "bytes", MAX_FRAGMENTS).unwrap()))
             .find(|(_, p)| p.indexes.len() > 1 && !p.indexes.contains(&(count - 1)))
             .expect("a mix of known fragments");
         let (_, mut body) = ur::decode(&sent[seq].to_ascii_lowercase()).unwrap();

@@ -534,6 +534,9 @@ pub enum AirgapCommand {
     Receive(AirgapReceiveArgs),
     /// Show the device's account key as an ERC-4527 `ur:crypto-hdkey`, for a watch-only wallet.
     ExportAccount(AirgapExportAccountArgs),
+    /// Check a watch-only wallet's ERC-4527 `ur:eth-sign-request` against the manifest, sign it on
+    /// the Ledger, and answer with its `ur:eth-signature`.
+    SignRequest(AirgapSignRequestArgs),
 }
 
 /// `airgap send …`
@@ -570,6 +573,29 @@ pub struct FramesOut {
     /// With --png-dir: write into an existing directory.
     #[arg(long, requires = "png_dir")]
     pub force: bool,
+}
+
+/// `airgap sign-request …`
+#[derive(Args, Debug)]
+pub struct AirgapSignRequestArgs {
+    /// The manifest, from its file or a bundle.
+    #[command(flatten)]
+    pub source: ManifestFlags,
+    /// How the manifest is approved.
+    #[command(flatten)]
+    pub proof: ProofFlags,
+    /// The request: its UR text, a file of its UR parts (one a line), or - for stdin.
+    #[arg(conflicts_with = "request_images")]
+    pub request: Option<String>,
+    /// The request as QR code images (PNG), as a camera saved the wallet's frames.
+    #[arg(long, num_args = 1.., value_name = "FILE")]
+    pub request_images: Vec<std::path::PathBuf>,
+    /// ledger, ledger:PATH, speculos or speculos:HOST:PORT.
+    #[arg(long, default_value = "ledger", value_parser = DeviceSpec::parse)]
+    pub device: DeviceSpec,
+    /// Where the `ur:eth-signature` goes (default: its text on stdout).
+    #[command(flatten)]
+    pub show: FramesOut,
 }
 
 /// `airgap export-account …`
@@ -738,6 +764,7 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
         Command::Airgap(AirgapCommand::Send(args)) => commands::airgap::send(&args),
         Command::Airgap(AirgapCommand::Receive(args)) => commands::airgap::receive(&args, json),
         Command::Airgap(AirgapCommand::ExportAccount(args)) => commands::export_account::run(&args, json),
+        Command::Airgap(AirgapCommand::SignRequest(args)) => commands::sign_request::run(&args, json),
         Command::Bundle(BundleCommand::Create(args)) => commands::bundle::create(&args, json),
         Command::Bundle(BundleCommand::Show { bundle }) => commands::bundle::show(&bundle, json),
         Command::Bundle(BundleCommand::Verify { bundle }) => commands::bundle::verify(&bundle, json),

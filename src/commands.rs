@@ -15,3 +15,4 @@ pub mod safe;
 pub mod safe_exec;
 pub mod safe_sign;
 pub mod sign;
+pub mod sign_request;

@@ -1,4 +1,4 @@
-//! One multi-part UR frame, read strictly: `ur:bytes/SEQ-COUNT/BYTEWORDS`, whose bytewords (their
+//! One multi-part UR frame, read strictly: `ur:TYPE/SEQ-COUNT/BYTEWORDS`, whose bytewords (their
 //! CRC checked by the `ur` crate) hold the CBOR array `[seq, count, message_len, checksum, data]`
 //! of the BC-UR fountain code. Which fragments a mixed part combines comes from the `ur` crate's
 //! own chooser (`Part::indexes`), never from a second implementation of it.
@@ -23,11 +23,15 @@ pub(crate) struct Part {
     pub(crate) indexes: Vec<usize>,
 }
 
-/// Reads one frame of a multi-part `ur:bytes` sequence; `max_fragments` bounds the work that
-/// choosing its fragments costs (linear in the count).
-pub(crate) fn parse(lower: &str, max_fragments: usize) -> Result<Part, FrameError> {
+/// Reads one frame of a multi-part sequence of UR type `ur_type`; `max_fragments` bounds the work
+/// that choosing its fragments costs (linear in the count).
+pub(crate) fn parse(lower: &str, ur_type: &str, max_fragments: usize) -> Result<Part, FrameError> {
     let not_part = |why: &str| FrameError::NotAPart(why.to_string());
-    let rest = lower.strip_prefix("ur:bytes/").ok_or_else(|| not_part("it does not begin with ur:bytes/"))?;
+    let rest = lower
+        .strip_prefix("ur:")
+        .and_then(|r| r.strip_prefix(ur_type))
+        .and_then(|r| r.strip_prefix('/'))
+        .ok_or_else(|| not_part(&format!("it does not begin with ur:{ur_type}/")))?;
     let (indices, _) = rest.split_once('/').ok_or_else(|| not_part("it is not a part of a sequence"))?;
     let (seq_text, count_text) =
         indices.split_once('-').ok_or_else(|| not_part("it has no sequence numbers"))?;

@@ -87,6 +87,18 @@ impl Signed {
         crate::ledger_screens::expected_review(self.proposal.tx(), self.result.signer).unwrap_or_default()
     }
 
+    /// The signature, with the transaction it signs.
+    pub fn signature(&self) -> (&Signature, &firmware_policy::DecodedTx) {
+        (&self.result.signature, self.proposal.tx())
+    }
+
+    /// The journal head after the record (count, hash), when journaled.
+    pub fn journal(&self) -> Value {
+        self.result
+            .journal
+            .map_or(Value::Null, |head| json!({"records": head.records, "head": format!("{:#x}", head.hash)}))
+    }
+
     /// The result document of the spec, streamed when it is written.
     pub fn document(&self) -> Document<'_> {
         result_json(&self.result, &self.proposal)

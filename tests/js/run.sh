@@ -22,3 +22,4 @@ node forms.cjs
 node safe_tx.cjs
 node ur.cjs "$bin"
 node hdkey.cjs "$bin" "$port"
+node sign_request.cjs "$bin" "$port"

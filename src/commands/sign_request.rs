@@ -1,0 +1,179 @@
+//! `airgap sign-request (--manifest M | --bundle B) (--approved-hash H | --trust T [--approvals A]…)
+//! REQUEST [--device D] [--png-dir DIR | --terminal] [--json]`: a watch-only wallet's ERC-4527
+//! `ur:eth-sign-request` for a transaction, checked against the manifest exactly as `sign` checks
+//! it (the same reading, pipeline, journal and device), answered with the `ur:eth-signature` of
+//! the same request id. Anything the policy refuses makes no signature and exits 3.
+
+use alloy_primitives::hex;
+use serde_json::json;
+
+use crate::airgap::eth_request::{self, DataType};
+use crate::airgap::{MAX_FILE_BYTES, Receiver};
+use crate::cli::{AirgapSignRequestArgs, FramesOut, Narrator, SignArgs, print_json};
+use crate::commands::sign::{SignOutcome, read_request, sign_with};
+use crate::device::{DerivationPath, DeviceSpec};
+use crate::error::{CliError, Exit};
+use crate::home::ensure_state_home;
+
+const HARDENED: u32 = 0x8000_0000;
+
+/// The request's CBOR from its UR text, a file of UR lines, or QR images.
+fn read(args: &AirgapSignRequestArgs) -> Result<(String, zeroize::Zeroizing<Vec<u8>>), CliError> {
+    let mut receiver = Receiver::for_type("eth-sign-request");
+    let mut take = |name: &str, text: &str| {
+        receiver.receive(text).map_err(|e| {
+            CliError::input(format!("{name}: {e}"))
+                .hint("Pass the wallet's ur:eth-sign-request (its text, a file of its parts, or QR images).")
+        })
+    };
+    let name = if args.request_images.is_empty() {
+        let request = args.request.as_deref().unwrap_or("-");
+        let text = if request.to_ascii_lowercase().starts_with("ur:") {
+            request.to_string()
+        } else {
+            let bytes = crate::input::read_file_limited(std::path::Path::new(request), MAX_FILE_BYTES * 4)?;
+            String::from_utf8(bytes.to_vec())
+                .map_err(|_| CliError::input(format!("{request}: not UTF-8 text")))?
+        };
+        for line in text.lines().filter(|l| !l.trim().is_empty()) {
+            take(request, line)?;
+        }
+        request.to_string()
+    } else {
+        for path in &args.request_images {
+            let bytes = crate::input::read_file_limited(path, 64 << 20)?;
+            let texts = crate::airgap::qr::texts_in_png(&bytes)
+                .map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
+            for text in texts {
+                take(&path.display().to_string(), &text)?;
+            }
+        }
+        format!("{} images", args.request_images.len())
+    };
+    if !receiver.complete() {
+        return Err(CliError::input(format!("{name}: the request's parts are not all here"))
+            .hint("Scan every frame of the wallet's animated QR code."));
+    }
+    let payload = receiver.payload().map_err(|e| CliError::input(format!("{name}: {e}")))?;
+    Ok((name, payload))
+}
+
+/// The path as the app takes it: under 44'/60', at most ten levels.
+fn path_of(components: &[(u32, bool)]) -> Option<DerivationPath> {
+    let text: Vec<String> =
+        components.iter().map(|&(i, h)| if h { format!("{i}'") } else { i.to_string() }).collect();
+    let path = DerivationPath::parse(&format!("m/{}", text.join("/"))).ok()?;
+    matches!(path.indices(), [p, c, ..] if *p == 44 | HARDENED && *c == 60 | HARDENED).then_some(path)
+}
+
+/// `airgap sign-request`.
+pub fn run(args: &AirgapSignRequestArgs, json_out: bool) -> Result<Exit, CliError> {
+    let (name, cbor) = read(args)?;
+    let request = eth_request::decode(&cbor)
+        .map_err(|e| CliError::input(format!("{name}: the eth-sign-request: {e}")))?;
+    match request.data_type {
+        DataType::LegacyTransaction | DataType::TypedTransaction => {}
+        DataType::PersonalMessage => {
+            return Err(CliError::input(format!("{name}: a personal message (data type 3)")).hint(
+                "This tool signs only what a release manifest approves: transactions, never messages.",
+            ));
+        }
+        DataType::TypedData => {
+            return Err(CliError::input(format!("{name}: typed data (data type 2) is not taken yet"))
+                .hint("Verify a SafeTx with `safe sign` until sign-request takes typed data."));
+        }
+    }
+    let legacy = request.sign_data.first().is_some_and(|b| *b >= 0xc0);
+    if legacy != (request.data_type == DataType::LegacyTransaction) {
+        return Err(CliError::input(format!(
+            "{name}: data type {} but the sign-data is {}",
+            if legacy { "4 (typed)" } else { "1 (legacy)" },
+            if legacy { "a legacy RLP list" } else { "not a legacy RLP list" }
+        )));
+    }
+    let path = path_of(&request.path).ok_or_else(|| {
+        CliError::input(format!(
+            "{name}: the request's path is not under m/44'/60' (the Ethereum app signs nothing else)"
+        ))
+    })?;
+    let sign_args = SignArgs {
+        source: args.source.clone(),
+        proof: args.proof.clone(),
+        tx: Some(hex::encode_prefixed(&request.sign_data)),
+        device: args.device.clone(),
+        path,
+        out: None,
+        force: false,
+    };
+    let req = read_request(&sign_args)?;
+    let tx_chain = req.proposal.tx().chain_id();
+    if request.chain_id.is_some_and(|c| Some(c) != tx_chain) {
+        return Err(CliError::input(format!(
+            "{name}: the request names chain {} but its transaction is for chain {}",
+            request.chain_id.unwrap_or(0),
+            tx_chain.map_or("none".to_string(), |c| c.to_string())
+        )));
+    }
+    let executor = req.manifest.manifest.approved().map(|m| m.manifest().executor);
+    if let (Some(wanted), Some(executor)) = (request.address, executor)
+        && alloy_primitives::Address::from(wanted) != executor
+    {
+        return Err(CliError::input(format!(
+            "{name}: the request is for account {}; the manifest's executor is {executor}",
+            alloy_primitives::Address::from(wanted)
+        ))
+        .hint("Pair the wallet with the executor's account (`airgap export-account`)."));
+    }
+    let home = ensure_state_home()?;
+    // Stdout carries the answer: the check and the device steps go to stderr.
+    let mut say = Narrator::for_output(true);
+    let signed = match sign_with(req, DeviceSpec::open, &crate::timefmt::now, &home, &mut say)? {
+        SignOutcome::Refused { verdict } => {
+            if json_out {
+                print_json(&json!({"verdict": verdict, "request_id": request.request_id.map(uuid_text)}));
+            }
+            return Ok(Exit::Refused);
+        }
+        SignOutcome::Signed(signed) => signed,
+    };
+    let (signature, tx) = signed.signature();
+    let mut rsv = Vec::with_capacity(72);
+    rsv.extend_from_slice(&signature.r().to_be_bytes::<32>());
+    rsv.extend_from_slice(&signature.s().to_be_bytes::<32>());
+    if request.data_type == DataType::LegacyTransaction {
+        // 35 + 2·chainId + parity, big-endian without leading zeros (ERC-4527, as wallets rebuild
+        // a legacy signature).
+        let v = crate::device::apdu::eip155_v(tx.chain_id().unwrap_or(0), signature.v());
+        let be = v.to_be_bytes::<32>();
+        let first = be.iter().position(|b| *b != 0).unwrap_or(31);
+        rsv.extend_from_slice(&be[first..]);
+    } else {
+        rsv.push(u8::from(signature.v()));
+    }
+    let answer = eth_request::signature_cbor(request.request_id, &rsv);
+    let ur = ur::ur::encode(&answer, &ur::Type::Custom("eth-signature")).to_ascii_uppercase();
+    if json_out {
+        print_json(&json!({
+            "verdict": "approved",
+            "request_id": request.request_id.map(uuid_text),
+            "signature": hex::encode_prefixed(&rsv),
+            "ur": ur,
+            "journal": signed.journal(),
+        }));
+        return Ok(Exit::Success);
+    }
+    let out = FramesOut {
+        text: args.show.png_dir.is_none() && !args.show.terminal,
+        terminal: args.show.terminal,
+        fps: args.show.fps,
+        png_dir: args.show.png_dir.clone(),
+        force: args.show.force,
+    };
+    crate::commands::airgap::show(&[ur], &out)
+}
+
+/// A UUID as text, 8-4-4-4-12.
+fn uuid_text(id: [u8; 16]) -> String {
+    let h = hex::encode(id);
+    format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
+}
