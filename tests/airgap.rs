@@ -271,23 +271,6 @@ fn export_account_shows_one_crypto_hdkey_and_refuses_paths_that_are_not_an_accou
     }
 }
 
-/// A `ur:eth-sign-request` for `sign_data` (data type `data_type`) at m/44'/60'/0'/0/0, as
-/// Keystone's registry lays it out (keys 1 to 6).
-fn eth_sign_request(sign_data: &[u8], data_type: u8, chain_id: u32) -> String {
-    let mut cbor = vec![0xa5, 0x01, 0xd8, 0x25, 0x50];
-    cbor.extend_from_slice(&[0x42; 16]);
-    cbor.push(0x02);
-    assert!(sign_data.len() < 256);
-    cbor.extend_from_slice(&[0x58, u8::try_from(sign_data.len()).unwrap()]);
-    cbor.extend_from_slice(sign_data);
-    cbor.extend_from_slice(&[0x03, data_type, 0x04, 0x1a]);
-    cbor.extend_from_slice(&chain_id.to_be_bytes());
-    // 5: tag 304 {1: [44, true, 60, true, 0, true, 0, false, 0, false]}
-    cbor.extend_from_slice(&[0x05, 0xd9, 0x01, 0x30, 0xa1, 0x01, 0x8a]);
-    cbor.extend_from_slice(&[0x18, 0x2c, 0xf5, 0x18, 0x3c, 0xf5, 0x00, 0xf5, 0x00, 0xf4, 0x00, 0xf4]);
-    ur::ur::encode(&cbor, &ur::Type::Custom("eth-sign-request"))
-}
-
 #[test]
 fn sign_request_refuses_messages_mismatched_types_and_what_the_policy_refuses() {
     let dir = tempfile::tempdir().unwrap();
@@ -302,11 +285,11 @@ fn sign_request_refuses_messages_mismatched_types_and_what_the_policy_refuses() 
             .output()
             .unwrap()
     };
-    let message = ask(&eth_sign_request(b"hello", 3, 11_155_111));
+    let message = ask(&eth_sign_request(b"hello", 3, 11_155_111, &request_path(0)));
     assert_eq!(code(&message), 2, "{}", stderr(&message));
     assert!(stderr(&message).contains("personal message"), "{}", stderr(&message));
     // Data type 1 (legacy) for a typed payload.
-    let typed = ask(&eth_sign_request(&[0x02, 0xc0], 1, 11_155_111));
+    let typed = ask(&eth_sign_request(&[0x02, 0xc0], 1, 11_155_111, &request_path(0)));
     assert_eq!(code(&typed), 2, "{}", stderr(&typed));
     // A legacy transaction the manifest has no action for: the policy's verdict, no signature.
     let mut legacy = Vec::new();
@@ -324,7 +307,7 @@ fn sign_request_refuses_messages_mismatched_types_and_what_the_policy_refuses() 
         },
         &mut legacy,
     );
-    let refused = ask(&eth_sign_request(&legacy, 1, 11_155_111));
+    let refused = ask(&eth_sign_request(&legacy, 1, 11_155_111, &request_path(0)));
     assert_eq!(code(&refused), 3, "{}", stderr(&refused));
     let doc = json(&refused);
     assert!(doc.get("ur").is_none(), "no signature: {doc}");

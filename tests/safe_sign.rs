@@ -463,3 +463,49 @@ fn owners_sign_the_executor_assembles_and_signs_exec_transaction() {
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     assert!(stderr(&out).contains("not the executor"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_wallets_typed_data_request_is_signed_as_safe_sign_signs_it() {
+    let emu = Emu::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let v = safe_vector("call_1.4.1_1");
+    let (manifest, hash) = release(dir.path(), &v);
+    let typed = v["typed_data"].to_string();
+    // The owner's signature from `safe sign`, in another home (so the journal cannot hand it back).
+    let direct = safe_sign(
+        &dir.path().join("direct"),
+        &manifest,
+        &hash,
+        &typed,
+        &emu.device(),
+        &["--path", "m/44'/60'/0'/0/1"],
+    );
+    assert_eq!(code(&direct), 0, "{}", stderr(&direct));
+    let chain = u32::try_from(v["chainId"].as_u64().unwrap()).unwrap();
+    let request = eth_sign_request(typed.as_bytes(), 2, chain, &request_path(1));
+    let ask = |request: &str| {
+        bin()
+            .env("BOUNDED_SIGNER_HOME", dir.path().join("home"))
+            .args(["--json", "airgap", "sign-request", "--manifest", manifest.to_str().unwrap()])
+            .args(["--approved-hash", &hash, request, "--device", &emu.device()])
+            .output()
+            .unwrap()
+    };
+    let out = ask(&request);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let doc = json(&out);
+    assert_eq!(
+        doc["signature"],
+        json(&direct)["signature_bytes"],
+        "r ‖ s ‖ v with v 27/28, as the Safe takes it"
+    );
+    assert_eq!(doc["request_id"], "42424242-4242-4242-4242-424242424242");
+    // The answer's UR holds the same 65 bytes after the request id.
+    let (_, cbor) = ur::ur::decode(&doc["ur"].as_str().unwrap().to_ascii_lowercase()).unwrap();
+    let sig = alloy_primitives::hex::decode(doc["signature"].as_str().unwrap()).unwrap();
+    assert_eq!(&cbor[cbor.len() - 65..], sig.as_slice());
+    // Another owner path not in the Safe: the check's own refusal, no signature.
+    let stranger = ask(&eth_sign_request(typed.as_bytes(), 2, chain, &request_path(5)));
+    assert_eq!(code(&stranger), 3, "{}", stderr(&stranger));
+    assert!(json(&stranger).get("ur").is_none());
+}

@@ -78,10 +78,7 @@ pub fn run(args: &AirgapSignRequestArgs, json_out: bool) -> Result<Exit, CliErro
                 "This tool signs only what a release manifest approves: transactions, never messages.",
             ));
         }
-        DataType::TypedData => {
-            return Err(CliError::input(format!("{name}: typed data (data type 2) is not taken yet"))
-                .hint("Verify a SafeTx with `safe sign` until sign-request takes typed data."));
-        }
+        DataType::TypedData => return sign_typed_data(args, &name, &request, json_out),
     }
     let legacy = request.sign_data.first().is_some_and(|b| *b >= 0xc0);
     if legacy != (request.data_type == DataType::LegacyTransaction) {
@@ -150,15 +147,84 @@ pub fn run(args: &AirgapSignRequestArgs, json_out: bool) -> Result<Exit, CliErro
     } else {
         rsv.push(u8::from(signature.v()));
     }
-    let answer = eth_request::signature_cbor(request.request_id, &rsv);
+    answer(args, &request, &rsv, signed.journal(), json_out)
+}
+
+/// Typed data (data type 2): a SafeTx as EIP-712 JSON, through `safe sign`'s own reading and
+/// pipeline, the request's chain filling a domain that names none. v is 27/28.
+fn sign_typed_data(
+    args: &AirgapSignRequestArgs,
+    name: &str,
+    request: &eth_request::SignRequest,
+    json_out: bool,
+) -> Result<Exit, CliError> {
+    use crate::commands::safe_sign::{self, Read, SafeSignOutcome};
+    let path = path_of(&request.path).ok_or_else(|| {
+        CliError::input(format!(
+            "{name}: the request's path is not under m/44'/60' (the Ethereum app signs nothing else)"
+        ))
+    })?;
+    let typed = std::str::from_utf8(&request.sign_data)
+        .map_err(|_| CliError::input(format!("{name}: the typed data is not UTF-8 JSON")))?;
+    let safe_args = crate::cli::SafeSignArgs {
+        source: args.source.clone(),
+        proof: args.proof.clone(),
+        safe_tx: Some(typed.to_string()),
+        flags: crate::cli::SafeTxFlags {
+            chain_id: request.chain_id,
+            safe_version: None,
+            safe: None,
+            nonce: None,
+        },
+        eth_sign: false,
+        device: args.device.clone(),
+        path,
+    };
+    let refused = |verdict: crate::render::json::WipingValue| {
+        if json_out {
+            print_json(&json!({"verdict": &*verdict, "request_id": request.request_id.map(uuid_text)}));
+        }
+        Ok(Exit::Refused)
+    };
+    let req = match safe_sign::read_request(&safe_args)? {
+        Read::Request(req) => *req,
+        Read::NotApproved(opened) => {
+            let verdict = opened.unapproved_verdict(crate::timefmt::now());
+            let mut say = Narrator::for_output(true);
+            let _ =
+                std::fmt::Write::write_str(&mut say, &crate::render::human::verdict(&verdict, None, None));
+            let _ = std::fmt::Write::write_str(&mut say, "Nothing was signed.\n");
+            return refused(safe_sign::safe_verdict_json(&verdict, None, None));
+        }
+    };
+    let home = ensure_state_home()?;
+    let mut say = Narrator::for_output(true);
+    match safe_sign::sign_with(req, DeviceSpec::open, &crate::timefmt::now, &home, &mut say)? {
+        SafeSignOutcome::Refused { verdict } => refused(verdict),
+        SafeSignOutcome::Signed(signed) => {
+            let journal = signed.document().get("journal").cloned().unwrap_or(serde_json::Value::Null);
+            answer(args, request, &signed.signature_bytes(), journal, json_out)
+        }
+    }
+}
+
+/// The `ur:eth-signature` of `rsv` for the request, as `--json` or the frames the flags ask for.
+fn answer(
+    args: &AirgapSignRequestArgs,
+    request: &eth_request::SignRequest,
+    rsv: &[u8],
+    journal: serde_json::Value,
+    json_out: bool,
+) -> Result<Exit, CliError> {
+    let answer = eth_request::signature_cbor(request.request_id, rsv);
     let ur = ur::ur::encode(&answer, &ur::Type::Custom("eth-signature")).to_ascii_uppercase();
     if json_out {
         print_json(&json!({
             "verdict": "approved",
             "request_id": request.request_id.map(uuid_text),
-            "signature": hex::encode_prefixed(&rsv),
+            "signature": hex::encode_prefixed(rsv),
             "ur": ur,
-            "journal": signed.journal(),
+            "journal": journal,
         }));
         return Ok(Exit::Success);
     }

@@ -305,3 +305,41 @@ data = "{data}"
     ]);
     (out_path, out)
 }
+
+/// A `ur:eth-sign-request` for `sign_data` (data type `data_type`) at `path` (hardened flags as
+/// given), as Keystone's registry lays it out: keys 1 to 5, request id 16 × 0x42.
+pub(crate) fn eth_sign_request(
+    sign_data: &[u8],
+    data_type: u8,
+    chain_id: u32,
+    path: &[(u8, bool)],
+) -> String {
+    let mut cbor = vec![0xa5, 0x01, 0xd8, 0x25, 0x50];
+    cbor.extend_from_slice(&[0x42; 16]);
+    cbor.push(0x02);
+    let len = u16::try_from(sign_data.len()).unwrap();
+    cbor.push(0x59);
+    cbor.extend_from_slice(&len.to_be_bytes());
+    cbor.extend_from_slice(sign_data);
+    cbor.extend_from_slice(&[0x03, data_type, 0x04, 0x1a]);
+    cbor.extend_from_slice(&chain_id.to_be_bytes());
+    // 5: tag 304 {1: [index, hardened, …]}
+    cbor.extend_from_slice(&[
+        0x05,
+        0xd9,
+        0x01,
+        0x30,
+        0xa1,
+        0x01,
+        0x80 + u8::try_from(path.len() * 2).unwrap(),
+    ]);
+    for &(index, hardened) in path {
+        cbor.extend_from_slice(&[0x18, index, if hardened { 0xf5 } else { 0xf4 }]);
+    }
+    ur::ur::encode(&cbor, &ur::Type::Custom("eth-sign-request"))
+}
+
+/// m/44'/60'/0'/0/N as a request's path.
+pub(crate) fn request_path(n: u8) -> [(u8, bool); 5] {
+    [(44, true), (60, true), (0, true), (0, false), (n, false)]
+}
