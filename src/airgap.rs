@@ -311,6 +311,22 @@ mod tests {
     }
 
     #[test]
+    fn a_mebibyte_crosses_with_a_tenth_of_its_parts_lost() {
+        let file: Vec<u8> = (0..1usize << 20).map(|i| u8::try_from(i * 131 % 251).unwrap()).collect();
+        let fragments = fragment_count(file.len(), DEFAULT_FRAGMENT_LEN);
+        let sent = parts(&file, DEFAULT_FRAGMENT_LEN, fragments + fragments / 5).unwrap();
+        let mut r = Receiver::default();
+        for p in sent.iter().enumerate().filter(|(i, _)| i % 10 != 3).map(|(_, p)| p) {
+            r.receive(p).unwrap();
+            if r.complete() {
+                break;
+            }
+        }
+        assert!(r.complete(), "{} of {fragments} fragments", r.determined());
+        assert_eq!(r.file().unwrap(), file);
+    }
+
+    #[test]
     fn a_foreign_a_corrupted_and_an_oversized_part_are_named() {
         let a = parts(b"first file", 4, 3).unwrap();
         let b = parts(b"another file", 4, 3).unwrap();

@@ -288,6 +288,18 @@ fn sign_request_refuses_messages_mismatched_types_and_what_the_policy_refuses() 
     let message = ask(&eth_sign_request(b"hello", 3, 11_155_111, &request_path(0)));
     assert_eq!(code(&message), 2, "{}", stderr(&message));
     assert!(stderr(&message).contains("personal message"), "{}", stderr(&message));
+    // The same request as a QR image, as a camera saved the wallet's frame.
+    let png = dir.path().join("request.png");
+    let text = eth_sign_request(b"hello", 3, 11_155_111, &request_path(0)).to_ascii_uppercase();
+    std::fs::write(&png, bounded_signer::airgap::qr::png_of(&text).unwrap()).unwrap();
+    let from_image = bin()
+        .env("BOUNDED_SIGNER_HOME", dir.path().join("home"))
+        .args(["airgap", "sign-request", "--manifest", manifest.to_str().unwrap(), "--approved-hash", &hash])
+        .args(["--request-images", png.to_str().unwrap(), "--device", &device])
+        .output()
+        .unwrap();
+    assert_eq!(code(&from_image), 2, "{}", stderr(&from_image));
+    assert!(stderr(&from_image).contains("personal message"), "read from the image: {}", stderr(&from_image));
     // Data type 1 (legacy) for a typed payload.
     let typed = ask(&eth_sign_request(&[0x02, 0xc0], 1, 11_155_111, &request_path(0)));
     assert_eq!(code(&typed), 2, "{}", stderr(&typed));
