@@ -300,6 +300,15 @@ fn sign_request_refuses_messages_mismatched_types_and_what_the_policy_refuses() 
         .unwrap();
     assert_eq!(code(&from_image), 2, "{}", stderr(&from_image));
     assert!(stderr(&from_image).contains("personal message"), "read from the image: {}", stderr(&from_image));
+    // The same from stdin, as a scanner types it.
+    let from_stdin = bin()
+        .env("BOUNDED_SIGNER_HOME", dir.path().join("home"))
+        .args(["airgap", "sign-request", "--manifest", manifest.to_str().unwrap(), "--approved-hash", &hash])
+        .args(["-", "--device", &device])
+        .write_stdin(format!("{}\n", eth_sign_request(b"hello", 3, 11_155_111, &request_path(0))))
+        .output()
+        .unwrap();
+    assert!(stderr(&from_stdin).contains("personal message"), "read from stdin: {}", stderr(&from_stdin));
     // Data type 1 (legacy) for a typed payload.
     let typed = ask(&eth_sign_request(&[0x02, 0xc0], 1, 11_155_111, &request_path(0)));
     assert_eq!(code(&typed), 2, "{}", stderr(&typed));

@@ -31,7 +31,11 @@ fn read(args: &AirgapSignRequestArgs) -> Result<(String, zeroize::Zeroizing<Vec<
         let text = if request.to_ascii_lowercase().starts_with("ur:") {
             request.to_string()
         } else {
-            let bytes = crate::input::read_file_limited(std::path::Path::new(request), MAX_FILE_BYTES * 4)?;
+            let bytes = if request == "-" {
+                crate::input::read_stdin_limited(MAX_FILE_BYTES * 4)?
+            } else {
+                crate::input::read_file_limited(std::path::Path::new(request), MAX_FILE_BYTES * 4)?
+            };
             String::from_utf8(bytes.to_vec())
                 .map_err(|_| CliError::input(format!("{request}: not UTF-8 text")))?
         };
@@ -58,12 +62,18 @@ fn read(args: &AirgapSignRequestArgs) -> Result<(String, zeroize::Zeroizing<Vec<
     Ok((name, payload))
 }
 
-/// The path as the app takes it: under 44'/60', at most ten levels.
-fn path_of(components: &[(u32, bool)]) -> Option<DerivationPath> {
+/// The request's path as the app takes it: under 44'/60', at most ten levels (exit 2 otherwise).
+fn path_of(name: &str, components: &[(u32, bool)]) -> Result<DerivationPath, CliError> {
     let text: Vec<String> =
         components.iter().map(|&(i, h)| if h { format!("{i}'") } else { i.to_string() }).collect();
-    let path = DerivationPath::parse(&format!("m/{}", text.join("/"))).ok()?;
-    matches!(path.indices(), [p, c, ..] if *p == 44 | HARDENED && *c == 60 | HARDENED).then_some(path)
+    DerivationPath::parse(&format!("m/{}", text.join("/")))
+        .ok()
+        .filter(|path| matches!(path.indices(), [p, c, ..] if *p == 44 | HARDENED && *c == 60 | HARDENED))
+        .ok_or_else(|| {
+            CliError::input(format!(
+                "{name}: the request's path is not under m/44'/60' (the Ethereum app signs nothing else)"
+            ))
+        })
 }
 
 /// `airgap sign-request`.
@@ -88,11 +98,7 @@ pub fn run(args: &AirgapSignRequestArgs, json_out: bool) -> Result<Exit, CliErro
             if legacy { "a legacy RLP list" } else { "not a legacy RLP list" }
         )));
     }
-    let path = path_of(&request.path).ok_or_else(|| {
-        CliError::input(format!(
-            "{name}: the request's path is not under m/44'/60' (the Ethereum app signs nothing else)"
-        ))
-    })?;
+    let path = path_of(&name, &request.path)?;
     let sign_args = SignArgs {
         source: args.source.clone(),
         proof: args.proof.clone(),
@@ -159,11 +165,7 @@ fn sign_typed_data(
     json_out: bool,
 ) -> Result<Exit, CliError> {
     use crate::commands::safe_sign::{self, Read, SafeSignOutcome};
-    let path = path_of(&request.path).ok_or_else(|| {
-        CliError::input(format!(
-            "{name}: the request's path is not under m/44'/60' (the Ethereum app signs nothing else)"
-        ))
-    })?;
+    let path = path_of(name, &request.path)?;
     let typed = std::str::from_utf8(&request.sign_data)
         .map_err(|_| CliError::input(format!("{name}: the typed data is not UTF-8 JSON")))?;
     let safe_args = crate::cli::SafeSignArgs {
