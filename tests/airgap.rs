@@ -285,12 +285,12 @@ fn sign_request_refuses_messages_mismatched_types_and_what_the_policy_refuses() 
             .output()
             .unwrap()
     };
-    let message = ask(&eth_sign_request(b"hello", 3, 11_155_111, &request_path(0)));
+    let message = ask(&eth_sign_request(b"hello", 3, Some(11_155_111), &request_path(0)));
     assert_eq!(code(&message), 2, "{}", stderr(&message));
     assert!(stderr(&message).contains("personal message"), "{}", stderr(&message));
     // The same request as a QR image, as a camera saved the wallet's frame.
     let png = dir.path().join("request.png");
-    let text = eth_sign_request(b"hello", 3, 11_155_111, &request_path(0)).to_ascii_uppercase();
+    let text = eth_sign_request(b"hello", 3, Some(11_155_111), &request_path(0)).to_ascii_uppercase();
     std::fs::write(&png, bounded_signer::airgap::qr::png_of(&text).unwrap()).unwrap();
     let from_image = bin()
         .env("BOUNDED_SIGNER_HOME", dir.path().join("home"))
@@ -305,12 +305,12 @@ fn sign_request_refuses_messages_mismatched_types_and_what_the_policy_refuses() 
         .env("BOUNDED_SIGNER_HOME", dir.path().join("home"))
         .args(["airgap", "sign-request", "--manifest", manifest.to_str().unwrap(), "--approved-hash", &hash])
         .args(["-", "--device", &device])
-        .write_stdin(format!("{}\n", eth_sign_request(b"hello", 3, 11_155_111, &request_path(0))))
+        .write_stdin(format!("{}\n", eth_sign_request(b"hello", 3, Some(11_155_111), &request_path(0))))
         .output()
         .unwrap();
     assert!(stderr(&from_stdin).contains("personal message"), "read from stdin: {}", stderr(&from_stdin));
     // Data type 1 (legacy) for a typed payload.
-    let typed = ask(&eth_sign_request(&[0x02, 0xc0], 1, 11_155_111, &request_path(0)));
+    let typed = ask(&eth_sign_request(&[0x02, 0xc0], 1, Some(11_155_111), &request_path(0)));
     assert_eq!(code(&typed), 2, "{}", stderr(&typed));
     // A legacy transaction the manifest has no action for: the policy's verdict, no signature.
     let mut legacy = Vec::new();
@@ -328,10 +328,47 @@ fn sign_request_refuses_messages_mismatched_types_and_what_the_policy_refuses() 
         },
         &mut legacy,
     );
-    let refused = ask(&eth_sign_request(&legacy, 1, 11_155_111, &request_path(0)));
+    let refused = ask(&eth_sign_request(&legacy, 1, Some(11_155_111), &request_path(0)));
     assert_eq!(code(&refused), 3, "{}", stderr(&refused));
     let doc = json(&refused);
     assert!(doc.get("ur").is_none(), "no signature: {doc}");
     assert_eq!(doc["request_id"], "42424242-4242-4242-4242-424242424242");
     assert!(!doc["verdict"]["reasons"].as_array().unwrap().is_empty(), "{doc}");
+}
+
+#[test]
+fn sign_request_signs_every_transaction_vector_as_eth_account_signs_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let emu = Emu::start(&[]);
+    let vectors = vectors("transactions.json");
+    let mut signed = 0;
+    for vector in signable_vectors(dir.path()) {
+        let payload = alloy_primitives::hex::decode(&vector.payload).unwrap();
+        let legacy = payload[0] >= 0xc0;
+        let request = eth_sign_request(&payload, if legacy { 1 } else { 4 }, None, &request_path(0));
+        let out = bin()
+            .env("BOUNDED_SIGNER_HOME", dir.path().join(format!("home-{}", vector.name)))
+            .args(["--json", "airgap", "sign-request", "--manifest", vector.manifest.to_str().unwrap()])
+            .args(["--approved-hash", &vector.hash, &request, "--device", &emu.device()])
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 0, "{}: {}", vector.name, stderr(&out));
+        // r ‖ s ‖ v, v eth-account's: 35 + 2·chainId + parity big-endian for legacy, the parity
+        // for a typed transaction.
+        let expected =
+            vectors["vectors"].as_array().unwrap().iter().find(|v| v["name"] == vector.name).unwrap();
+        let v: u64 =
+            expected["v"].as_u64().unwrap_or_else(|| expected["v"].as_str().unwrap().parse().unwrap());
+        let v_bytes = v.to_be_bytes();
+        let first = v_bytes.iter().position(|b| *b != 0).unwrap_or(7);
+        let want = format!(
+            "{}{}{}",
+            expected["r"].as_str().unwrap(),
+            expected["s"].as_str().unwrap().trim_start_matches("0x"),
+            alloy_primitives::hex::encode(&v_bytes[first..])
+        );
+        assert_eq!(json(&out)["signature"], want, "{}", vector.name);
+        signed += 1;
+    }
+    assert!(signed >= 6, "{signed} vectors");
 }

@@ -482,7 +482,7 @@ fn a_wallets_typed_data_request_is_signed_as_safe_sign_signs_it() {
     );
     assert_eq!(code(&direct), 0, "{}", stderr(&direct));
     let chain = u32::try_from(v["chainId"].as_u64().unwrap()).unwrap();
-    let request = eth_sign_request(typed.as_bytes(), 2, chain, &request_path(1));
+    let request = eth_sign_request(typed.as_bytes(), 2, Some(chain), &request_path(1));
     let ask = |request: &str| {
         bin()
             .env("BOUNDED_SIGNER_HOME", dir.path().join("home"))
@@ -505,7 +505,7 @@ fn a_wallets_typed_data_request_is_signed_as_safe_sign_signs_it() {
     let sig = alloy_primitives::hex::decode(doc["signature"].as_str().unwrap()).unwrap();
     assert_eq!(&cbor[cbor.len() - 65..], sig.as_slice());
     // Another owner path not in the Safe: the check's own refusal, no signature.
-    let stranger = ask(&eth_sign_request(typed.as_bytes(), 2, chain, &request_path(5)));
+    let stranger = ask(&eth_sign_request(typed.as_bytes(), 2, Some(chain), &request_path(5)));
     assert_eq!(code(&stranger), 3, "{}", stderr(&stranger));
     assert!(json(&stranger).get("ur").is_none());
 }

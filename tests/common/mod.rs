@@ -307,22 +307,26 @@ data = "{data}"
 }
 
 /// A `ur:eth-sign-request` for `sign_data` (data type `data_type`) at `path` (hardened flags as
-/// given), as Keystone's registry lays it out: keys 1 to 5, request id 16 × 0x42.
+/// given), as Keystone's registry lays it out: keys 1 to 5 (4, the chain, when given), request id
+/// 16 × 0x42.
 pub(crate) fn eth_sign_request(
     sign_data: &[u8],
     data_type: u8,
-    chain_id: u32,
+    chain_id: Option<u32>,
     path: &[(u8, bool)],
 ) -> String {
-    let mut cbor = vec![0xa5, 0x01, 0xd8, 0x25, 0x50];
+    let mut cbor = vec![if chain_id.is_some() { 0xa5 } else { 0xa4 }, 0x01, 0xd8, 0x25, 0x50];
     cbor.extend_from_slice(&[0x42; 16]);
     cbor.push(0x02);
     let len = u16::try_from(sign_data.len()).unwrap();
     cbor.push(0x59);
     cbor.extend_from_slice(&len.to_be_bytes());
     cbor.extend_from_slice(sign_data);
-    cbor.extend_from_slice(&[0x03, data_type, 0x04, 0x1a]);
-    cbor.extend_from_slice(&chain_id.to_be_bytes());
+    cbor.extend_from_slice(&[0x03, data_type]);
+    if let Some(chain_id) = chain_id {
+        cbor.extend_from_slice(&[0x04, 0x1a]);
+        cbor.extend_from_slice(&chain_id.to_be_bytes());
+    }
     // 5: tag 304 {1: [index, hardened, …]}
     cbor.extend_from_slice(&[
         0x05,
