@@ -309,9 +309,6 @@ fn sign_request_refuses_messages_mismatched_types_and_what_the_policy_refuses() 
         .output()
         .unwrap();
     assert!(stderr(&from_stdin).contains("personal message"), "read from stdin: {}", stderr(&from_stdin));
-    // Data type 1 (legacy) for a typed payload.
-    let typed = ask(&eth_sign_request(&[0x02, 0xc0], 1, Some(11_155_111), &request_path(0)));
-    assert_eq!(code(&typed), 2, "{}", stderr(&typed));
     // A legacy transaction the manifest has no action for: the policy's verdict, no signature.
     let mut legacy = Vec::new();
     alloy_consensus::SignableTransaction::<alloy_primitives::Signature>::encode_for_signing(
@@ -327,6 +324,14 @@ fn sign_request_refuses_messages_mismatched_types_and_what_the_policy_refuses() 
             input: Default::default(),
         },
         &mut legacy,
+    );
+    // Data type 4 (typed) for a legacy transaction: named, before any check.
+    let mislabelled = ask(&eth_sign_request(&legacy, 4, Some(11_155_111), &request_path(0)));
+    assert_eq!(code(&mislabelled), 2, "{}", stderr(&mislabelled));
+    assert!(
+        stderr(&mislabelled).contains("data type 4 (typed) but the sign-data is a legacy transaction"),
+        "{}",
+        stderr(&mislabelled)
     );
     let refused = ask(&eth_sign_request(&legacy, 1, Some(11_155_111), &request_path(0)));
     assert_eq!(code(&refused), 3, "{}", stderr(&refused));

@@ -42,19 +42,18 @@ pub fn lines_of(part: &str) -> Result<Vec<String>, String> {
         .collect())
 }
 
-/// The character cells a part's code needs: (columns, rows), its status line included.
-pub fn cells_for(part: &str) -> Result<(usize, usize), String> {
-    let code = QrCode::with_error_correction_level(part.as_bytes(), EcLevel::L).map_err(|e| e.to_string())?;
-    let side = code.width() + 2 * QUIET;
-    Ok((side, side.div_ceil(2) + 1))
+/// The character cells drawn frames need: (columns, rows), the status line included.
+pub fn cells_for(frames: &[Vec<String>]) -> (usize, usize) {
+    let columns = |l: &String| l.trim_start_matches(INK).trim_end_matches(PLAIN).chars().count();
+    frames.iter().fold((0, 0), |(w, h), lines| {
+        (lines.iter().map(columns).max().unwrap_or(0).max(w), (lines.len() + 1).max(h))
+    })
 }
 
-/// Shows `parts` in a loop at `fps` until a SIGINT or SIGTERM; returns the frames shown.
-pub fn animate(parts: &[String], fps: u32, out: &mut impl Write) -> io::Result<usize> {
-    // Drawn before the handlers are set: a Ctrl-C until then ends the process as always, with the
-    // terminal not yet touched.
-    let frames: Vec<Vec<String>> =
-        parts.iter().map(|p| lines_of(p)).collect::<Result<_, _>>().map_err(io::Error::other)?;
+/// Shows drawn frames ([`lines_of`]) in a loop at `fps` until a SIGINT or SIGTERM; returns the
+/// frames shown. The caller draws them first: a Ctrl-C until the handlers are set here ends the
+/// process as always, with the terminal not yet touched.
+pub fn animate(frames: &[Vec<String>], fps: u32, out: &mut impl Write) -> io::Result<usize> {
     let stop = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
         signal_hook::flag::register(signal, Arc::clone(&stop))?;
@@ -102,7 +101,7 @@ mod tests {
         // tests/airgap.rs reads drawn frames back as QR codes; here, the geometry.
         let part = &crate::airgap::parts(&[9u8; 1200], crate::airgap::DEFAULT_FRAGMENT_LEN, 2).unwrap()[1];
         let lines = lines_of(part).unwrap();
-        let (columns, rows) = cells_for(part).unwrap();
+        let (columns, rows) = cells_for(std::slice::from_ref(&lines));
         let cells = |l: &str| l.trim_start_matches(INK).trim_end_matches(PLAIN).chars().count();
         assert!(lines.iter().all(|l| cells(l) == columns));
         assert_eq!(rows, lines.len() + 1, "the code's rows and a status line");

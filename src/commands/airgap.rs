@@ -78,11 +78,12 @@ const DEFAULT_FPS: u32 = 8;
 
 /// `airgap send --terminal`: the animation, once the terminal is known to hold a frame.
 fn animate(parts: &[String], fps: u32) -> Result<Exit, CliError> {
-    let needed = parts
+    let frames: Vec<Vec<String>> = parts
         .iter()
-        .map(|p| airgap::terminal::cells_for(p))
-        .try_fold((0, 0), |(w, h), cells| cells.map(|(cw, ch)| (cw.max(w), ch.max(h))));
-    let (columns, rows) = needed.map_err(|e| CliError::internal(format!("a QR frame: {e}")))?;
+        .map(|p| airgap::terminal::lines_of(p))
+        .collect::<Result<_, _>>()
+        .map_err(|e| CliError::internal(format!("a QR frame: {e}")))?;
+    let (columns, rows) = airgap::terminal::cells_for(&frames);
     if let Some((term_rows, term_columns)) = console::Term::stdout().size_checked()
         && (usize::from(term_rows) < rows || usize::from(term_columns) < columns)
     {
@@ -92,7 +93,7 @@ fn animate(parts: &[String], fps: u32) -> Result<Exit, CliError> {
         .hint("Enlarge the terminal (or make the font smaller), pass a smaller --fragment-len, or use --png-dir."));
     }
     let mut out = std::io::stdout().lock();
-    let shown = airgap::terminal::animate(parts, fps, &mut out)
+    let shown = airgap::terminal::animate(&frames, fps, &mut out)
         .map_err(|e| CliError::internal(format!("the terminal: {e}")))?;
     crate::cli::print_diagnostic(&format!(
         "Stopped after {shown} frames ({} parts in the loop).",

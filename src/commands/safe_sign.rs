@@ -296,6 +296,16 @@ fn progress_text(
     })
 }
 
+/// The refusal of a Safe transaction whose manifest is not the approved one (and which lacks what
+/// only the approved manifest could give), told to `say`; returns its verdict document.
+pub fn refuse_unapproved(opened: &crate::approvals::Opened, say: &mut dyn Narrate) -> WipingValue {
+    let verdict = opened.unapproved_verdict(crate::timefmt::now());
+    let _ = say.write_str(&render::human::verdict(&verdict, None, None));
+    let _ = say.write_str("Nothing was signed.\n");
+    say.flush_now();
+    safe_verdict_json(&verdict, None, None)
+}
+
 /// Runs `safe sign` on a request: `open` reaches the device, `home` holds the journal, `clock`
 /// is the time the check is evaluated at and the journal's records are stamped with.
 pub fn sign_with(
@@ -381,13 +391,9 @@ pub fn run(args: &SafeSignArgs, json_out: bool) -> Result<Exit, CliError> {
     let req = match read_request(args)? {
         Read::Request(req) => *req,
         Read::NotApproved(opened) => {
-            let verdict = opened.unapproved_verdict(crate::timefmt::now());
-            let mut say = Narrator::for_output(json_out);
-            let _ = say.write_str(&render::human::verdict(&verdict, None, None));
-            let _ = say.write_str("Nothing was signed.\n");
-            say.flush_now();
+            let verdict = refuse_unapproved(&opened, &mut Narrator::for_output(json_out));
             if json_out {
-                print_json(&safe_verdict_json(&verdict, None, None));
+                print_json(&verdict);
             }
             return Ok(Exit::Refused);
         }

@@ -90,14 +90,6 @@ pub fn run(args: &AirgapSignRequestArgs, json_out: bool) -> Result<Exit, CliErro
         }
         DataType::TypedData => return sign_typed_data(args, &name, &request, json_out),
     }
-    let legacy = request.sign_data.first().is_some_and(|b| *b >= 0xc0);
-    if legacy != (request.data_type == DataType::LegacyTransaction) {
-        return Err(CliError::input(format!(
-            "{name}: data type {} but the sign-data is {}",
-            if legacy { "4 (typed)" } else { "1 (legacy)" },
-            if legacy { "a legacy RLP list" } else { "not a legacy RLP list" }
-        )));
-    }
     let path = path_of(&name, &request.path)?;
     let sign_args = SignArgs {
         source: args.source.clone(),
@@ -109,6 +101,15 @@ pub fn run(args: &AirgapSignRequestArgs, json_out: bool) -> Result<Exit, CliErro
         force: false,
     };
     let req = read_request(&sign_args)?;
+    // The data type must name what the transaction decoder found.
+    let legacy = req.proposal.tx().tx_type() == firmware_policy::TxType::Legacy;
+    if legacy != (request.data_type == DataType::LegacyTransaction) {
+        return Err(CliError::input(format!(
+            "{name}: data type {} but the sign-data is {}",
+            if legacy { "4 (typed)" } else { "1 (legacy)" },
+            if legacy { "a legacy transaction" } else { "a typed transaction" }
+        )));
+    }
     let tx_chain = req.proposal.tx().chain_id();
     if request.chain_id.is_some_and(|c| Some(c) != tx_chain) {
         return Err(CliError::input(format!(
@@ -191,12 +192,7 @@ fn sign_typed_data(
     let req = match safe_sign::read_request(&safe_args)? {
         Read::Request(req) => *req,
         Read::NotApproved(opened) => {
-            let verdict = opened.unapproved_verdict(crate::timefmt::now());
-            let mut say = Narrator::for_output(true);
-            let _ =
-                std::fmt::Write::write_str(&mut say, &crate::render::human::verdict(&verdict, None, None));
-            let _ = std::fmt::Write::write_str(&mut say, "Nothing was signed.\n");
-            return refused(safe_sign::safe_verdict_json(&verdict, None, None));
+            return refused(safe_sign::refuse_unapproved(&opened, &mut Narrator::for_output(true)));
         }
     };
     let home = ensure_state_home()?;
