@@ -377,3 +377,96 @@ fn sign_request_signs_every_transaction_vector_as_eth_account_signs_it() {
     }
     assert!(signed >= 6, "{signed} vectors");
 }
+
+#[test]
+fn sign_request_for_another_account_or_path_is_a_signer_mismatch_before_the_device() {
+    let dir = tempfile::tempdir().unwrap();
+    let vector = signable_vectors(dir.path()).into_iter().find(|v| v.name.contains("1559")).unwrap();
+    let payload = alloy_primitives::hex::decode(&vector.payload).unwrap();
+    let executor: alloy_primitives::Address = SPECULOS_0.parse().unwrap();
+    let other = alloy_primitives::address!("3a35f296e66B56D13cEd22538Ce13eA2E0cf4bF2");
+    // No device at all: a refusal must not need one.
+    let ask = |path: &[(u8, bool)], account| {
+        bin()
+            .env("BOUNDED_SIGNER_HOME", dir.path().join("home"))
+            .args(["--json", "airgap", "sign-request", "--manifest", vector.manifest.to_str().unwrap()])
+            .args(["--approved-hash", &vector.hash])
+            .arg(eth_sign_request_for(&payload, 4, None, path, account))
+            .args(["--device", "speculos:127.0.0.1:1"])
+            .output()
+            .unwrap()
+    };
+    let signer_check = |out: &std::process::Output| {
+        assert_eq!(code(out), 3, "{}", stderr(out));
+        let doc = json(out);
+        assert!(doc.get("ur").is_none(), "no signature: {doc}");
+        assert_eq!(doc["verdict"]["reasons"], serde_json::json!(["signer_mismatch"]), "{doc}");
+        let checks = doc["verdict"]["checks"].as_array().unwrap();
+        let signer = checks.iter().find(|c| c["check"] == "signer").unwrap();
+        signer["detail"].as_str().unwrap().to_string()
+    };
+    let detail = signer_check(&ask(&request_path(0), Some(other)));
+    assert!(detail.contains(&other.to_string()) && detail.contains(&executor.to_string()), "{detail}");
+    let detail = signer_check(&ask(&[(44, true), (61, true), (0, true), (0, false), (0, false)], None));
+    assert!(detail.contains("m/44'/61'/0'/0/0"), "{detail}");
+    // The executor's own account passes the claim; the device (absent here) is what fails then.
+    let reached_device = ask(&request_path(0), Some(executor));
+    assert_eq!(code(&reached_device), 4, "{}", stderr(&reached_device));
+}
+
+#[test]
+fn sign_requests_answer_shows_as_png_frames_and_in_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let emu = Emu::start(&[]);
+    let vector = signable_vectors(dir.path()).into_iter().find(|v| v.name.contains("1559")).unwrap();
+    let payload = alloy_primitives::hex::decode(&vector.payload).unwrap();
+    let request = eth_sign_request(&payload, 4, None, &request_path(0));
+    let ask = |extra: &[&str]| {
+        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin!("bounded-signer"));
+        cmd.env("BOUNDED_SIGNER_HOME", dir.path().join("home"))
+            .args(["airgap", "sign-request", "--manifest", vector.manifest.to_str().unwrap()])
+            .args(["--approved-hash", &vector.hash, &request, "--device", &emu.device()])
+            .args(extra);
+        cmd
+    };
+    let signed = ask(&[]).output().unwrap();
+    assert_eq!(code(&signed), 0, "{}", stderr(&signed));
+    let ur = stdout(&signed).trim().to_string();
+    assert!(ur.starts_with("UR:ETH-SIGNATURE/"), "{ur}");
+    // Asked again, the journal hands back the same signature: as a QR image this time.
+    let pngs = dir.path().join("answer");
+    let out = ask(&["--png-dir", pngs.to_str().unwrap()]).output().unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let frame = std::fs::read(pngs.join("frame-00001.png")).unwrap();
+    assert_eq!(bounded_signer::airgap::qr::texts_in_png(&frame).unwrap(), vec![ur.clone()]);
+    // An existing directory needs --force.
+    let again = ask(&["--png-dir", pngs.to_str().unwrap()]).output().unwrap();
+    assert_eq!(code(&again), 2, "{}", stderr(&again));
+    // In the terminal: shown until Ctrl-C, and readable as a camera reads it.
+    let mut child = ask(&["--terminal"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout_pipe = child.stdout.take().unwrap();
+    let mut seen = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while seen.windows(3).filter(|w| *w == b"\x1b[H").count() < 2 {
+        let n = std::io::Read::read(&mut stdout_pipe, &mut chunk).unwrap();
+        assert!(n > 0, "the answer's display ended by itself");
+        seen.extend_from_slice(&chunk[..n]);
+    }
+    let killed = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    std::io::Read::read_to_end(&mut stdout_pipe, &mut seen).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let screen = String::from_utf8(seen).unwrap();
+    assert!(screen.ends_with("\x1b[?25h\x1b[?1049l"), "the terminal is given back");
+    let first = screen.split("\x1b[H").nth(1).unwrap();
+    let lines: Vec<&str> = first
+        .split("\r\n")
+        .filter_map(|l| l.strip_prefix("\x1b[30;47m").and_then(|l| l.strip_suffix("\x1b[0m")))
+        .collect();
+    assert_eq!(decode_terminal_frame(&lines), vec![ur]);
+}

@@ -493,6 +493,7 @@ fn a_wallets_typed_data_request_is_signed_as_safe_sign_signs_it() {
     };
     let out = ask(&request);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stderr(&out).contains("Ethereum app"), "the device step is told: {}", stderr(&out));
     let doc = json(&out);
     assert_eq!(
         doc["signature"],
@@ -508,4 +509,18 @@ fn a_wallets_typed_data_request_is_signed_as_safe_sign_signs_it() {
     let stranger = ask(&eth_sign_request(typed.as_bytes(), 2, Some(chain), &request_path(5)));
     assert_eq!(code(&stranger), 3, "{}", stderr(&stranger));
     assert!(json(&stranger).get("ur").is_none());
+    // A request for an account that is not an owner: refused on the request's word, no device
+    // step (the check's detail names the account the request gave).
+    let other = alloy_primitives::address!("3a35f296e66B56D13cEd22538Ce13eA2E0cf4bF2");
+    let for_other =
+        ask(&eth_sign_request_for(typed.as_bytes(), 2, Some(chain), &request_path(1), Some(other)));
+    assert_eq!(code(&for_other), 3, "{}", stderr(&for_other));
+    let doc = json(&for_other);
+    assert_eq!(doc["verdict"]["reasons"], serde_json::json!(["signer_mismatch"]), "{doc}");
+    assert!(
+        stderr(&for_other).contains(&format!("the request is for account {other}")),
+        "{}",
+        stderr(&for_other)
+    );
+    assert!(!stderr(&for_other).contains("Ethereum app"), "the device is not asked: {}", stderr(&for_other));
 }

@@ -168,6 +168,7 @@ fn residue_after_load_decode_check() {
             path: DerivationPath::default_account(),
             claimed_from: None,
             names: None,
+            claims: Vec::new(),
         };
         // The story `sign` tells (the CLI writes it through a wiping buffer): room enough that it
         // never reallocates, wiped after.

@@ -441,6 +441,15 @@ impl BoundApproval {
     }
 }
 
+/// What a signing request says about who signs, before the device is asked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SignerClaim {
+    /// The account the request is for.
+    Account(Address),
+    /// A derivation path (as written) the Ethereum app will not derive: outside m/44'/60'.
+    PathOutsideApp(String),
+}
+
 /// The outcome of [`check`].
 #[derive(Debug)]
 pub struct Verdict {
@@ -491,6 +500,48 @@ impl Verdict {
     /// The approval, when approved.
     pub fn approval(&self) -> Option<&Approval> {
         self.approval.as_ref()
+    }
+
+    /// Weighs what a signing request says about its signer before any device is asked (an
+    /// ERC-4527 wallet names the account and the path it wants): a claim the approval does not
+    /// allow refuses the verdict (`signer_mismatch`) and drops the approval, so the device is
+    /// never reached. An allowed claim changes nothing: the device's own account is still bound
+    /// by [`Verdict::bind`], whatever the request said. A verdict already refused is left alone.
+    pub fn weigh_claim(mut self, claim: &SignerClaim) -> Verdict {
+        let Some(approval) = &self.approval else {
+            return self;
+        };
+        let detail = match claim {
+            SignerClaim::Account(account) => {
+                let anyone = matches!(approval.signable, Signable::ReleaseApproval(_));
+                if anyone || approval.signers.contains(account) {
+                    return self;
+                }
+                match approval.signable {
+                    Signable::Transaction(_) => {
+                        format!("the request is for account {account}; manifest executor {}", approval.signer)
+                    }
+                    Signable::SafeTx(_) | Signable::SafeTxEthSign(_) | Signable::ReleaseApproval(_) => {
+                        format!(
+                            "the request is for account {account}, not an owner of the Safe ({} owners)",
+                            approval.signers.len()
+                        )
+                    }
+                }
+            }
+            SignerClaim::PathOutsideApp(path) => format!(
+                "the request's path {path} is not under m/44'/60' (the Ethereum app derives no other account)"
+            ),
+        };
+        self.approval = None;
+        self.checks.push(CheckOutcome {
+            check: Check::Signer,
+            ok: false,
+            reason: Some(Reason::SignerMismatch),
+            detail: detail.into(),
+        });
+        self.reasons.push(Reason::SignerMismatch);
+        self
     }
 
     /// Binds the device account: the `signer` check compares it with the signer the approval

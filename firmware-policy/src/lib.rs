@@ -37,7 +37,7 @@ pub use alloy_primitives::{Address, B256, U256, keccak256};
 pub use calls::{ArgValue, CallNode, CallTreeError, Operation};
 pub use check::{
     Approval, BoundApproval, Check, CheckOutcome, Proposal, Reason, ReleaseApprovalSignable,
-    SafeSignatureScheme, SafeTxProposal, Signable, TxSignable, Verdict, check, check_opened,
+    SafeSignatureScheme, SafeTxProposal, Signable, SignerClaim, TxSignable, Verdict, check, check_opened,
     check_release_approval, check_safe_tx, check_safe_tx_opened, manifest_not_approved, quorum_not_met,
     role_conflict, with_quorum,
 };

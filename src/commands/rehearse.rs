@@ -161,6 +161,7 @@ pub fn run(json_out: bool) -> Result<Exit, CliError> {
         path: DerivationPath::default_account(),
         claimed_from: None,
         names: None,
+        claims: Vec::new(),
     };
     let signed = match sign_with(request, DeviceSpec::open, &|| now, &home, &mut say)? {
         SignOutcome::Signed(s) => s,

@@ -37,6 +37,9 @@ pub struct SafeSignRequest {
     pub device: DeviceSpec,
     /// The owner's account path.
     pub path: DerivationPath,
+    /// What the request says about its signer (an ERC-4527 wallet's account and path), weighed
+    /// before the device is asked.
+    pub claims: Vec<firmware_policy::SignerClaim>,
 }
 
 /// What reading the inputs ends with.
@@ -102,6 +105,7 @@ pub fn read_request(args: &SafeSignArgs) -> Result<Read, CliError> {
         scheme,
         device: args.device.clone(),
         path: args.path.clone(),
+        claims: Vec::new(),
     })))
 }
 
@@ -319,6 +323,7 @@ pub fn sign_with(
     let verdict = req
         .manifest
         .verdict(now, |m, approved| check_safe_tx_opened(m, approved, &req.proposal, req.scheme, now));
+    let verdict = req.claims.iter().fold(verdict, |v, claim| v.weigh_claim(claim));
     let trusted = req.manifest.manifest.approved().map(|m| m.manifest());
     write_report(&mut *say, &req, &verdict, trusted);
     let approved_by_check = verdict.approved();

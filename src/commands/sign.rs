@@ -34,6 +34,9 @@ pub struct SignRequest {
     pub claimed_from: Option<alloy_primitives::Address>,
     /// The approved manifest's names for calls no built-in decoder knows (its `abi`).
     pub names: Option<crate::abi::ManifestAbi>,
+    /// What the request says about its signer (an ERC-4527 wallet's account and path), weighed
+    /// before the device is asked.
+    pub claims: Vec<firmware_policy::SignerClaim>,
 }
 
 /// Reads every input (exit 2 on any problem).
@@ -56,7 +59,7 @@ pub fn read_request(args: &SignArgs) -> Result<SignRequest, CliError> {
     }
     let device = args.device.clone();
     let path = args.path.clone();
-    Ok(SignRequest { manifest, proposal, device, path, claimed_from, names })
+    Ok(SignRequest { manifest, proposal, device, path, claimed_from, names, claims: Vec::new() })
 }
 
 /// A verified, journaled signature with the proposal it signs. The result document of the spec
@@ -140,9 +143,10 @@ pub fn sign_with(
     home: &Path,
     say: &mut dyn Narrate,
 ) -> Result<SignOutcome, CliError> {
-    let SignRequest { manifest: opened, proposal, device, path, claimed_from, names } = req;
+    let SignRequest { manifest: opened, proposal, device, path, claimed_from, names, claims } = req;
     let now = clock();
     let verdict = opened.verdict(now, |m, approved| check_opened(m, approved, &proposal, now));
+    let verdict = claims.iter().fold(verdict, |v, claim| v.weigh_claim(claim));
     let manifest = &opened.manifest;
     let trusted = manifest.approved().map(|m| m.manifest());
     let diff = crate::abi::diff(manifest, &verdict, &proposal, names.as_ref());

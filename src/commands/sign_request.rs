@@ -14,6 +14,7 @@ use crate::commands::sign::{SignOutcome, read_request, sign_with};
 use crate::device::{DerivationPath, DeviceSpec};
 use crate::error::{CliError, Exit};
 use crate::home::ensure_state_home;
+use firmware_policy::SignerClaim;
 
 const HARDENED: u32 = 0x8000_0000;
 
@@ -62,18 +63,26 @@ fn read(args: &AirgapSignRequestArgs) -> Result<(String, zeroize::Zeroizing<Vec<
     Ok((name, payload))
 }
 
-/// The request's path as the app takes it: under 44'/60', at most ten levels (exit 2 otherwise).
-fn path_of(name: &str, components: &[(u32, bool)]) -> Result<DerivationPath, CliError> {
+/// The request's path, and what it and the request's account say about the signer: the policy
+/// weighs them before the device is asked (`signer_mismatch` for a path outside 44'/60' or an
+/// account the approval does not name). A path of more levels than the app takes is exit 2.
+fn signer_of(
+    name: &str,
+    request: &eth_request::SignRequest,
+) -> Result<(DerivationPath, Vec<SignerClaim>), CliError> {
     let text: Vec<String> =
-        components.iter().map(|&(i, h)| if h { format!("{i}'") } else { i.to_string() }).collect();
-    DerivationPath::parse(&format!("m/{}", text.join("/")))
-        .ok()
-        .filter(|path| matches!(path.indices(), [p, c, ..] if *p == 44 | HARDENED && *c == 60 | HARDENED))
-        .ok_or_else(|| {
-            CliError::input(format!(
-                "{name}: the request's path is not under m/44'/60' (the Ethereum app signs nothing else)"
-            ))
-        })
+        request.path.iter().map(|&(i, h)| if h { format!("{i}'") } else { i.to_string() }).collect();
+    let written = format!("m/{}", text.join("/"));
+    let path = DerivationPath::parse(&written)
+        .map_err(|e| CliError::input(format!("{name}: the request's path: {e}")))?;
+    let mut claims = Vec::new();
+    if !matches!(path.indices(), [p, c, ..] if *p == 44 | HARDENED && *c == 60 | HARDENED) {
+        claims.push(SignerClaim::PathOutsideApp(written));
+    }
+    if let Some(account) = request.address {
+        claims.push(SignerClaim::Account(alloy_primitives::Address::from(account)));
+    }
+    Ok((path, claims))
 }
 
 /// `airgap sign-request`.
@@ -90,7 +99,7 @@ pub fn run(args: &AirgapSignRequestArgs, json_out: bool) -> Result<Exit, CliErro
         }
         DataType::TypedData => return sign_typed_data(args, &name, &request, json_out),
     }
-    let path = path_of(&name, &request.path)?;
+    let (path, claims) = signer_of(&name, &request)?;
     let sign_args = SignArgs {
         source: args.source.clone(),
         proof: args.proof.clone(),
@@ -100,7 +109,8 @@ pub fn run(args: &AirgapSignRequestArgs, json_out: bool) -> Result<Exit, CliErro
         out: None,
         force: false,
     };
-    let req = read_request(&sign_args)?;
+    let mut req = read_request(&sign_args)?;
+    req.claims = claims;
     // The data type must name what the transaction decoder found.
     let legacy = req.proposal.tx().tx_type() == firmware_policy::TxType::Legacy;
     if legacy != (request.data_type == DataType::LegacyTransaction) {
@@ -117,16 +127,6 @@ pub fn run(args: &AirgapSignRequestArgs, json_out: bool) -> Result<Exit, CliErro
             request.chain_id.unwrap_or(0),
             tx_chain.map_or("none".to_string(), |c| c.to_string())
         )));
-    }
-    let executor = req.manifest.manifest.approved().map(|m| m.manifest().executor);
-    if let (Some(wanted), Some(executor)) = (request.address, executor)
-        && alloy_primitives::Address::from(wanted) != executor
-    {
-        return Err(CliError::input(format!(
-            "{name}: the request is for account {}; the manifest's executor is {executor}",
-            alloy_primitives::Address::from(wanted)
-        ))
-        .hint("Pair the wallet with the executor's account (`airgap export-account`)."));
     }
     let home = ensure_state_home()?;
     // Stdout carries the answer: the check and the device steps go to stderr.
@@ -165,8 +165,8 @@ fn sign_typed_data(
     request: &eth_request::SignRequest,
     json_out: bool,
 ) -> Result<Exit, CliError> {
-    use crate::commands::safe_sign::{self, Read, SafeSignOutcome};
-    let path = path_of(name, &request.path)?;
+    use crate::commands::safe_sign::{self, Read, SafeSignOutcome, SafeSignRequest};
+    let (path, claims) = signer_of(name, request)?;
     let typed = std::str::from_utf8(&request.sign_data)
         .map_err(|_| CliError::input(format!("{name}: the typed data is not UTF-8 JSON")))?;
     let safe_args = crate::cli::SafeSignArgs {
@@ -190,7 +190,7 @@ fn sign_typed_data(
         Ok(Exit::Refused)
     };
     let req = match safe_sign::read_request(&safe_args)? {
-        Read::Request(req) => *req,
+        Read::Request(req) => SafeSignRequest { claims, ..*req },
         Read::NotApproved(opened) => {
             return refused(safe_sign::refuse_unapproved(&opened, &mut Narrator::for_output(true)));
         }

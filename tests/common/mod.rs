@@ -315,7 +315,19 @@ pub(crate) fn eth_sign_request(
     chain_id: Option<u32>,
     path: &[(u8, bool)],
 ) -> String {
-    let mut cbor = vec![if chain_id.is_some() { 0xa5 } else { 0xa4 }, 0x01, 0xd8, 0x25, 0x50];
+    eth_sign_request_for(sign_data, data_type, chain_id, path, None)
+}
+
+/// [`eth_sign_request`] naming the account it is for (key 6), as a paired wallet sends it.
+pub(crate) fn eth_sign_request_for(
+    sign_data: &[u8],
+    data_type: u8,
+    chain_id: Option<u32>,
+    path: &[(u8, bool)],
+    address: Option<alloy_primitives::Address>,
+) -> String {
+    let keys = 4 + u8::from(chain_id.is_some()) + u8::from(address.is_some());
+    let mut cbor = vec![0xa0 + keys, 0x01, 0xd8, 0x25, 0x50];
     cbor.extend_from_slice(&[0x42; 16]);
     cbor.push(0x02);
     let len = u16::try_from(sign_data.len()).unwrap();
@@ -339,6 +351,10 @@ pub(crate) fn eth_sign_request(
     ]);
     for &(index, hardened) in path {
         cbor.extend_from_slice(&[0x18, index, if hardened { 0xf5 } else { 0xf4 }]);
+    }
+    if let Some(address) = address {
+        cbor.extend_from_slice(&[0x06, 0x54]);
+        cbor.extend_from_slice(address.as_slice());
     }
     ur::ur::encode(&cbor, &ur::Type::Custom("eth-sign-request"))
 }

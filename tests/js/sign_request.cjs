@@ -6,7 +6,9 @@
 //   - the registry parses the ur:eth-signature, its request id is the request's, and ethers
 //     recovers the executor from the transaction with that signature;
 //   - a request the manifest does not approve (another nonce... a changed calldata byte) gets no
-//     signature and exit 3.
+//     signature and exit 3;
+//   - a SafeTx as typed data (data type 2), in a multi-part request, is signed by the owner it
+//     names and ethers recovers that owner; named for a non-owner, it is signer_mismatch.
 //
 //     node sign_request.cjs BINARY APDU_PORT
 "use strict";
@@ -14,7 +16,7 @@ const { spawnSync } = require("child_process");
 const fs = require("fs");
 const os = require("os");
 const path = require("path");
-const { Transaction, Signature } = require("ethers");
+const { Transaction, Signature, TypedDataEncoder, verifyTypedData } = require("ethers");
 const { DataType, EthSignRequest, ETHSignature, URRegistryDecoder } = require("@keystonehq/bc-ur-registry-eth");
 
 const [bin, port] = process.argv.slice(2);
@@ -108,6 +110,82 @@ const refused = ask(tampered, "0b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d").r;
 if (refused.status !== 3) fail(`a changed calldata byte: exit ${refused.status}, expected 3: ${refused.stderr}`);
 if (refused.stdout.includes('"ur"')) fail("a refused request still produced a signature");
 
+// Typed data (data type 2): a SafeTx as Safe{Wallet} hands it to a wallet, built into a request
+// by the registry for owner 1 (m/44'/60'/0'/0/1); ethers recovers that owner from the answer.
+const OWNER = "0xd692Cb1346262F584D17B4B470954501f6715a82";
+const safeVector = JSON.parse(fs.readFileSync(path.join(root, "tests/vectors/safe_tx.json"), "utf8")).vectors.find(
+  (v) => v.name === "call_1.4.1_1",
+);
+const safeToml = `format = "bounded-signer/manifest/v1"
+release = "safe upgrade"
+chain_id = ${safeVector.chainId}
+executor = "${EXECUTOR}"
+not_before = ${now - 3600}
+expires_at = ${now + 86400}
+allowed_targets = ["${safeVector.safe}", "${safeVector.to}", "0x78a3FB06880667Fd263A4493FA66e173008c6C68", "0xa792C9608476E0B0bA79a3AEaa9403Cc8F9AFB6A"]
+[rollback]
+manifest_hash = "0x${"11".repeat(32)}"
+[[safes]]
+address = "${safeVector.safe}"
+version = "${safeVector.safeVersion}"
+owners = ["${EXECUTOR}", "${OWNER}"]
+threshold = 2
+[[actions]]
+kind = "safe"
+name = "upgrade"
+safe = "${safeVector.safe}"
+nonce = ${safeVector.nonce}
+to = "${safeVector.to}"
+data = "${safeVector.data}"
+`;
+fs.writeFileSync(path.join(work, "safe.toml"), safeToml);
+const safeManifest = path.join(work, "safe.cbor");
+const safeBuilt = run(["--json", "manifest", "build", path.join(work, "safe.toml"), "-o", safeManifest]);
+if (safeBuilt.status !== 0) throw new Error(safeBuilt.stderr);
+const safeHash = JSON.parse(safeBuilt.stdout).manifest_hash;
+const typed = safeVector.typed_data;
+
+function askTyped(account, id) {
+  const req = EthSignRequest.constructETHRequest(
+    Buffer.from(JSON.stringify(typed), "utf8"),
+    DataType.typedData,
+    "m/44'/60'/0'/0/1",
+    exported.source_fingerprint,
+    id,
+    Number(safeVector.chainId),
+    account,
+    "metamask",
+  );
+  const parts = req.toUREncoder(400);
+  const frames = [];
+  for (let i = 0; i < parts.fragmentsLength; i++) frames.push(parts.nextPart());
+  if (frames.length < 2) fail(`the typed-data request fits one part (${frames.length}): the multi-part path is untested`);
+  const file = path.join(work, `${id}.txt`);
+  fs.writeFileSync(file, frames.join("\n") + "\n");
+  return run(["--json", "airgap", "sign-request", "--manifest", safeManifest, "--approved-hash", safeHash, file, "--device", device]);
+}
+
+const typedId = "1b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d";
+const typedOut = askTyped(OWNER, typedId);
+if (typedOut.status !== 0) {
+  fail(`sign-request of an approved SafeTx: exit ${typedOut.status}: ${typedOut.stdout}${typedOut.stderr}`);
+} else {
+  const doc = JSON.parse(typedOut.stdout);
+  const decoder = new URRegistryDecoder();
+  decoder.receivePart(doc.ur);
+  const answer = ETHSignature.fromCBOR(decoder.resultUR().cbor);
+  if (answer.getRequestId().toString("hex") !== typedId.replace(/-/g, "")) fail("the SafeTx answer's request id");
+  const sig = "0x" + answer.getSignature().toString("hex");
+  const { EIP712Domain, ...types } = typed.types;
+  const recovered = verifyTypedData(typed.domain, types, typed.message, sig);
+  if (recovered !== OWNER) fail(`ethers recovers ${recovered} from the SafeTx signature, not owner ${OWNER}`);
+  if (TypedDataEncoder.hash(typed.domain, types, typed.message) !== safeVector.safe_tx_hash) fail("the vector's safeTxHash");
+}
+// The same request for an account that is not an owner: signer_mismatch, nothing signed.
+const notOwner = askTyped("0x3a35f296e66B56D13cEd22538Ce13eA2E0cf4bF2", "2b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d");
+if (notOwner.status !== 3 || !notOwner.stdout.includes("signer_mismatch") || notOwner.stdout.includes('"ur"'))
+  fail(`a SafeTx request for a non-owner: exit ${notOwner.status}: ${notOwner.stdout}`);
+
 fs.rmSync(work, { recursive: true, force: true });
 if (failures) process.exit(1);
-console.log("sign-request: Keystone's eth-sign-request is checked and signed; the registry reads our eth-signature and ethers recovers the executor; a changed byte is refused");
+console.log("sign-request: Keystone's eth-sign-request (a transaction, and a SafeTx as typed data in several parts) is checked and signed; the registry reads our eth-signature and ethers recovers the executor and the owner; a changed byte and a non-owner are refused");

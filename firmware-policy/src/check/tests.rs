@@ -395,6 +395,29 @@ fn legacy_without_eip155_is_missing_chain_id() {
 }
 
 #[test]
+fn a_claim_the_approval_does_not_allow_refuses_before_any_device() {
+    use crate::SignerClaim;
+    let p = proposal_of(&with_inner(Inner::default()));
+    // The executor's own account changes nothing: the device is still bound afterwards.
+    let v = verdict_at(&p, NOW).weigh_claim(&SignerClaim::Account(EXECUTOR));
+    assert!(v.approved() && v.approval().is_some());
+    let v = verdict_at(&p, NOW).weigh_claim(&SignerClaim::Account(EVIL));
+    assert_eq!(codes(&v), ["signer_mismatch"]);
+    assert!(v.approval().is_none(), "nothing is left to sign with");
+    let detail = &v.checks().last().expect("signer check").detail;
+    assert!(
+        detail.contains(&alloc::format!("{EVIL}")) && detail.contains(&alloc::format!("{EXECUTOR}")),
+        "{detail}"
+    );
+    let v = verdict_at(&p, NOW).weigh_claim(&SignerClaim::PathOutsideApp("m/44'/61'/0'/0/0".into()));
+    assert_eq!(codes(&v), ["signer_mismatch"]);
+    assert!(v.checks().last().expect("signer check").detail.contains("m/44'/61'/0'/0/0"));
+    // A verdict the check refused keeps its own reasons only.
+    let v = verdict_at(&p, 5_000).weigh_claim(&SignerClaim::Account(EVIL));
+    assert!(!v.approved() && !v.reasons().contains(&Reason::SignerMismatch));
+}
+
+#[test]
 fn binding_uses_the_signer_the_approval_holds_and_consumes_it() {
     let p = proposal_of(&with_inner(Inner::default()));
     let (v, bound) = verdict_at(&p, NOW).bind(EVIL);

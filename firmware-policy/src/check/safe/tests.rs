@@ -116,6 +116,14 @@ fn the_approved_safe_tx_is_approved_for_any_owner_and_no_one_else() {
     let (refused, none) = verdict(domain(), approved_fields(), None).bind(EXECUTOR);
     assert!(none.is_none());
     assert_eq!(codes(&refused), ["signer_mismatch"]);
+    // A request naming an owner passes; one naming the executor does not.
+    let claimed =
+        verdict(domain(), approved_fields(), None).weigh_claim(&crate::SignerClaim::Account(OWNER_A));
+    assert!(claimed.approved() && claimed.approval().is_some());
+    let claimed =
+        verdict(domain(), approved_fields(), None).weigh_claim(&crate::SignerClaim::Account(EXECUTOR));
+    assert_eq!(codes(&claimed), ["signer_mismatch"]);
+    assert!(claimed.checks().last().expect("signer check").detail.contains("not an owner"));
 }
 
 #[test]
