@@ -98,6 +98,7 @@ fn action(name: String, to: Address, data: Vec<u8>) -> Action {
         abi: vec![],
         approved_hashes: vec![],
         safe_tx: None,
+        expect: Default::default(),
     }
 }
 
@@ -114,6 +115,9 @@ fn manifest(actions: Vec<Action>, mut targets: Vec<Address>) -> LoadedManifest {
         rollback: Rollback { manifest_hash: B256::repeat_byte(0x11), note: String::new() },
         actions,
         safes: vec![],
+        max_state_age: firmware_policy::manifest::effects::DEFAULT_MAX_STATE_AGE,
+        code: Vec::new(),
+        authority: Vec::new(),
     })
     .expect("valid")
 }

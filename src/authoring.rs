@@ -4,6 +4,9 @@
 //! the validity rules themselves live in the core (`Manifest::validate`) so that `manifest build`
 //! and every reader apply the same ones.
 
+mod gate;
+pub use gate::{event_of, view_call_of};
+
 use std::collections::BTreeMap;
 
 use alloy_primitives::{Address, B256, U256};
@@ -56,6 +59,13 @@ struct ReleaseToml {
     actions: Vec<ActionToml>,
     #[serde(default)]
     safes: Vec<SafeToml>,
+    /// The simulation gate: how old its state may be, reachable code, the chain of control.
+    #[serde(default)]
+    max_state_age: Option<toml::Value>,
+    #[serde(default)]
+    code: Vec<gate::CodeToml>,
+    #[serde(default)]
+    authority: Vec<gate::AuthorityToml>,
 }
 
 #[derive(Deserialize)]
@@ -127,6 +137,9 @@ struct ActionToml {
     /// Owners whose approved-hash entry counts for this Safe action (an on-chain approveHash).
     #[serde(default)]
     approved_hashes: Option<Vec<String>>,
+    /// What the action must do to chain state: slot values after it, events among its logs.
+    #[serde(default)]
+    expect: Option<gate::ExpectToml>,
 }
 
 #[derive(Deserialize)]
@@ -231,6 +244,9 @@ pub fn parse_release(text: &str) -> Result<Manifest, AuthoringError> {
         rollback: Rollback { manifest_hash: hash_bytes, note: rollback.note.clone() },
         actions,
         safes,
+        max_state_age: gate::max_state_age(release.max_state_age.as_ref())?,
+        code: gate::code(&release.code)?,
+        authority: gate::authority(&release.authority)?,
     };
     check_abi(&manifest)?;
     Ok(manifest)
@@ -441,6 +457,7 @@ fn action(a: &ActionToml, i: usize) -> Result<Action, AuthoringError> {
         abi: a.abi.clone(),
         approved_hashes: approved_hashes(a, i)?,
         safe_tx: safe_fields(a, kind, i)?,
+        expect: gate::expect(a.expect.as_ref(), i)?,
     })
 }
 

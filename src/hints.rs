@@ -123,6 +123,10 @@ pub fn hint(
             ascending by owner, signed over another safeTxHash (another nonce, chain or field), or an unknown v. \
             Do not send it; rebuild the signatures from the owners' own `safe sign` outputs."
             .into(),
+        Reason::WitnessMissing => "This release is signed only after its simulation gate: collect a state witness \
+            on the online machine (`bounded-signer-witness`) and pass it with --witness and the block hash you \
+            compared (--block-hash). Leaving the witness out does not skip the gate."
+            .into(),
         _ => "See the detail; do not sign until it passes.".into(),
     })
 }
@@ -175,6 +179,7 @@ mod tests {
             Reason::WindowExpired,
             Reason::SafeSignaturesInsufficient,
             Reason::SafeSignatureInvalid,
+            Reason::WitnessMissing,
             Reason::SignerMismatch,
         ];
         let mut payload = Vec::new();

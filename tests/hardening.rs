@@ -129,8 +129,12 @@ fn hostile_manifest(dir: &std::path::Path) -> String {
             abi: vec![],
             approved_hashes: vec![],
             safe_tx: None,
+            expect: Default::default(),
         }],
         safes: vec![],
+        max_state_age: firmware_policy::manifest::effects::DEFAULT_MAX_STATE_AGE,
+        code: Vec::new(),
+        authority: Vec::new(),
     };
     let path = dir.join("hostile.manifest.cbor");
     std::fs::write(&path, m.to_canonical_bytes().as_slice()).unwrap();

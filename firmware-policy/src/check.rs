@@ -65,6 +65,9 @@ pub enum Reason {
     SafeSignaturesInsufficient,
     /// An entry the Safe reads is one it would refuse (not an owner, out of order, bad `v`).
     SafeSignatureInvalid,
+    /// The matched action expects effects, or the manifest names code or authority, and no
+    /// witness was given to simulate on: the gate cannot be skipped by leaving it out.
+    WitnessMissing,
     /// The device account is not the manifest's executor.
     SignerMismatch,
 }
@@ -94,6 +97,7 @@ impl Reason {
             Reason::WindowExpired => "window_expired",
             Reason::SafeSignaturesInsufficient => "safe_signatures_insufficient",
             Reason::SafeSignatureInvalid => "safe_signature_invalid",
+            Reason::WitnessMissing => "witness_missing",
             Reason::SignerMismatch => "signer_mismatch",
         }
     }
@@ -117,6 +121,7 @@ impl Reason {
             Reason::FeeAboveCap => Check::Fees,
             Reason::WindowNotOpen | Reason::WindowExpired => Check::Window,
             Reason::SafeSignaturesInsufficient | Reason::SafeSignatureInvalid => Check::SafeSignatures,
+            Reason::WitnessMissing => Check::Witness,
             Reason::SignerMismatch => Check::Signer,
         }
     }
@@ -161,6 +166,8 @@ pub enum Check {
     Window,
     /// `safe_signatures`.
     SafeSignatures,
+    /// `witness`.
+    Witness,
     /// `signer`.
     Signer,
 }
@@ -183,6 +190,7 @@ impl Check {
             Check::Fees => "fees",
             Check::Window => "window",
             Check::SafeSignatures => "safe_signatures",
+            Check::Witness => "witness",
             Check::Signer => "signer",
         }
     }
@@ -743,6 +751,7 @@ pub fn check(
     if let (Some(execution), Some(index), Some(action)) = (&execution, matched, action) {
         exec::check_signatures(&mut out, m, index, action, execution);
     }
+    check_witness(&mut out, m, action);
 
     if let Some(signature) = tx.signature() {
         // A signed transaction was signed by someone: only the executor may have done it.
@@ -892,6 +901,30 @@ fn check_window(out: &mut Outcomes, m: &crate::manifest::Manifest, now: u64) {
         );
     } else {
         out.pass(Check::Window, Detail::in_window(now, m.not_before, m.expires_at));
+    }
+}
+
+/// The simulation gate. No witness can be given yet, so an action the gate applies to (it expects
+/// effects, or the manifest names code or authority) is refused: `witness_missing`. An action it
+/// does not apply to adds no check.
+fn check_witness(out: &mut Outcomes, m: &crate::manifest::Manifest, action: Option<&Action>) {
+    if let Some(action) = action
+        && m.needs_witness(action)
+    {
+        let mut what: Vec<&str> = Vec::new();
+        if !action.expect.is_empty() {
+            what.push("the action expects effects");
+        }
+        if !m.code.is_empty() {
+            what.push("the manifest names code hashes");
+        }
+        if !m.authority.is_empty() {
+            what.push("the manifest names authority");
+        }
+        out.fail(
+            Reason::WitnessMissing,
+            format!("{}: it is signed only after a simulation on a state witness", what.join(", ")),
+        );
     }
 }
 

@@ -31,3 +31,16 @@ pub const MAX_ABI_ENTRIES: usize = 64;
 pub const MAX_SAFES: usize = 64;
 /// Most owners one declared Safe may have.
 pub const MAX_SAFE_OWNERS: usize = 64;
+
+/// Most slots one action may expect.
+pub const MAX_EXPECTED_SLOTS: usize = 256;
+/// Most events one action may expect.
+pub const MAX_EXPECTED_EVENTS: usize = 256;
+/// Most topics a log has (the EVM's LOG4).
+pub const MAX_EVENT_TOPICS: usize = 4;
+/// Largest event data, view calldata or return data a manifest may name (bytes).
+pub const MAX_EFFECT_BYTES: usize = 16 << 10;
+/// Most `code` entries in one manifest.
+pub const MAX_CODE_ENTRIES: usize = 256;
+/// Most `authority` entries in one manifest.
+pub const MAX_AUTHORITY_ENTRIES: usize = 256;

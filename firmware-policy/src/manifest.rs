@@ -6,6 +6,7 @@
 //! so a manifest that one side accepts the other cannot refuse.
 
 mod canonical;
+pub mod effects;
 
 use alloc::collections::BTreeSet;
 use alloc::string::String;
@@ -19,6 +20,7 @@ use crate::calls::{self, CallNode, CallTreeError, Operation};
 use crate::limits;
 use crate::safe_tx::SafeVersion;
 pub use crate::text::is_deceptive_char;
+pub use effects::{Authority, AuthorityCall, Expect, ExpectedCode, ExpectedEvent, ExpectedSlot};
 
 /// The format string every v1 manifest carries; any other value is refused, never guessed.
 pub const FORMAT_V1: &str = "bounded-signer/manifest/v1";
@@ -174,6 +176,8 @@ pub struct Action {
     /// default); `None` for a call action. For a Safe action, `to`, `value` and `data` are the
     /// Safe transaction's and `nonce` is the Safe nonce.
     pub safe_tx: Option<SafeActionFields>,
+    /// What the action must do to chain state (key 21, written only when not empty).
+    pub expect: Expect,
 }
 
 impl SafeActionFields {
@@ -254,6 +258,7 @@ impl Zeroize for Action {
             s.approves = None;
         }
         self.safe_tx = None;
+        self.expect.zeroize();
     }
 }
 
@@ -308,6 +313,14 @@ pub struct Manifest {
     pub actions: Vec<Action>,
     /// The Safes the release goes through, strictly ascending by address.
     pub safes: Vec<SafeDecl>,
+    /// How old, at most, the state a simulation runs on may be (seconds; key 11, written only
+    /// when not [`effects::DEFAULT_MAX_STATE_AGE`]).
+    pub max_state_age: u64,
+    /// Code that becomes reachable and its hash, strictly ascending by address (key 12).
+    pub code: Vec<ExpectedCode>,
+    /// The chain of control that must hold before and after every action, in the author's
+    /// order (key 13).
+    pub authority: Vec<Authority>,
 }
 
 impl Zeroize for Manifest {
@@ -340,6 +353,15 @@ impl Zeroize for Manifest {
             safe.threshold.zeroize();
         }
         self.safes.clear();
+        self.max_state_age.zeroize();
+        for code in &mut self.code {
+            code.zeroize();
+        }
+        self.code.clear();
+        for entry in &mut self.authority {
+            entry.zeroize();
+        }
+        self.authority.clear();
     }
 }
 
@@ -541,6 +563,12 @@ pub enum ManifestErrorKind {
     DuplicateLabel,
     /// A text field holds a control, bidirectional or invisible format character.
     ControlCharacter,
+    /// An entry of the simulation gate (`max_state_age`, `code`, `authority`, `expect`) breaks
+    /// a rule.
+    BadEffect {
+        /// Which rule.
+        rule: &'static str,
+    },
 }
 
 impl fmt::Display for ManifestErrorKind {
@@ -599,6 +627,7 @@ impl fmt::Display for ManifestErrorKind {
             K::ControlCharacter => {
                 f.write_str("text holds a control, bidirectional or invisible format character")
             }
+            K::BadEffect { rule } => f.write_str(rule),
         }
     }
 }
@@ -633,6 +662,10 @@ impl Manifest {
         self.allowed_targets.sort_unstable();
         self.allowed_targets.dedup();
         self.labels.sort_by_key(|(address, _)| *address);
+        self.code.sort_by_key(|c| c.address);
+        for action in &mut self.actions {
+            action.expect.slots.sort_unstable();
+        }
     }
 
     /// Checks every validity rule of the spec, decoding each action's call tree (and dropping it:
@@ -690,6 +723,7 @@ impl Manifest {
             return Err(ManifestError::at(kind, Field::top("actions")));
         }
         self.validate_safes()?;
+        self.validate_gate()?;
         // Uniqueness through ordered sets: a linear scan per action would make 4,096 actions
         // cost 8 million comparisons.
         let mut names = BTreeSet::new();
@@ -753,6 +787,124 @@ impl Manifest {
             }
         }
         Ok(())
+    }
+
+    /// `max_state_age`, `code` and `authority`: in range, ordered, each once; reachable code and
+    /// every expected effect inside `allowed_targets` (an effect anywhere else is what the gate
+    /// refuses as unexpected).
+    fn validate_gate(&self) -> Result<(), ManifestError> {
+        use ManifestErrorKind as K;
+        if !(1..=effects::MAX_STATE_AGE_LIMIT).contains(&self.max_state_age) {
+            let rule = "max_state_age must be 1 second to 7 days";
+            return Err(ManifestError::at(K::BadEffect { rule }, Field::top("max_state_age")));
+        }
+        if self.code.len() > limits::MAX_CODE_ENTRIES {
+            let kind = K::TooMany { max: limits::MAX_CODE_ENTRIES };
+            return Err(ManifestError::at(kind, Field::top("code")));
+        }
+        for (i, pair) in self.code.windows(2).enumerate() {
+            if let [a, b] = pair {
+                let field = Field::item("code", i.saturating_add(1)).sub("address");
+                if a.address == b.address {
+                    return Err(ManifestError::at(
+                        K::BadEffect { rule: "another entry names the same address" },
+                        field,
+                    ));
+                }
+                if a.address > b.address {
+                    return Err(ManifestError::at(K::NotCanonical, Field::top("code")));
+                }
+            }
+        }
+        for (i, code) in self.code.iter().enumerate() {
+            if !self.is_allowed(&code.address) {
+                let kind = K::TargetNotAllowed { address: code.address };
+                return Err(ManifestError::at(kind, Field::item("code", i).sub("address")));
+            }
+            if code.code_hash == B256::ZERO {
+                let rule = "code_hash must be keccak256 of the deployed code";
+                return Err(ManifestError::at(
+                    K::BadEffect { rule },
+                    Field::item("code", i).sub("code_hash"),
+                ));
+            }
+        }
+        if self.authority.len() > limits::MAX_AUTHORITY_ENTRIES {
+            let kind = K::TooMany { max: limits::MAX_AUTHORITY_ENTRIES };
+            return Err(ManifestError::at(kind, Field::top("authority")));
+        }
+        for (i, entry) in self.authority.iter().enumerate() {
+            let field = Field::item("authority", i);
+            if self.authority.get(..i).is_some_and(|before| before.contains(entry)) {
+                return Err(ManifestError::at(
+                    K::BadEffect { rule: "the same entry is written twice" },
+                    field,
+                ));
+            }
+            if let Authority::Call(call) = entry {
+                check_text(&call.signature, limits::MAX_NAME_BYTES, field.sub("call"))?;
+                if call.calldata.len() < 4 || call.calldata.len() > limits::MAX_EFFECT_BYTES {
+                    let rule = "calldata must be a selector and its arguments, at most 16 KiB";
+                    return Err(ManifestError::at(K::BadEffect { rule }, field.sub("calldata")));
+                }
+                if call.returns.len() > limits::MAX_EFFECT_BYTES {
+                    let kind = K::TooMany { max: limits::MAX_EFFECT_BYTES };
+                    return Err(ManifestError::at(kind, field.sub("returns")));
+                }
+            }
+        }
+        for (index, action) in self.actions.iter().enumerate() {
+            self.validate_expect(index, &action.expect)?;
+        }
+        Ok(())
+    }
+
+    fn validate_expect(&self, index: usize, expect: &Expect) -> Result<(), ManifestError> {
+        use ManifestErrorKind as K;
+        let slots = Field::item("actions", index).sub("expect.slots");
+        let events = Field::item("actions", index).sub("expect.events");
+        if expect.slots.len() > limits::MAX_EXPECTED_SLOTS {
+            return Err(ManifestError::at(K::TooMany { max: limits::MAX_EXPECTED_SLOTS }, slots));
+        }
+        if expect.events.len() > limits::MAX_EXPECTED_EVENTS {
+            return Err(ManifestError::at(K::TooMany { max: limits::MAX_EXPECTED_EVENTS }, events));
+        }
+        for pair in expect.slots.windows(2) {
+            if let [a, b] = pair {
+                if (a.address, a.slot) == (b.address, b.slot) {
+                    let rule = "two entries name the same slot of the same account";
+                    return Err(ManifestError::at(K::BadEffect { rule }, slots));
+                }
+                if a > b {
+                    return Err(ManifestError::at(K::NotCanonical, slots));
+                }
+            }
+        }
+        for slot in &expect.slots {
+            if !self.is_allowed(&slot.address) {
+                return Err(ManifestError::at(K::TargetNotAllowed { address: slot.address }, slots));
+            }
+        }
+        for event in &expect.events {
+            check_text(&event.signature, limits::MAX_NAME_BYTES, events)?;
+            if event.topics.is_empty() || event.topics.len() > limits::MAX_EVENT_TOPICS {
+                let rule = "an event has its selector as topic 0 and at most three indexed arguments";
+                return Err(ManifestError::at(K::BadEffect { rule }, events));
+            }
+            if event.data.len() > limits::MAX_EFFECT_BYTES {
+                return Err(ManifestError::at(K::TooMany { max: limits::MAX_EFFECT_BYTES }, events));
+            }
+            if !self.is_allowed(&event.emitter) {
+                return Err(ManifestError::at(K::TargetNotAllowed { address: event.emitter }, events));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether signing anything of this manifest, by this action, needs a witness: the action
+    /// expects effects, or the manifest names code or authority.
+    pub fn needs_witness(&self, action: &Action) -> bool {
+        !action.expect.is_empty() || !self.code.is_empty() || !self.authority.is_empty()
     }
 
     fn validate_action(&self, index: usize, action: &Action) -> Result<(), ManifestError> {
@@ -1122,5 +1274,7 @@ impl fmt::Debug for LoadedManifest {
     }
 }
 
+#[cfg(test)]
+mod gate_tests;
 #[cfg(test)]
 mod tests;

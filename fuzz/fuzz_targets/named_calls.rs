@@ -32,6 +32,7 @@ fn abi() -> ManifestAbi {
         abi: SIGNATURES.iter().map(|s| s.to_string()).collect(),
         approved_hashes: Vec::new(),
         safe_tx: None,
+        expect: Default::default(),
     };
     let manifest = Manifest {
         release: "fuzz".into(),
@@ -44,6 +45,9 @@ fn abi() -> ManifestAbi {
         rollback: Rollback { manifest_hash: B256::ZERO, note: String::new() },
         actions: vec![action],
         safes: vec![],
+        max_state_age: firmware_policy::manifest::effects::DEFAULT_MAX_STATE_AGE,
+        code: Vec::new(),
+        authority: Vec::new(),
     };
     ManifestAbi::of(&manifest).expect("the declared signatures parse")
 }

@@ -408,6 +408,7 @@ pub fn manifest(loaded: &LoadedManifest) -> String {
             let _ = writeln!(s, "      an owner of {}", addr(outer, &labels));
         }
     }
+    s.push_str(&super::gate::manifest_lines(m, &labels));
     let _ = writeln!(s, "  actions ({})", m.actions.len());
     let abi = crate::abi::namer_of(loaded);
     for (i, a) in m.actions.iter().enumerate() {
@@ -476,6 +477,7 @@ pub fn manifest(loaded: &LoadedManifest) -> String {
                 "      replaceable: a stuck transaction may be replaced by one paying ≥ 110 % in every fee"
             );
         }
+        s.push_str(&super::gate::action_lines(a, &labels));
         for (j, x) in a.authorizations.iter().enumerate() {
             let _ = writeln!(
                 s,

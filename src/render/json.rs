@@ -262,13 +262,14 @@ pub fn manifest(loaded: &LoadedManifest) -> Value {
                         "approved_hashes": a.approved_hashes.iter().map(address).collect::<Vec<_>>(),
                     })
                 }),
+                "expect": super::gate::expect_json(a),
                 "calls": crate::abi::action_tree(loaded, i, abi.as_ref()).as_ref().map(call_node),
             })
         })
         .collect();
     let labels: serde_json::Map<String, Value> =
         m.labels.iter().map(|(a, l)| (a.to_checksum(None), Value::String(l.clone()))).collect();
-    json!({
+    let mut doc = json!({
         "format": firmware_policy::manifest::FORMAT_V1,
         "release": m.release,
         "chain_id": quantity(m.chain_id),
@@ -288,7 +289,13 @@ pub fn manifest(loaded: &LoadedManifest) -> Value {
             "owned_by": safe.owned_by.as_ref().map(address),
         })).collect::<Vec<_>>(),
         "manifest_hash": word(&loaded.hash().0),
-    })
+    });
+    if let Some(o) = doc.as_object_mut() {
+        for (key, value) in super::gate::manifest_json(m) {
+            o.insert(key.into(), value);
+        }
+    }
+    doc
 }
 
 /// serde_json's pretty printer, except that every string it writes has its control, bidi and

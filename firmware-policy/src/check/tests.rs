@@ -114,6 +114,7 @@ fn manifest_model() -> Manifest {
         abi: vec![],
         approved_hashes: vec![],
         safe_tx: None,
+        expect: Default::default(),
     };
     let mut bound = base.clone();
     bound.name = "direct-upgrade".to_string();
@@ -139,6 +140,9 @@ fn manifest_model() -> Manifest {
         },
         actions: vec![base, bound, delegated],
         safes: vec![],
+        max_state_age: crate::manifest::effects::DEFAULT_MAX_STATE_AGE,
+        code: Vec::new(),
+        authority: Vec::new(),
     }
 }
 
@@ -820,4 +824,43 @@ fn an_owner_in_approved_hashes_counts_and_is_reported_as_resting_on_chain() {
     let detail = v.checks().iter().find(|c| c.check == Check::SafeSignatures).expect("reported");
     assert!(detail.detail.contains("does not bind the Safe nonce"), "{}", detail.detail);
     assert!(detail.detail.contains(&owner.to_string()), "{}", detail.detail);
+}
+
+#[test]
+fn an_action_the_gate_applies_to_is_refused_without_a_witness() {
+    use crate::manifest::{Authority, ExpectedSlot, effects::named_slots};
+    let expectation =
+        ExpectedSlot { address: PROXY, slot: named_slots::EIP1967_IMPLEMENTATION, value: IMPL.into_word() };
+    let p = proposal_of(&with_inner(Inner::default()));
+    let gated = |m: Manifest| {
+        let loaded = LoadedManifest::from_manifest(m).expect("valid");
+        check(&loaded, loaded.hash(), &p, NOW)
+    };
+    // The matched action expects a slot value: refused, with no approval to sign with.
+    let mut m = manifest_model();
+    m.actions[0].expect.slots.push(expectation.clone());
+    let v = gated(m);
+    assert_eq!(codes(&v), ["witness_missing"]);
+    assert!(v.approval().is_none());
+    let failed = v.checks().iter().find(|c| !c.ok).expect("the failed check");
+    assert_eq!(failed.check.name(), "witness");
+    assert!(failed.detail.contains("expects effects"), "{}", failed.detail);
+    // Another action's expectation does not gate this one; the manifest's authority does.
+    let mut m = manifest_model();
+    m.actions[1].expect.slots.push(expectation.clone());
+    assert_eq!(codes(&gated(m)), Vec::<&str>::new());
+    let mut m = manifest_model();
+    m.authority.push(Authority::Slot(expectation));
+    let v = gated(m);
+    assert_eq!(codes(&v), ["witness_missing"]);
+    // In the table's order: after the window, before the signer.
+    let mut m = manifest_model();
+    m.actions[0].expect.slots.push(ExpectedSlot {
+        address: PROXY,
+        slot: named_slots::EIP1967_ADMIN,
+        value: ADMIN.into_word(),
+    });
+    let loaded = LoadedManifest::from_manifest(m).expect("valid");
+    let v = check(&loaded, loaded.hash(), &p, 5_000);
+    assert_eq!(codes(&v), ["window_expired", "witness_missing"]);
 }

@@ -44,7 +44,9 @@ use crate::cbor_io::{EndOfInput, Slice};
 use crate::limits;
 use crate::safe_tx::SafeVersion;
 
-const MANIFEST_KEYS: [&str; 11] = [
+mod effects;
+
+const MANIFEST_KEYS: [&str; 14] = [
     "format",
     "release",
     "chain_id",
@@ -56,8 +58,13 @@ const MANIFEST_KEYS: [&str; 11] = [
     "rollback",
     "actions",
     "safes",
+    "max_state_age",
+    "code",
+    "authority",
 ];
-const ACTION_KEYS: [&str; 21] = [
+/// The manifest keys every manifest writes; the later ones only when not their default.
+const MANIFEST_REQUIRED_KEYS: usize = 11;
+const ACTION_KEYS: [&str; 22] = [
     "name",
     "kind",
     "to",
@@ -79,6 +86,7 @@ const ACTION_KEYS: [&str; 21] = [
     "refund_receiver",
     "approves",
     "approved_hashes",
+    "expect",
 ];
 const SAFE_KEYS: [&str; 6] =
     ["address", "version", "owners", "threshold", "delegatecall_allowed", "owned_by"];
@@ -183,7 +191,8 @@ fn opt_uint(out: &mut impl Sink, value: Option<U256>) {
 }
 
 fn write_manifest(out: &mut impl Sink, m: &Manifest) {
-    out.head(Header::Map(Some(MANIFEST_KEYS.len())));
+    let present = MANIFEST_REQUIRED_KEYS.saturating_add(effects::manifest_keys_present(m));
+    out.head(Header::Map(Some(present)));
     key(out, 0);
     text(out, FORMAT_V1);
     key(out, 1);
@@ -223,6 +232,7 @@ fn write_manifest(out: &mut impl Sink, m: &Manifest) {
     for safe in &m.safes {
         write_safe(out, safe);
     }
+    effects::write_manifest_keys(out, m);
 }
 
 fn write_safe(out: &mut impl Sink, s: &SafeDecl) {
@@ -277,7 +287,8 @@ fn write_action(out: &mut impl Sink, a: &Action) {
     let optional = usize::from(a.replaceable)
         .saturating_add(usize::from(!a.abi.is_empty()))
         .saturating_add(safe_present)
-        .saturating_add(usize::from(!a.approved_hashes.is_empty()));
+        .saturating_add(usize::from(!a.approved_hashes.is_empty()))
+        .saturating_add(usize::from(!a.expect.is_empty()));
     out.head(Header::Map(Some(ACTION_REQUIRED_KEYS.saturating_add(optional))));
     key(out, 0);
     text(out, &a.name);
@@ -336,6 +347,7 @@ fn write_action(out: &mut impl Sink, a: &Action) {
             bytes(out, owner.as_slice());
         }
     }
+    effects::write_expect(out, &a.expect);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -701,8 +713,11 @@ pub(super) fn decode(input: &[u8]) -> Res<Manifest> {
         rollback: Rollback { manifest_hash: B256::ZERO, note: String::new() },
         actions: Vec::new(),
         safes: Vec::new(),
+        max_state_age: crate::manifest::effects::DEFAULT_MAX_STATE_AGE,
+        code: Vec::new(),
+        authority: Vec::new(),
     };
-    r.schema_map(&MANIFEST_KEYS, Field::top, |r, k| {
+    r.schema_map_evolving(&MANIFEST_KEYS, MANIFEST_REQUIRED_KEYS, Field::top, |r, k| {
         match k {
             0 => {
                 let at = r.offset();
@@ -751,6 +766,9 @@ pub(super) fn decode(input: &[u8]) -> Res<Manifest> {
                     m.actions.push(read_action(r, i)?);
                 }
             }
+            11 => m.max_state_age = effects::read_max_state_age(r)?,
+            12 => m.code = effects::read_code(r)?,
+            13 => m.authority = effects::read_authority(r)?,
             _ => {
                 let n = r.array(limits::MAX_SAFES)?;
                 m.safes.reserve_exact(n);
@@ -786,6 +804,7 @@ fn read_action(r: &mut Reader<'_>, index: usize) -> Res<Action> {
         abi: Vec::new(),
         approved_hashes: Vec::new(),
         safe_tx: None,
+        expect: Default::default(),
     };
     let mut safe: Option<SafeActionFields> = None;
     let field = move |name| Field::item("actions", index).sub(name);
@@ -843,6 +862,7 @@ fn read_action(r: &mut Reader<'_>, index: usize) -> Res<Action> {
                     a.approved_hashes.push(r.address()?);
                 }
             }
+            21 => a.expect = effects::read_expect(r, index)?,
             12..=19 => {
                 // Key 12 (the Safe) comes first; a later Safe key without it is no Safe action's.
                 let at = r.offset();

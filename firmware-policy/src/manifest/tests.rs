@@ -34,6 +34,7 @@ fn action(name: &str, data: Vec<u8>) -> Action {
         abi: vec![],
         approved_hashes: vec![],
         safe_tx: None,
+        expect: Default::default(),
     }
 }
 
@@ -52,6 +53,9 @@ pub(crate) fn sample() -> Manifest {
         },
         actions: vec![action("upgrade", upgrade_to(IMPL))],
         safes: vec![],
+        max_state_age: crate::manifest::effects::DEFAULT_MAX_STATE_AGE,
+        code: Vec::new(),
+        authority: Vec::new(),
     }
 }
 
@@ -119,10 +123,14 @@ fn non_canonical_variants_are_refused() {
 
 #[test]
 fn unknown_and_out_of_order_keys_are_named() {
-    // A map with key 11 where key 0 should be.
-    let e = LoadedManifest::from_canonical_bytes(&[0xa1, 0x0b, 0x00]).expect_err("unknown key");
-    assert_eq!(e.kind, ManifestErrorKind::UnknownKey { key: 11 });
+    // A map with key 14 where key 0 should be.
+    let e = LoadedManifest::from_canonical_bytes(&[0xa1, 0x0e, 0x00]).expect_err("unknown key");
+    assert_eq!(e.kind, ManifestErrorKind::UnknownKey { key: 14 });
     assert_eq!(e.offset, Some(1));
+    // Key 11 (max_state_age) is known, but keys 0–10 come first.
+    let e = LoadedManifest::from_canonical_bytes(&[0xa1, 0x0b, 0x00]).expect_err("missing key");
+    assert_eq!(e.kind, ManifestErrorKind::MissingKey);
+    assert_eq!(e.field, Some(Field::top("format")));
     let e = LoadedManifest::from_canonical_bytes(&[0xa1, 0x01, 0x60]).expect_err("missing key");
     assert_eq!(e.kind, ManifestErrorKind::MissingKey);
     assert_eq!(e.field, Some(Field::top("format")));
@@ -372,14 +380,17 @@ fn replaceable_is_written_only_when_true_and_refused_as_false() {
     let e = LoadedManifest::from_canonical_bytes(&v).expect_err("default written");
     assert_eq!(e.kind, ManifestErrorKind::NotCanonical);
     assert_eq!(e.field, Some(Field::item("actions", 0).sub("replaceable")));
-    // Keys 19 and 20 are a Safe action's (refused on a call action); key 21 is unknown.
+    // Keys 19 and 20 are a Safe action's (refused on a call action); 21 (expect) is a map;
+    // key 22 is unknown.
     let mut v = opted.bytes().to_vec();
     v[at] = 0x13;
     assert_eq!(refused(&v), ManifestErrorKind::NotForThisKind);
     v[at] = 0x14;
     assert_eq!(refused(&v), ManifestErrorKind::NotForThisKind);
     v[at] = 0x15;
-    assert_eq!(refused(&v), ManifestErrorKind::UnknownKey { key: 21 });
+    assert!(matches!(refused(&v), ManifestErrorKind::UnexpectedType { .. }));
+    v[at] = 0x16;
+    assert_eq!(refused(&v), ManifestErrorKind::UnknownKey { key: 22 });
 }
 
 #[test]

@@ -37,6 +37,7 @@ fn manifest() -> LoadedManifest {
         abi: vec![],
         approved_hashes: vec![],
         safe_tx: Some(SafeActionFields::through(SAFE)),
+        expect: Default::default(),
     };
     LoadedManifest::from_manifest(Manifest {
         release: "safe".to_string(),
@@ -60,6 +61,9 @@ fn manifest() -> LoadedManifest {
             delegatecall_allowed: vec![],
             owned_by: None,
         }],
+        max_state_age: crate::manifest::effects::DEFAULT_MAX_STATE_AGE,
+        code: Vec::new(),
+        authority: Vec::new(),
     })
     .expect("valid")
 }
@@ -189,4 +193,17 @@ fn the_scheme_is_the_one_the_approval_allows_and_eth_sign_signs_the_eip191_diges
     // Hashed EIP-712 needs blind signing on the Ledger; a personal message does not.
     assert!(typed.needs_blind_signing());
     assert!(!eth.needs_blind_signing());
+}
+
+#[test]
+fn a_safe_action_the_gate_applies_to_is_refused_without_a_witness() {
+    use crate::manifest::{ExpectedCode, LoadedManifest};
+    let plain = manifest();
+    let mut m = plain.manifest().clone();
+    m.code.push(ExpectedCode { address: PROXY, code_hash: B256::with_last_byte(7) });
+    let loaded = LoadedManifest::from_manifest(m).expect("valid");
+    let proposal = SafeTxProposal::new(domain(), approved_fields(), None).expect("proposal");
+    let v = check_safe_tx(&loaded, loaded.hash(), &proposal, SafeSignatureScheme::Eip712, NOW);
+    assert_eq!(codes(&v), ["witness_missing"]);
+    assert!(v.approval().is_none());
 }
