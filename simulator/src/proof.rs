@@ -1,0 +1,195 @@
+//! Proving a witness against the block hash the signer typed: the header must hash to it, every
+//! account and slot must be proven against the header's state root (absence included), and every
+//! code must be the code of a proven account. What comes out is the only state a replay may read;
+//! anything it does not hold is unproven, never a silent zero.
+
+use std::collections::{BTreeMap, HashMap};
+
+use alloy_consensus::Header;
+use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
+use alloy_rlp::Decodable;
+use alloy_trie::{EMPTY_ROOT_HASH, KECCAK_EMPTY, Nibbles, TrieAccount, proof::verify_proof};
+
+use crate::witness::{AccountState, Witness};
+
+/// Why a witness does not prove what it claims (`witness_invalid`).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum WitnessInvalid {
+    /// The header hashes to another block hash.
+    #[error("the header hashes to {got}, not the block hash {expected} you typed")]
+    HeaderHash {
+        /// The typed block hash.
+        expected: B256,
+        /// keccak256 of the header.
+        got: B256,
+    },
+    /// The header's bytes are not one header's canonical RLP.
+    #[error("the header is not a block header's RLP")]
+    HeaderMalformed,
+    /// An account's proof fails against the state root.
+    #[error("the proof of account {address} fails against the state root: {why}")]
+    Account {
+        /// The account.
+        address: Address,
+        /// What the trie said.
+        why: String,
+    },
+    /// A slot's proof fails against its account's storage root.
+    #[error("the proof of slot {slot} of {address} fails against its storage root: {why}")]
+    Slot {
+        /// The account.
+        address: Address,
+        /// The slot.
+        slot: B256,
+        /// What the trie said.
+        why: String,
+    },
+    /// A slot of an account proven absent, or with an empty storage root, holds a value.
+    #[error("slot {slot} of {address} claims a value, but the account has no storage")]
+    SlotOfEmptyStorage {
+        /// The account.
+        address: Address,
+        /// The slot.
+        slot: B256,
+    },
+    /// A code no proven account holds: nothing vouches for it.
+    #[error("a code with hash {hash} is the code of no proven account")]
+    UnprovenCode {
+        /// Its keccak256.
+        hash: B256,
+    },
+}
+
+/// A proven account: its state (or its proven absence), its proven slots, its code when given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProvenAccount {
+    /// `None`: proven not to exist.
+    pub state: Option<AccountState>,
+    /// Proven slot values.
+    pub slots: BTreeMap<B256, U256>,
+    /// Its code, when the witness carries it (empty code needs none).
+    pub code: Option<Bytes>,
+}
+
+/// What the witness did not prove (`witness_incomplete` when a replay needs it).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Unproven {
+    /// An account not in the witness.
+    #[error("account {0} is not in the witness")]
+    Account(Address),
+    /// A slot not in the witness, of an account with storage.
+    #[error("slot {1} of {0} is not in the witness")]
+    Slot(Address, B256),
+    /// The code of an account whose code hash is proven, but whose code is not carried.
+    #[error("the code of {0} is not in the witness")]
+    Code(Address),
+}
+
+/// State proven against one block: all a replay may read.
+#[derive(Clone, Debug)]
+pub struct ProvenState {
+    /// The header the state is proven against.
+    pub header: Header,
+    /// Its hash (the one the signer typed).
+    pub block_hash: B256,
+    /// The simulated block's timestamp.
+    pub timestamp: u64,
+    accounts: BTreeMap<Address, ProvenAccount>,
+}
+
+impl ProvenState {
+    /// An account's state; `Ok(None)` when proven absent.
+    pub fn account(&self, address: &Address) -> Result<Option<&AccountState>, Unproven> {
+        self.accounts.get(address).map(|a| a.state.as_ref()).ok_or(Unproven::Account(*address))
+    }
+
+    /// A slot's value: proven in the witness, or zero because the account has no storage.
+    pub fn storage(&self, address: &Address, slot: &B256) -> Result<U256, Unproven> {
+        let account = self.accounts.get(address).ok_or(Unproven::Account(*address))?;
+        if let Some(value) = account.slots.get(slot) {
+            return Ok(*value);
+        }
+        match &account.state {
+            None => Ok(U256::ZERO),
+            Some(s) if s.storage_root == EMPTY_ROOT_HASH => Ok(U256::ZERO),
+            Some(_) => Err(Unproven::Slot(*address, *slot)),
+        }
+    }
+
+    /// An account's code: empty for an absent account or one without code.
+    pub fn code(&self, address: &Address) -> Result<Bytes, Unproven> {
+        let account = self.accounts.get(address).ok_or(Unproven::Account(*address))?;
+        match &account.state {
+            None => Ok(Bytes::new()),
+            Some(s) if s.code_hash == KECCAK_EMPTY => Ok(Bytes::new()),
+            Some(_) => account.code.clone().ok_or(Unproven::Code(*address)),
+        }
+    }
+
+    /// Every proven account.
+    pub fn accounts(&self) -> impl Iterator<Item = (&Address, &ProvenAccount)> {
+        self.accounts.iter()
+    }
+}
+
+/// The header of a witness, and that it is the one the signer typed the hash of.
+pub fn header_of(witness: &Witness, block_hash: B256) -> Result<Header, WitnessInvalid> {
+    let got = keccak256(&witness.header);
+    if got != block_hash {
+        return Err(WitnessInvalid::HeaderHash { expected: block_hash, got });
+    }
+    let mut rest = witness.header.as_slice();
+    let header = Header::decode(&mut rest).map_err(|_| WitnessInvalid::HeaderMalformed)?;
+    if !rest.is_empty() || alloy_rlp::encode(&header) != witness.header {
+        return Err(WitnessInvalid::HeaderMalformed);
+    }
+    Ok(header)
+}
+
+/// Proves every account, slot and code of `witness` against the header that hashes to
+/// `block_hash`. Work is linear in the witness: each proof node is decoded once.
+pub fn verify(witness: &Witness, block_hash: B256) -> Result<ProvenState, WitnessInvalid> {
+    let header = header_of(witness, block_hash)?;
+    let mut codes: HashMap<B256, &[u8]> =
+        witness.codes.iter().map(|c| (keccak256(c), c.as_slice())).collect();
+    let mut accounts = BTreeMap::new();
+    for entry in &witness.accounts {
+        let address = entry.address;
+        let value = entry.state.map(|s| {
+            alloy_rlp::encode(TrieAccount {
+                nonce: s.nonce,
+                balance: s.balance,
+                storage_root: s.storage_root,
+                code_hash: s.code_hash,
+            })
+        });
+        let nodes: Vec<Bytes> = entry.proof.iter().map(|n| Bytes::copy_from_slice(n)).collect();
+        verify_proof(header.state_root, Nibbles::unpack(keccak256(address)), value, &nodes)
+            .map_err(|e| WitnessInvalid::Account { address, why: e.to_string() })?;
+        let root = entry.state.map_or(EMPTY_ROOT_HASH, |s| s.storage_root);
+        let mut slots = BTreeMap::new();
+        for slot in &entry.storage {
+            if root == EMPTY_ROOT_HASH && !slot.value.is_zero() {
+                return Err(WitnessInvalid::SlotOfEmptyStorage { address, slot: slot.slot });
+            }
+            let nodes: Vec<Bytes> = slot.proof.iter().map(|n| Bytes::copy_from_slice(n)).collect();
+            let value = (!slot.value.is_zero()).then(|| alloy_rlp::encode(slot.value));
+            verify_proof(root, Nibbles::unpack(keccak256(slot.slot)), value, &nodes)
+                .map_err(|e| WitnessInvalid::Slot { address, slot: slot.slot, why: e.to_string() })?;
+            slots.insert(slot.slot, slot.value);
+        }
+        let code = entry
+            .state
+            .filter(|s| s.code_hash != KECCAK_EMPTY)
+            .and_then(|s| codes.get(&s.code_hash).map(|c| Bytes::copy_from_slice(c)));
+        accounts.insert(address, ProvenAccount { state: entry.state, slots, code });
+    }
+    // Every code must be some proven account's.
+    let held: std::collections::HashSet<B256> =
+        witness.accounts.iter().filter_map(|a| a.state.map(|s| s.code_hash)).collect();
+    codes.retain(|hash, _| !held.contains(hash));
+    if let Some(hash) = codes.keys().min() {
+        return Err(WitnessInvalid::UnprovenCode { hash: *hash });
+    }
+    Ok(ProvenState { header, block_hash, timestamp: witness.timestamp, accounts })
+}
