@@ -5,4 +5,5 @@
 #![forbid(unsafe_code)]
 
 pub mod proof;
+pub mod replay;
 pub mod witness;

@@ -83,6 +83,12 @@ pub enum Unproven {
     /// The code of an account whose code hash is proven, but whose code is not carried.
     #[error("the code of {0} is not in the witness")]
     Code(Address),
+    /// Code by a hash no proven account holds.
+    #[error("code with hash {0} is not in the witness")]
+    CodeHash(B256),
+    /// The hash of a block other than the parent (BLOCKHASH reaches only the parent).
+    #[error("the hash of block {0} is not in the witness (only the parent's is)")]
+    BlockHash(u64),
 }
 
 /// State proven against one block: all a replay may read.
@@ -124,6 +130,18 @@ impl ProvenState {
             Some(s) if s.code_hash == KECCAK_EMPTY => Ok(Bytes::new()),
             Some(_) => account.code.clone().ok_or(Unproven::Code(*address)),
         }
+    }
+
+    /// Code by its hash, when a proven account holds it and the witness carries it.
+    pub fn code_by_hash(&self, hash: &B256) -> Result<Bytes, Unproven> {
+        if *hash == KECCAK_EMPTY {
+            return Ok(Bytes::new());
+        }
+        self.accounts
+            .values()
+            .find(|a| a.state.is_some_and(|s| s.code_hash == *hash))
+            .and_then(|a| a.code.clone())
+            .ok_or(Unproven::CodeHash(*hash))
     }
 
     /// Every proven account.

@@ -6,11 +6,14 @@
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use alloy_primitives::{Address, B256, U256, address, keccak256};
 use alloy_rpc_types_eth::{Block, EIP1186AccountProofResponse};
 use alloy_trie::{EMPTY_ROOT_HASH, KECCAK_EMPTY};
 use bounded_signer_simulator::proof::{Unproven, WitnessInvalid, verify};
-use bounded_signer_simulator::witness::{AccountProof, AccountState, BlockBody, SlotProof, Witness};
+use bounded_signer_simulator::witness::{AccountProof, AccountState, BlockBody, Witness};
+use common::entry;
 
 const CONTRACT: Address = address!("00000000000000000000000000000000c0ffee01");
 const FUNDED: Address = address!("00000000000000000000000000000000000f00d1");
@@ -19,36 +22,6 @@ const ABSENT: Address = address!("0000000000000000000000000000000000dead02");
 struct Fixture {
     witness: Witness,
     hash: B256,
-}
-
-/// An EIP-1186 response as a witness entry: an empty account is a proven absence (none can
-/// exist since EIP-161).
-fn entry(p: &EIP1186AccountProofResponse) -> AccountProof {
-    let empty = p.nonce == 0
-        && p.balance.is_zero()
-        && p.code_hash == KECCAK_EMPTY
-        && p.storage_hash == EMPTY_ROOT_HASH;
-    let mut storage: Vec<SlotProof> = p
-        .storage_proof
-        .iter()
-        .map(|s| SlotProof {
-            slot: s.key.as_b256(),
-            value: s.value,
-            proof: s.proof.iter().map(|n| n.to_vec()).collect(),
-        })
-        .collect();
-    storage.sort_by_key(|s| s.slot);
-    AccountProof {
-        address: p.address,
-        state: (!empty).then_some(AccountState {
-            nonce: p.nonce,
-            balance: p.balance,
-            storage_root: p.storage_hash,
-            code_hash: p.code_hash,
-        }),
-        proof: p.account_proof.iter().map(|n| n.to_vec()).collect(),
-        storage,
-    }
 }
 
 fn fixture() -> Fixture {
