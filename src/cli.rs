@@ -176,6 +176,9 @@ pub struct SignArgs {
     /// Overwrite --out if it exists.
     #[arg(long)]
     pub force: bool,
+    /// The simulation gate's witness and the block hash you compared.
+    #[command(flatten)]
+    pub witness: crate::gate::WitnessFlags,
 }
 
 /// `address …`
@@ -705,6 +708,9 @@ pub struct CheckArgs {
     /// Evaluate at this instant (RFC 3339 or unix seconds) instead of the system clock.
     #[arg(long, value_parser = crate::timefmt::parse_instant)]
     pub now: Option<u64>,
+    /// The simulation gate's witness and the block hash you compared.
+    #[command(flatten)]
+    pub witness: crate::gate::WitnessFlags,
 }
 
 /// Runs the CLI and returns the process exit code.

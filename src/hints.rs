@@ -127,6 +127,30 @@ pub fn hint(
             on the online machine (`bounded-signer-witness`) and pass it with --witness and the block hash you \
             compared (--block-hash). Leaving the witness out does not skip the gate."
             .into(),
+        Reason::WitnessInvalid => "The witness does not prove what it claims for the block hash you typed: another \
+            block's header, a failed proof or code hash, or state older than the manifest's max_state_age. Compare the \
+            block hash with a source you trust, collect a fresh witness, and never edit one by hand."
+            .into(),
+        Reason::WitnessIncomplete => "The replay read state the witness does not prove. Collect the witness again for \
+            this exact transaction (`bounded-signer-witness`), so that it records every account and slot it reads."
+            .into(),
+        Reason::SimulationReverted => "The transaction would fail on the witnessed state. Do not sign: find out why \
+            (the revert reason is in the detail) before the release goes on."
+            .into(),
+        Reason::ExpectedEffectMissing => "The replay did not produce what the manifest says this action must do. Do \
+            not sign: the payload, the state or the manifest is not what governance approved."
+            .into(),
+        Reason::UnexpectedEffect => "The replay changed something the release does not allow: state outside \
+            allowed_targets, or control (an owner, a role, an admin, an implementation) the action does not expect. \
+            Do not sign; escalate."
+            .into(),
+        Reason::ImplementationCodeMismatch => "Code that the release makes reachable is not the code governance \
+            approved (its keccak256 differs from the manifest's code_hash). Do not sign; compare the deployed \
+            bytecode with the audited build."
+            .into(),
+        Reason::AuthorityMismatch => "The chain of control is not the one the manifest names, before or after the \
+            action. Do not sign: someone else holds a key to this upgrade path."
+            .into(),
         _ => "See the detail; do not sign until it passes.".into(),
     })
 }
@@ -180,6 +204,13 @@ mod tests {
             Reason::SafeSignaturesInsufficient,
             Reason::SafeSignatureInvalid,
             Reason::WitnessMissing,
+            Reason::WitnessInvalid,
+            Reason::WitnessIncomplete,
+            Reason::SimulationReverted,
+            Reason::ExpectedEffectMissing,
+            Reason::UnexpectedEffect,
+            Reason::ImplementationCodeMismatch,
+            Reason::AuthorityMismatch,
             Reason::SignerMismatch,
         ];
         let mut payload = Vec::new();

@@ -15,6 +15,7 @@ pub mod commands;
 pub mod device;
 pub mod emulator;
 pub mod error;
+pub mod gate;
 pub mod hints;
 pub mod home;
 pub mod input;

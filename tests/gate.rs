@@ -158,3 +158,259 @@ fn gate_authoring_mistakes_are_named() {
         assert!(stderr(&built).contains(named), "case {i}: {named:?} not in {}", stderr(&built));
     }
 }
+
+/// The upgrade anvil ran (`simulator/tests/fixtures/anvil-upgrade.json`): an OpenZeppelin 5
+/// ProxyAdmin's `upgradeAndCall(proxy, V2, 0x)` sent by its owner, with the witness of its parent
+/// block (`anvil-upgrade.witness`).
+mod replayed {
+    use super::*;
+
+    const OWNER: &str = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+    const ADMIN: &str = "0x75537828f2ce51be7289709686A69CbFDbB714F1";
+    const PROXY: &str = "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0";
+    const V2: &str = "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512";
+    const V2_CODE_HASH: &str = "0x5948c5eedd56fd0b58e117a2541db93cc4b7065214184c1e15bce8b4def29323";
+
+    fn fixture() -> serde_json::Value {
+        let text =
+            std::fs::read_to_string(root().join("simulator/tests/fixtures/anvil-upgrade.json")).unwrap();
+        serde_json::from_str(&text).unwrap()
+    }
+
+    /// A manifest for the fixture's transaction; `gate` is appended after the action.
+    fn release(dir: &Path, gate: &str) -> (PathBuf, String) {
+        let f = fixture();
+        let t = f["timestamp"].as_u64().unwrap();
+        let toml = format!(
+            r#"format = "bounded-signer/manifest/v1"
+release = "anvil upgrade"
+chain_id = 31337
+executor = "{OWNER}"
+not_before = {}
+expires_at = {}
+allowed_targets = ["{ADMIN}", "{PROXY}", "{V2}"]
+[rollback]
+manifest_hash = "0x{}"
+[[actions]]
+name = "upgrade"
+to = "{ADMIN}"
+data = "{}"
+gas_limit_max = 200000
+{gate}"#,
+            t - 86_400,
+            t + 86_400,
+            "11".repeat(32),
+            f["tx"]["data"].as_str().unwrap(),
+        );
+        let path = dir.join("upgrade.toml");
+        std::fs::write(&path, toml).unwrap();
+        let out = dir.join("upgrade.cbor");
+        let built = run(&[
+            "--json",
+            "manifest",
+            "build",
+            path.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+            "--force",
+        ]);
+        assert_eq!(code(&built), 0, "{}", stderr(&built));
+        (out, json(&built)["manifest_hash"].as_str().unwrap().to_string())
+    }
+
+    const FULL: &str = r#"
+[[actions.expect.slots]]
+address = "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0"
+slot = "eip1967.implementation"
+value = "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512"
+[[actions.expect.events]]
+emitter = "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0"
+signature = "Upgraded(address indexed implementation)"
+args = ["0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512"]
+[[code]]
+address = "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512"
+code_hash = "0x5948c5eedd56fd0b58e117a2541db93cc4b7065214184c1e15bce8b4def29323"
+[[authority]]
+address = "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0"
+slot = "eip1967.admin"
+value = "0x75537828f2ce51be7289709686A69CbFDbB714F1"
+[[authority]]
+on = "0x75537828f2ce51be7289709686A69CbFDbB714F1"
+call = "owner()(address)"
+returns = ["0x70997970C51812dc3A010C7d01b50e0d17dc79C8"]
+"#;
+
+    /// `check --json` of the fixture's transaction with the witness, at `now` (default: T).
+    fn checked(dir: &Path, gate: &str, block_hash: Option<&str>, now: Option<u64>) -> Output {
+        let f = fixture();
+        let (manifest, hash) = release(dir, gate);
+        let t = &f["tx"];
+        let request = serde_json::json!({
+            "type": "0x2", "chainId": "0x7a69", "nonce": t["nonce"], "to": t["to"], "value": "0x0",
+            "gas": t["gas"], "maxFeePerGas": t["maxFeePerGas"], "maxPriorityFeePerGas": t["maxPriorityFeePerGas"],
+            "accessList": [], "data": t["data"],
+        });
+        let tx = dir.join("tx.json");
+        std::fs::write(&tx, request.to_string()).unwrap();
+        let witness = root().join("simulator/tests/fixtures/anvil-upgrade.witness");
+        let now = now.unwrap_or_else(|| f["timestamp"].as_u64().unwrap()).to_string();
+        let block =
+            block_hash.map_or_else(|| f["parent"]["hash"].as_str().unwrap().to_string(), str::to_string);
+        bin()
+            .args(["--json", "check", "--manifest", manifest.to_str().unwrap(), "--approved-hash", &hash])
+            .args(["--witness", witness.to_str().unwrap(), "--block-hash", &block, "--now", &now])
+            .arg(tx)
+            .output()
+            .unwrap()
+    }
+
+    fn reasons(out: &Output) -> serde_json::Value {
+        json(out)["reasons"].clone()
+    }
+
+    #[test]
+    fn the_replayed_upgrade_passes_every_gate_check() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = checked(dir.path(), FULL, None, None);
+        assert_eq!(code(&out), 0, "{}", stdout(&out));
+        let doc = json(&out);
+        let checks = doc["checks"].as_array().unwrap();
+        for name in ["witness", "simulation", "effects", "code", "authority"] {
+            assert!(checks.iter().any(|c| c["check"] == name && c["ok"] == true), "{name} passed: {doc}");
+        }
+    }
+
+    #[test]
+    fn each_departure_from_the_manifest_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let cases = [
+            (FULL.replace(V2_CODE_HASH, &format!("0x{}", "22".repeat(32))), "implementation_code_mismatch"),
+            (
+                FULL.replace(
+                    r#"returns = ["0x70997970C51812dc3A010C7d01b50e0d17dc79C8"]"#,
+                    r#"returns = ["0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"]"#,
+                ),
+                "authority_mismatch",
+            ),
+            // The implementation slot expected to hold V1 after the upgrade.
+            (
+                FULL.replacen(
+                    r#"value = "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512""#,
+                    r#"value = "0x5FbDB2315678afecb367f032d93F642f64180aa3""#,
+                    1,
+                ),
+                "expected_effect_missing",
+            ),
+            // Code and authority, but no expectation: the Upgraded event and the implementation
+            // write are effects the action does not expect.
+            (FULL[FULL.find("[[code]]").unwrap()..].to_string(), "unexpected_effect"),
+            // An authority slot the witness does not prove: incomplete, never a guess.
+            (
+                format!(
+                    "{FULL}[[authority]]\naddress = \"{PROXY}\"\nslot = \"0x5\"\nvalue = \"0x{}\"\n",
+                    "00".repeat(32)
+                ),
+                "witness_incomplete",
+            ),
+        ];
+        for (i, (gate, reason)) in cases.iter().enumerate() {
+            let case = dir.path().join(format!("case-{i}"));
+            std::fs::create_dir(&case).unwrap();
+            let out = checked(&case, gate, None, None);
+            assert_eq!(code(&out), 3, "{reason}: {}", stdout(&out));
+            assert!(
+                reasons(&out).as_array().unwrap().iter().any(|r| r == reason),
+                "{reason}: {}",
+                reasons(&out)
+            );
+        }
+    }
+
+    #[test]
+    fn sign_judges_the_gate_on_the_witness_before_the_device() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = fixture();
+        let (manifest, hash) = release(dir.path(), FULL);
+        let t = &f["tx"];
+        let request = serde_json::json!({
+            "type": "0x2", "chainId": "0x7a69", "nonce": t["nonce"], "to": t["to"], "value": "0x0",
+            "gas": t["gas"], "maxFeePerGas": t["maxFeePerGas"], "maxPriorityFeePerGas": t["maxPriorityFeePerGas"],
+            "accessList": [], "data": t["data"],
+        });
+        let tx = dir.path().join("tx.json");
+        std::fs::write(&tx, request.to_string()).unwrap();
+        let witness = root().join("simulator/tests/fixtures/anvil-upgrade.witness");
+        let emu = Emu::start(&[]);
+        // sign has no clock flag: the witness is judged at the system clock. The emulator's
+        // account is not the fixture's executor, so nothing is signed either way.
+        let sign = |extra: &[&str]| {
+            bin()
+                .env("BOUNDED_SIGNER_HOME", dir.path().join("home"))
+                .args(["--json", "sign", "--manifest", manifest.to_str().unwrap(), "--approved-hash", &hash])
+                .arg(&tx)
+                .args(["--device", &emu.device()])
+                .args(extra)
+                .output()
+                .unwrap()
+        };
+        let without = sign(&[]);
+        assert_eq!(code(&without), 3, "{}", stderr(&without));
+        assert!(json(&without)["reasons"].as_array().unwrap().iter().any(|r| r == "witness_missing"));
+        let block = f["parent"]["hash"].as_str().unwrap();
+        let with = sign(&["--witness", witness.to_str().unwrap(), "--block-hash", block]);
+        assert_eq!(code(&with), 3, "{}", stderr(&with));
+        // Judged on the witness: fresh (the fixture was made today), the gate passes and the
+        // binding refuses (signer_mismatch); on a later day the state is stale (witness_invalid).
+        let doc = json(&with);
+        let reasons = doc["reasons"].as_array().unwrap();
+        assert!(!reasons.iter().any(|r| r == "witness_missing"), "{doc}");
+        let witness_check =
+            doc["checks"].as_array().unwrap().iter().find(|c| c["check"] == "witness").cloned().unwrap();
+        if witness_check["ok"] == true {
+            assert_eq!(reasons, &vec![serde_json::json!("signer_mismatch")], "{doc}");
+            assert!(
+                doc["checks"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|c| c["check"] == "simulation" && c["ok"] == true)
+            );
+        } else {
+            assert!(reasons.iter().any(|r| r == "witness_invalid"), "{doc}");
+        }
+    }
+
+    #[test]
+    fn a_witness_for_another_block_or_stale_state_is_invalid() {
+        let dir = tempfile::tempdir().unwrap();
+        let other = format!("0x{}", "ab".repeat(32));
+        let out = checked(dir.path(), FULL, Some(&other), None);
+        assert_eq!(code(&out), 3, "{}", stdout(&out));
+        assert_eq!(reasons(&out), serde_json::json!(["witness_invalid"]));
+        assert!(stdout(&out).contains("not the block hash"), "{}", stdout(&out));
+        let t = fixture()["timestamp"].as_u64().unwrap();
+        let stale = checked(dir.path(), FULL, None, Some(t + 3_600 + 60));
+        assert_eq!(reasons(&stale), serde_json::json!(["witness_invalid"]), "{}", stdout(&stale));
+        // A malformed witness file is an input error, not a verdict.
+        let broken = dir.path().join("broken.witness");
+        std::fs::write(&broken, [0xa2, 0x00]).unwrap();
+        let (manifest, hash) = release(dir.path(), FULL);
+        let out = bin()
+            .args(["check", "--manifest", manifest.to_str().unwrap(), "--approved-hash", &hash])
+            .args(["--witness", broken.to_str().unwrap(), "--block-hash", &other])
+            .arg(root().join("examples/proposal-schedule.json"))
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 2, "{}", stderr(&out));
+        assert!(stderr(&out).contains("broken.witness"), "{}", stderr(&out));
+        // --witness without --block-hash is a usage error: the hash is what is trusted.
+        let out = bin()
+            .args(["check", "--manifest", manifest.to_str().unwrap(), "--approved-hash", &hash])
+            .args(["--witness", broken.to_str().unwrap()])
+            .arg(root().join("examples/proposal-schedule.json"))
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 2, "{}", stderr(&out));
+        assert!(stderr(&out).contains("--block-hash"), "{}", stderr(&out));
+    }
+}

@@ -169,6 +169,7 @@ fn residue_after_load_decode_check() {
             claimed_from: None,
             names: None,
             claims: Vec::new(),
+            witness: None,
         };
         // The story `sign` tells (the CLI writes it through a wiping buffer): room enough that it
         // never reallocates, wiped after.

@@ -68,6 +68,22 @@ pub enum Reason {
     /// The matched action expects effects, or the manifest names code or authority, and no
     /// witness was given to simulate on: the gate cannot be skipped by leaving it out.
     WitnessMissing,
+    /// The witness does not prove what it claims: the header is not the typed block hash's, a
+    /// proof or code hash fails, or its timestamp is outside the state-age window.
+    WitnessInvalid,
+    /// The replay read something the witness does not prove.
+    WitnessIncomplete,
+    /// The replayed transaction reverted or halted.
+    SimulationReverted,
+    /// An expected slot value or event was not produced.
+    ExpectedEffectMissing,
+    /// A change outside `allowed_targets`, or an authority event or named-slot write the action
+    /// does not expect.
+    UnexpectedEffect,
+    /// A `code` entry's account does not hold the expected code.
+    ImplementationCodeMismatch,
+    /// An `authority` entry does not hold, before or after the action.
+    AuthorityMismatch,
     /// The device account is not the manifest's executor.
     SignerMismatch,
 }
@@ -98,6 +114,13 @@ impl Reason {
             Reason::SafeSignaturesInsufficient => "safe_signatures_insufficient",
             Reason::SafeSignatureInvalid => "safe_signature_invalid",
             Reason::WitnessMissing => "witness_missing",
+            Reason::WitnessInvalid => "witness_invalid",
+            Reason::WitnessIncomplete => "witness_incomplete",
+            Reason::SimulationReverted => "simulation_reverted",
+            Reason::ExpectedEffectMissing => "expected_effect_missing",
+            Reason::UnexpectedEffect => "unexpected_effect",
+            Reason::ImplementationCodeMismatch => "implementation_code_mismatch",
+            Reason::AuthorityMismatch => "authority_mismatch",
             Reason::SignerMismatch => "signer_mismatch",
         }
     }
@@ -121,7 +144,11 @@ impl Reason {
             Reason::FeeAboveCap => Check::Fees,
             Reason::WindowNotOpen | Reason::WindowExpired => Check::Window,
             Reason::SafeSignaturesInsufficient | Reason::SafeSignatureInvalid => Check::SafeSignatures,
-            Reason::WitnessMissing => Check::Witness,
+            Reason::WitnessMissing | Reason::WitnessInvalid | Reason::WitnessIncomplete => Check::Witness,
+            Reason::SimulationReverted => Check::Simulation,
+            Reason::ExpectedEffectMissing | Reason::UnexpectedEffect => Check::Effects,
+            Reason::ImplementationCodeMismatch => Check::Code,
+            Reason::AuthorityMismatch => Check::Authority,
             Reason::SignerMismatch => Check::Signer,
         }
     }
@@ -168,6 +195,14 @@ pub enum Check {
     SafeSignatures,
     /// `witness`.
     Witness,
+    /// `simulation`.
+    Simulation,
+    /// `effects`.
+    Effects,
+    /// `code`.
+    Code,
+    /// `authority`.
+    Authority,
     /// `signer`.
     Signer,
 }
@@ -191,6 +226,10 @@ impl Check {
             Check::Window => "window",
             Check::SafeSignatures => "safe_signatures",
             Check::Witness => "witness",
+            Check::Simulation => "simulation",
+            Check::Effects => "effects",
+            Check::Code => "code",
+            Check::Authority => "authority",
             Check::Signer => "signer",
         }
     }
@@ -458,6 +497,9 @@ pub enum SignerClaim {
     PathOutsideApp(String),
 }
 
+mod gate;
+pub use gate::{AuthorityReading, Gate, Observed, ObservedChange, ObservedLog, SimStatus};
+
 /// The outcome of [`check`].
 #[derive(Debug)]
 pub struct Verdict {
@@ -655,6 +697,20 @@ pub fn check_opened(
     }
 }
 
+/// [`check_opened`] with what the simulation gate was given.
+pub fn check_opened_gated(
+    manifest: &OpenedManifest,
+    approved_hash: ManifestHash,
+    proposal: &Proposal,
+    now: u64,
+    gate: &Gate,
+) -> Verdict {
+    match manifest {
+        OpenedManifest::Approved(loaded) => check_gated(loaded, approved_hash, proposal, now, gate),
+        OpenedManifest::NotApproved { hash } => not_approved(*hash, approved_hash, now),
+    }
+}
+
 /// The verdict on a manifest whose hash is not the approved one: `manifest_hash_mismatch` alone,
 /// whatever is proposed (so a caller that cannot even complete the proposal without an approved
 /// manifest still refuses as `check` does). It never holds an approval.
@@ -672,12 +728,24 @@ fn not_approved(hash: ManifestHash, approved_hash: ManifestHash, now: u64) -> Ve
 }
 
 /// Evaluates `proposal` against `manifest` at `now` (unix seconds), given the hash governance
-/// approved.
+/// approved, with no witness: an action the simulation gate applies to is `witness_missing`.
 pub fn check(
     manifest: &LoadedManifest,
     approved_hash: ManifestHash,
     proposal: &Proposal,
     now: u64,
+) -> Verdict {
+    check_gated(manifest, approved_hash, proposal, now, &Gate::Missing)
+}
+
+/// [`check`] with what the simulation gate was given (a replay's observations, or why there
+/// are none); the gate is judged only for an action it applies to.
+pub fn check_gated(
+    manifest: &LoadedManifest,
+    approved_hash: ManifestHash,
+    proposal: &Proposal,
+    now: u64,
+    gate: &Gate,
 ) -> Verdict {
     let tx = proposal.tx();
     let mut out = Outcomes::default();
@@ -751,7 +819,7 @@ pub fn check(
     if let (Some(execution), Some(index), Some(action)) = (&execution, matched, action) {
         exec::check_signatures(&mut out, m, index, action, execution);
     }
-    check_witness(&mut out, m, action);
+    check_witness(&mut out, m, action, gate);
 
     if let Some(signature) = tx.signature() {
         // A signed transaction was signed by someone: only the executor may have done it.
@@ -904,27 +972,14 @@ fn check_window(out: &mut Outcomes, m: &crate::manifest::Manifest, now: u64) {
     }
 }
 
-/// The simulation gate. No witness can be given yet, so an action the gate applies to (it expects
-/// effects, or the manifest names code or authority) is refused: `witness_missing`. An action it
-/// does not apply to adds no check.
-fn check_witness(out: &mut Outcomes, m: &crate::manifest::Manifest, action: Option<&Action>) {
+/// The simulation gate, for an action it applies to (it expects effects, or the manifest names
+/// code or authority): judged on what the gate was given. An action it does not apply to adds
+/// no check.
+fn check_witness(out: &mut Outcomes, m: &crate::manifest::Manifest, action: Option<&Action>, gate: &Gate) {
     if let Some(action) = action
         && m.needs_witness(action)
     {
-        let mut what: Vec<&str> = Vec::new();
-        if !action.expect.is_empty() {
-            what.push("the action expects effects");
-        }
-        if !m.code.is_empty() {
-            what.push("the manifest names code hashes");
-        }
-        if !m.authority.is_empty() {
-            what.push("the manifest names authority");
-        }
-        out.fail(
-            Reason::WitnessMissing,
-            format!("{}: it is signed only after a simulation on a state witness", what.join(", ")),
-        );
+        gate::judge(out, m, action, gate);
     }
 }
 

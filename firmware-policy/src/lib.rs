@@ -36,8 +36,9 @@ pub mod wipe;
 pub use alloy_primitives::{Address, B256, U256, keccak256};
 pub use calls::{ArgValue, CallNode, CallTreeError, Operation};
 pub use check::{
-    Approval, BoundApproval, Check, CheckOutcome, Proposal, Reason, ReleaseApprovalSignable,
-    SafeSignatureScheme, SafeTxProposal, Signable, SignerClaim, TxSignable, Verdict, check, check_opened,
+    Approval, AuthorityReading, BoundApproval, Check, CheckOutcome, Gate, Observed, ObservedChange,
+    ObservedLog, Proposal, Reason, ReleaseApprovalSignable, SafeSignatureScheme, SafeTxProposal, Signable,
+    SignerClaim, SimStatus, TxSignable, Verdict, check, check_gated, check_opened, check_opened_gated,
     check_release_approval, check_safe_tx, check_safe_tx_opened, manifest_not_approved, quorum_not_met,
     role_conflict, with_quorum,
 };

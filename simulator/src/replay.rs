@@ -215,18 +215,56 @@ impl Database for ProvenDb<'_> {
     }
 }
 
-/// Replays `tx` on `state` in the next block, on `spec`.
-pub fn replay(
+/// A view call's result on `state` with `overrides` (the state after a replay: its written slots),
+/// in the same next block: the return data, or why the call failed. It is sent from the zero
+/// address (the coinbase, which every witness proves), with no nonce or balance check.
+pub fn view_call(
+    state: &ProvenState,
+    spec: SpecId,
+    overrides: &Overrides,
+    to: Address,
+    calldata: &[u8],
+) -> Result<Result<Bytes, String>, ReplayError> {
+    let block = next_block(&state.header, state.timestamp);
+    let tx = TxSpec {
+        tx_type: 2,
+        caller: Address::ZERO,
+        to,
+        value: U256::ZERO,
+        data: Bytes::copy_from_slice(calldata),
+        // EIP-7825's cap on a transaction's gas (Osaka), which is plenty for a view.
+        gas_limit: block.gas_limit.min(1 << 24),
+        nonce: 0,
+        chain_id: None,
+        max_fee_per_gas: u128::from(block.basefee),
+        max_priority_fee_per_gas: Some(0),
+        access_list: Vec::new(),
+    };
+    let overrides = Overrides { no_balance_check: true, ..overrides.clone() };
+    let (result, _) = execute(state, &tx, spec, &overrides, true)?;
+    Ok(match result {
+        ExecutionResult::Success { output, .. } => Ok(output.into_data()),
+        ExecutionResult::Revert { output, .. } => {
+            Err(format!("reverted with 0x{}", alloy_primitives::hex::encode(&output)))
+        }
+        ExecutionResult::Halt { reason, .. } => Err(format!("halted: {reason:?}")),
+    })
+}
+
+/// Runs `tx` in the next block, returning revm's result and state.
+fn execute(
     state: &ProvenState,
     tx: &TxSpec,
     spec: SpecId,
     overrides: &Overrides,
-) -> Result<Outcome, ReplayError> {
+    view: bool,
+) -> Result<(ExecutionResult, revm::state::EvmState), ReplayError> {
     let block = next_block(&state.header, state.timestamp);
     let mut cfg = CfgEnv::new_with_spec(spec);
     cfg.chain_id = tx.chain_id.unwrap_or_default();
     cfg.tx_chain_id_check = tx.chain_id.is_some();
     cfg.disable_balance_check = overrides.no_balance_check;
+    cfg.disable_nonce_check = view;
     let block_env = BlockEnv {
         number: U256::from(block.number),
         beneficiary: Address::ZERO,
@@ -266,7 +304,19 @@ pub fn replay(
         EVMError::Database(unproven) => ReplayError::Incomplete(unproven),
         other => ReplayError::InvalidTransaction(other.to_string()),
     })?;
-    let (status, gas_used, logs) = match done.result {
+    Ok((done.result, done.state))
+}
+
+/// Replays `tx` on `state` in the next block, on `spec`.
+pub fn replay(
+    state: &ProvenState,
+    tx: &TxSpec,
+    spec: SpecId,
+    overrides: &Overrides,
+) -> Result<Outcome, ReplayError> {
+    let block = next_block(&state.header, state.timestamp);
+    let (result, evm_state) = execute(state, tx, spec, overrides, false)?;
+    let (status, gas_used, logs) = match result {
         ExecutionResult::Success { gas, logs, .. } => (Status::Success, gas.tx_gas_used(), logs),
         ExecutionResult::Revert { gas, output, .. } => {
             (Status::Reverted(output), gas.tx_gas_used(), Vec::new())
@@ -276,7 +326,7 @@ pub fn replay(
         }
     };
     let mut diff = BTreeMap::new();
-    for (address, account) in done.state {
+    for (address, account) in evm_state {
         if !account.is_touched() {
             continue;
         }

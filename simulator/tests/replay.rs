@@ -71,15 +71,54 @@ fn fixture() -> Fixture {
     Fixture { hash: parent.header.hash, doc, witness, tx }
 }
 
+fn spec(f: &Fixture) -> SpecId {
+    fork_for(31337, f.witness.timestamp)
+}
+
 fn proven(f: &Fixture) -> ProvenState {
     verify(&f.witness, f.hash).unwrap()
+}
+
+/// The fixture's witness file, committed beside it for the ceremony binary's tests; rewritten
+/// with `BLESS=1`.
+const WITNESS_FILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/anvil-upgrade.witness");
+
+#[test]
+fn the_witness_file_is_the_fixtures() {
+    let bytes = fixture().witness.to_bytes();
+    if std::env::var_os("BLESS").is_some() {
+        std::fs::write(WITNESS_FILE, &bytes).unwrap();
+    }
+    assert_eq!(
+        std::fs::read(WITNESS_FILE).unwrap(),
+        bytes,
+        "run with BLESS=1 after regenerating the fixture"
+    );
+}
+
+#[test]
+fn a_view_call_reads_the_proven_state() {
+    let f = fixture();
+    let admin = address(&f.doc["addresses"]["admin"]);
+    let owner = address(&f.doc["addresses"]["owner"]);
+    let got = bounded_signer_simulator::replay::view_call(
+        &proven(&f),
+        spec(&f),
+        &Overrides::default(),
+        admin,
+        &[0x8d, 0xa5, 0xcb, 0x5b],
+    )
+    .unwrap()
+    .unwrap();
+    assert_eq!(got.as_ref(), owner.into_word().as_slice());
 }
 
 #[test]
 fn the_replay_does_what_anvil_did() {
     let f = fixture();
-    assert_eq!(f.doc["hardfork"], "prague");
-    let outcome = replay(&proven(&f), &f.tx, SpecId::PRAGUE, &Overrides::default()).unwrap();
+    // anvil's default fork, which is the one the replay takes for a chain without a schedule.
+    assert_eq!(spec(&f), SpecId::OSAKA);
+    let outcome = replay(&proven(&f), &f.tx, spec(&f), &Overrides::default()).unwrap();
     let receipt = &f.doc["receipt"];
     assert_eq!(outcome.status, Status::Success);
     assert_eq!(u128::from(outcome.gas_used), quantity(&receipt["gasUsed"]));
@@ -153,12 +192,15 @@ fn a_read_the_witness_does_not_prove_stops_the_replay() {
     let f = fixture();
     let proxy = address(&f.doc["addresses"]["proxy"]);
     let v2 = address(&f.doc["addresses"]["v2"]);
-    // The proxy's slots left out: the admin check reads one.
+    // The proxy's implementation slot left out: the upgrade reads it before it writes it.
     let mut w = f.witness.clone();
     let at = w.accounts.iter().position(|a| a.address == proxy).unwrap();
-    let slot = w.accounts[at].storage.remove(0).slot;
+    let implementation: B256 =
+        "0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc".parse().unwrap();
+    let i = w.accounts[at].storage.iter().position(|s| s.slot == implementation).unwrap();
+    let slot = w.accounts[at].storage.remove(i).slot;
     let state = verify(&w, f.hash).unwrap();
-    let e = replay(&state, &f.tx, SpecId::PRAGUE, &Overrides::default()).unwrap_err();
+    let e = replay(&state, &f.tx, spec(&f), &Overrides::default()).unwrap_err();
     assert_eq!(e, ReplayError::Incomplete(Unproven::Slot(proxy, slot)));
     // The new implementation left out: its code size is read.
     let mut w = f.witness.clone();
@@ -166,7 +208,7 @@ fn a_read_the_witness_does_not_prove_stops_the_replay() {
     w.accounts.retain(|a| a.address != v2);
     w.codes.retain(|c| alloy_primitives::keccak256(c) != v2_code);
     let state = verify(&w, f.hash).unwrap();
-    let e = replay(&state, &f.tx, SpecId::PRAGUE, &Overrides::default()).unwrap_err();
+    let e = replay(&state, &f.tx, spec(&f), &Overrides::default()).unwrap_err();
     assert!(matches!(e, ReplayError::Incomplete(Unproven::Account(a)) if a == v2), "{e}");
 }
 

@@ -17,7 +17,9 @@ pub(crate) fn run(args: &CheckArgs, json: bool) -> Result<Exit, CliError> {
     // Names from the manifest's `abi`, only once its hash matched.
     let (proposal, abi) = crate::abi::named_proposal(manifest, proposal)
         .map_err(|e| CliError::input(format!("{}: {e}", args.source.source().describe())))?;
+    let witness = args.witness.read()?;
     let verdict = opened.verdict(now, |m, approved| check_opened(m, approved, &proposal, now));
+    let verdict = crate::gate::gated_verdict(&opened, &proposal, now, witness.as_ref(), verdict);
     // Labels and action names come from the manifest: only an approved one is trusted for them.
     let trusted = manifest.approved().map(|m| m.manifest());
     let diff = crate::abi::diff(manifest, &verdict, &proposal, abi.as_ref());

@@ -162,6 +162,7 @@ pub fn run(json_out: bool) -> Result<Exit, CliError> {
         claimed_from: None,
         names: None,
         claims: Vec::new(),
+        witness: None,
     };
     let signed = match sign_with(request, DeviceSpec::open, &|| now, &home, &mut say)? {
         SignOutcome::Signed(s) => s,

@@ -37,6 +37,8 @@ pub struct SignRequest {
     /// What the request says about its signer (an ERC-4527 wallet's account and path), weighed
     /// before the device is asked.
     pub claims: Vec<firmware_policy::SignerClaim>,
+    /// The simulation gate's witness, when one was given.
+    pub witness: Option<crate::gate::GivenWitness>,
 }
 
 /// Reads every input (exit 2 on any problem).
@@ -59,7 +61,8 @@ pub fn read_request(args: &SignArgs) -> Result<SignRequest, CliError> {
     }
     let device = args.device.clone();
     let path = args.path.clone();
-    Ok(SignRequest { manifest, proposal, device, path, claimed_from, names, claims: Vec::new() })
+    let witness = args.witness.read()?;
+    Ok(SignRequest { manifest, proposal, device, path, claimed_from, names, claims: Vec::new(), witness })
 }
 
 /// A verified, journaled signature with the proposal it signs. The result document of the spec
@@ -143,9 +146,10 @@ pub fn sign_with(
     home: &Path,
     say: &mut dyn Narrate,
 ) -> Result<SignOutcome, CliError> {
-    let SignRequest { manifest: opened, proposal, device, path, claimed_from, names, claims } = req;
+    let SignRequest { manifest: opened, proposal, device, path, claimed_from, names, claims, witness } = req;
     let now = clock();
     let verdict = opened.verdict(now, |m, approved| check_opened(m, approved, &proposal, now));
+    let verdict = crate::gate::gated_verdict(&opened, &proposal, now, witness.as_ref(), verdict);
     let verdict = claims.iter().fold(verdict, |v, claim| v.weigh_claim(claim));
     let manifest = &opened.manifest;
     let trusted = manifest.approved().map(|m| m.manifest());

@@ -108,6 +108,7 @@ pub fn run(args: &AirgapSignRequestArgs, json_out: bool) -> Result<Exit, CliErro
         path,
         out: None,
         force: false,
+        witness: Default::default(),
     };
     let mut req = read_request(&sign_args)?;
     req.claims = claims;

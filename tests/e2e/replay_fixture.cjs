@@ -20,7 +20,7 @@ const OUT = path.join(__dirname, "../../simulator/tests/fixtures/anvil-upgrade.j
 const ADMIN_SLOT = "0xb53127684a568b3173ae13b9f8a6016e243e63b6e8ee1178d6a717850b5d6103";
 
 async function main() {
-  const anvil = spawn(ANVIL, ["--port", "0", "--chain-id", "31337", "--hardfork", "prague"], { stdio: ["ignore", "pipe", "inherit"] });
+  const anvil = spawn(ANVIL, ["--port", "0", "--chain-id", "31337"], { stdio: ["ignore", "pipe", "inherit"] });
   const port = await new Promise((resolve, reject) => {
     readline.createInterface({ input: anvil.stdout }).on("line", (line) => {
       const m = line.match(/Listening on 127\.0\.0\.1:(\d+)/);
@@ -52,9 +52,14 @@ async function main() {
     const pre = await provider.send("debug_traceCall", [tx, parent.number, { tracer: "prestateTracer" }]);
     const zero = ethers.ZeroAddress;
     const accounts = Array.from(new Set([...Object.keys(pre).map((a) => ethers.getAddress(a)), zero]));
+    // And what the manifest's gate reads, as the collector records it: the proxy's EIP-1967
+    // implementation and admin slots.
+    const IMPLEMENTATION_SLOT = "0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc";
+    const gateSlots = { [proxy]: [IMPLEMENTATION_SLOT, ADMIN_SLOT] };
     const proofs = [];
     for (const a of accounts) {
-      const slots = Object.keys((pre[a.toLowerCase()] || pre[a] || {}).storage || {});
+      const traced = Object.keys((pre[a.toLowerCase()] || pre[a] || {}).storage || {});
+      const slots = Array.from(new Set([...traced, ...(gateSlots[a] || [])])).sort();
       proofs.push(await provider.send("eth_getProof", [a, slots, parent.number]));
     }
     const codes = [];
@@ -77,12 +82,11 @@ async function main() {
       };
     }
     // The implementation slot, written by the upgrade.
-    const IMPLEMENTATION_SLOT = "0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc";
     post[proxy].storage[IMPLEMENTATION_SLOT] = await provider.getStorage(proxy, IMPLEMENTATION_SLOT, receipt.blockNumber);
     const fixture = {
       generator: "tests/e2e/replay_fixture.cjs",
       anvil: await provider.send("web3_clientVersion", []),
-      hardfork: "prague",
+      hardfork: "anvil's default",
       parent,
       timestamp,
       tx,

@@ -205,7 +205,7 @@ pub fn check_safe_tx(
     }
 
     check_window(&mut out, m, now);
-    super::check_witness(&mut out, m, matched.and_then(|i| m.actions.get(i)));
+    super::check_witness(&mut out, m, matched.and_then(|i| m.actions.get(i)), &super::Gate::Missing);
 
     let approval = match (out.reasons.is_empty(), matched, decl) {
         (true, Some(action), Some(d)) => m.actions.get(action).map(|a| Approval {

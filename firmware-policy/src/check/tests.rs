@@ -864,3 +864,183 @@ fn an_action_the_gate_applies_to_is_refused_without_a_witness() {
     let v = check(&loaded, loaded.hash(), &p, 5_000);
     assert_eq!(codes(&v), ["window_expired", "witness_missing"]);
 }
+
+mod gate_judgement {
+    use super::*;
+    use crate::check::{Gate, Observed, ObservedChange, ObservedLog, SimStatus};
+    use crate::manifest::effects::named_slots;
+    use crate::manifest::{Authority, AuthorityCall, ExpectedCode, ExpectedEvent, ExpectedSlot};
+
+    const UPGRADED: B256 = b256!("bc7cd75a20ee27fd9adebab32041f755214dbc6bffa90cc0225b39da2e5c2d3b");
+    const STRANGER: Address = address!("0x00000000000000000000000000000000000000ee");
+
+    /// The direct-upgrade action (index 1) expects the implementation slot and the Upgraded
+    /// event; the manifest names the new code and the proxy's admin slot as authority.
+    fn gated() -> LoadedManifest {
+        let mut m = manifest_model();
+        m.actions[1].expect.slots.push(ExpectedSlot {
+            address: PROXY,
+            slot: named_slots::EIP1967_IMPLEMENTATION,
+            value: IMPL.into_word(),
+        });
+        m.actions[1].expect.events.push(ExpectedEvent {
+            emitter: PROXY,
+            signature: "Upgraded(address indexed implementation)".to_string(),
+            topics: vec![UPGRADED, IMPL.into_word()],
+            data: vec![],
+        });
+        m.code.push(ExpectedCode { address: IMPL, code_hash: B256::with_last_byte(0x77) });
+        m.authority.push(Authority::Slot(ExpectedSlot {
+            address: PROXY,
+            slot: named_slots::EIP1967_ADMIN,
+            value: ADMIN.into_word(),
+        }));
+        m.authority.push(Authority::Call(AuthorityCall {
+            on: ADMIN,
+            signature: "owner()(address)".to_string(),
+            calldata: vec![0x8d, 0xa5, 0xcb, 0x5b],
+            returns: TIMELOCK.into_word().to_vec(),
+        }));
+        LoadedManifest::from_manifest(m).expect("valid")
+    }
+
+    /// What a faithful replay of the direct upgrade observes.
+    fn faithful() -> Observed {
+        Observed {
+            block_hash: B256::with_last_byte(0xbb),
+            status: SimStatus::Success,
+            gas_used: 40_000,
+            logs: vec![ObservedLog {
+                emitter: PROXY,
+                topics: vec![UPGRADED, IMPL.into_word()],
+                data: vec![],
+            }],
+            changes: vec![
+                ObservedChange {
+                    address: PROXY,
+                    slots: vec![(
+                        named_slots::EIP1967_IMPLEMENTATION,
+                        B256::with_last_byte(1),
+                        IMPL.into_word(),
+                    )],
+                    ..Default::default()
+                },
+                ObservedChange { address: EXECUTOR, balance: true, nonce: true, ..Default::default() },
+                ObservedChange { address: Address::ZERO, balance: true, ..Default::default() },
+            ],
+            sender: EXECUTOR,
+            authority_before: vec![Ok(ADMIN.into_word().to_vec()), Ok(TIMELOCK.into_word().to_vec())],
+            authority_after: vec![Ok(ADMIN.into_word().to_vec()), Ok(TIMELOCK.into_word().to_vec())],
+            code_hashes: vec![Some(B256::with_last_byte(0x77))],
+            expected_slots_after: vec![Ok(IMPL.into_word())],
+        }
+    }
+
+    fn judged(observed: Observed) -> Verdict {
+        let m = gated();
+        let tx = TxEip1559 { nonce: 4, ..tx1559(Some(PROXY), upgrade_to()) };
+        check_gated(&m, m.hash(), &proposal_of(&tx), NOW, &Gate::Observed(alloc::boxed::Box::new(observed)))
+    }
+
+    fn failed(v: &Verdict) -> Vec<(&'static str, alloc::string::String)> {
+        v.checks().iter().filter(|c| !c.ok).map(|c| (c.check.name(), c.detail.to_string())).collect()
+    }
+
+    #[test]
+    fn a_faithful_replay_approves_and_lists_every_gate_check() {
+        let v = judged(faithful());
+        assert_eq!(codes(&v), Vec::<&str>::new(), "{:?}", failed(&v));
+        assert!(v.approval().is_some());
+        let names: Vec<&str> = v.checks().iter().map(|c| c.check.name()).collect();
+        for check in ["witness", "simulation", "effects", "code", "authority"] {
+            assert!(names.contains(&check), "{check} in {names:?}");
+        }
+    }
+
+    #[test]
+    fn each_departure_is_refused_with_its_reason() {
+        type Departure<'a> = (&'a str, &'a dyn Fn(&mut Observed));
+        let cases: [Departure<'_>; 9] = [
+            ("simulation_reverted", &|o| {
+                o.status = SimStatus::Reverted("Ownable: caller is not the owner".into())
+            }),
+            ("expected_effect_missing", &|o| o.expected_slots_after = vec![Ok(B256::with_last_byte(1))]),
+            ("expected_effect_missing", &|o| o.logs.clear()),
+            // A write to an account outside allowed_targets.
+            ("unexpected_effect", &|o| {
+                o.changes.push(ObservedChange {
+                    address: STRANGER,
+                    slots: vec![(B256::ZERO, B256::ZERO, B256::with_last_byte(1))],
+                    ..Default::default()
+                })
+            }),
+            // The ProxyAdmin's owner changed, with its event.
+            ("unexpected_effect", &|o| {
+                o.logs.push(ObservedLog {
+                    emitter: ADMIN,
+                    topics: vec![
+                        b256!("8be0079c531659141344cd1fd0a4f28419497f9722a3daafe3b4186f6b6457e0"),
+                        TIMELOCK.into_word(),
+                        STRANGER.into_word(),
+                    ],
+                    data: vec![],
+                })
+            }),
+            // A named slot written that the action does not expect.
+            ("unexpected_effect", &|o| {
+                o.changes[0].slots.push((named_slots::EIP1967_ADMIN, ADMIN.into_word(), STRANGER.into_word()))
+            }),
+            ("implementation_code_mismatch", &|o| o.code_hashes = vec![Some(B256::with_last_byte(0x78))]),
+            ("authority_mismatch", &|o| o.authority_after[1] = Ok(STRANGER.into_word().to_vec())),
+            ("gas_above_cap", &|o| o.gas_used = 600_000),
+        ];
+        for (reason, change) in cases {
+            let mut o = faithful();
+            change(&mut o);
+            let v = judged(o);
+            assert!(codes(&v).contains(&reason), "{reason}: {:?}", codes(&v));
+            assert!(v.approval().is_none(), "{reason}");
+        }
+    }
+
+    #[test]
+    fn a_witness_that_proves_nothing_or_too_little_is_refused() {
+        let m = gated();
+        let tx = TxEip1559 { nonce: 4, ..tx1559(Some(PROXY), upgrade_to()) };
+        let p = proposal_of(&tx);
+        let v = check_gated(&m, m.hash(), &p, NOW, &Gate::Invalid("the header hashes to 0x…".into()));
+        assert_eq!(codes(&v), ["witness_invalid"]);
+        let v = check_gated(&m, m.hash(), &p, NOW, &Gate::Incomplete("slot 0x01 of 0x…".into()));
+        assert_eq!(codes(&v), ["witness_incomplete"]);
+    }
+
+    #[test]
+    fn the_authority_event_topics_are_their_signatures_hashes() {
+        for (signature, topic) in [
+            (
+                "OwnershipTransferred(address,address)",
+                "8be0079c531659141344cd1fd0a4f28419497f9722a3daafe3b4186f6b6457e0",
+            ),
+            (
+                "RoleGranted(bytes32,address,address)",
+                "2f8788117e7eff1d82e926ec794901d17c78024a50270940304540a733656f0d",
+            ),
+            (
+                "RoleRevoked(bytes32,address,address)",
+                "f6391f5c32d9c69d2a47ea670b442974b53935d1edc7fd64eb21e047a839171b",
+            ),
+            (
+                "AdminChanged(address,address)",
+                "7e644d79422f17c01e4894b5f4f588d331ebfa28653d42ae832dc59e38c9798f",
+            ),
+            ("BeaconUpgraded(address)", "1cf3b03a6cf19fa2baba4df148e9dcabedea7f8a5c07840e207e5c089be95d3e"),
+            ("Upgraded(address)", "bc7cd75a20ee27fd9adebab32041f755214dbc6bffa90cc0225b39da2e5c2d3b"),
+        ] {
+            assert_eq!(
+                alloy_primitives::keccak256(signature),
+                topic.parse::<B256>().expect("hex"),
+                "{signature}"
+            );
+        }
+    }
+}
