@@ -177,25 +177,15 @@ fn decode_terminal_frame(lines: &[&str]) -> Vec<String> {
     bounded_signer::airgap::qr::texts_in_greyscale(w, h, &pixels)
 }
 
-#[test]
-fn the_terminal_animation_shows_the_parts_in_a_loop_and_ctrl_c_restores_the_terminal() {
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("file.bin");
-    std::fs::write(&file, vec![0x42u8; 600]).unwrap();
-    let text = run(&["airgap", "send", file.to_str().unwrap(), "--text", "--frames", "4"]);
-    let listed = stdout(&text);
-    let parts: Vec<&str> = listed.lines().collect();
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin!("bounded-signer"))
-        .args(["airgap", "send", file.to_str().unwrap(), "--terminal", "--fps", "30", "--frames", "4"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Read until every part was shown and the loop began again, then Ctrl-C.
+/// Runs `cmd` showing frames in the terminal until `frames` frames were drawn, then Ctrl-C:
+/// checks it exits 0, and returns the screen it drew and its stderr.
+fn interrupted_terminal(cmd: &mut std::process::Command, frames: usize) -> (String, String) {
+    let mut child =
+        cmd.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
     let mut stdout_pipe = child.stdout.take().unwrap();
     let mut seen = Vec::new();
     let mut chunk = [0u8; 4096];
-    while seen.windows(3).filter(|w| *w == b"\x1b[H").count() <= parts.len() + 1 {
+    while seen.windows(3).filter(|w| *w == b"\x1b[H").count() < frames {
         let n = std::io::Read::read(&mut stdout_pipe, &mut chunk).unwrap();
         assert!(n > 0, "the animation ended by itself");
         seen.extend_from_slice(&chunk[..n]);
@@ -204,21 +194,51 @@ fn the_terminal_animation_shows_the_parts_in_a_loop_and_ctrl_c_restores_the_term
     assert!(killed.success());
     std::io::Read::read_to_end(&mut stdout_pipe, &mut seen).unwrap();
     let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    let screen = String::from_utf8(seen).unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    (String::from_utf8(seen).unwrap(), stderr)
+}
+
+/// The QR lines of one drawn frame (black on white).
+fn frame_lines(frame: &str) -> Vec<&str> {
+    frame
+        .split("\r\n")
+        .filter_map(|l| l.strip_prefix("\x1b[30;47m").and_then(|l| l.strip_suffix("\x1b[0m")))
+        .collect()
+}
+
+#[test]
+fn the_terminal_animation_shows_the_parts_in_a_loop_and_ctrl_c_restores_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("file.bin");
+    std::fs::write(&file, vec![0x42u8; 600]).unwrap();
+    let text = run(&["airgap", "send", file.to_str().unwrap(), "--text", "--frames", "4"]);
+    let listed = stdout(&text);
+    let parts: Vec<&str> = listed.lines().collect();
+    // Read until every part was shown and the loop began again, then Ctrl-C.
+    let (screen, stderr_text) = interrupted_terminal(
+        std::process::Command::new(assert_cmd::cargo::cargo_bin!("bounded-signer")).args([
+            "airgap",
+            "send",
+            file.to_str().unwrap(),
+            "--terminal",
+            "--fps",
+            "30",
+            "--frames",
+            "4",
+        ]),
+        parts.len() + 2,
+    );
     assert!(screen.starts_with("\x1b[?1049h\x1b[?25l"), "enters the alternate screen, hides the cursor");
     assert!(screen.ends_with("\x1b[?25h\x1b[?1049l"), "shows the cursor, leaves the alternate screen");
     let frames: Vec<&str> = screen.split("\x1b[H").skip(1).collect();
     assert!(frames.len() > parts.len(), "{} frames shown", frames.len());
     for (i, frame) in frames.iter().take(parts.len() + 1).enumerate() {
-        let lines: Vec<&str> = frame
-            .split("\r\n")
-            .filter_map(|l| l.strip_prefix("\x1b[30;47m").and_then(|l| l.strip_suffix("\x1b[0m")))
-            .collect();
+        let lines = frame_lines(frame);
         assert_eq!(decode_terminal_frame(&lines), vec![parts[i % parts.len()].to_string()], "frame {i}");
         assert!(frame.contains(&format!("frame {} of {}", i % parts.len() + 1, parts.len())));
     }
-    assert!(String::from_utf8_lossy(&out.stderr).contains("Stopped after"));
+    assert!(stderr_text.contains("Stopped after"));
 }
 
 #[test]
@@ -443,30 +463,8 @@ fn sign_requests_answer_shows_as_png_frames_and_in_the_terminal() {
     let again = ask(&["--png-dir", pngs.to_str().unwrap()]).output().unwrap();
     assert_eq!(code(&again), 2, "{}", stderr(&again));
     // In the terminal: shown until Ctrl-C, and readable as a camera reads it.
-    let mut child = ask(&["--terminal"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdout_pipe = child.stdout.take().unwrap();
-    let mut seen = Vec::new();
-    let mut chunk = [0u8; 4096];
-    while seen.windows(3).filter(|w| *w == b"\x1b[H").count() < 2 {
-        let n = std::io::Read::read(&mut stdout_pipe, &mut chunk).unwrap();
-        assert!(n > 0, "the answer's display ended by itself");
-        seen.extend_from_slice(&chunk[..n]);
-    }
-    let killed = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
-    assert!(killed.success());
-    std::io::Read::read_to_end(&mut stdout_pipe, &mut seen).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    let screen = String::from_utf8(seen).unwrap();
+    let (screen, _) = interrupted_terminal(&mut ask(&["--terminal"]), 2);
     assert!(screen.ends_with("\x1b[?25h\x1b[?1049l"), "the terminal is given back");
     let first = screen.split("\x1b[H").nth(1).unwrap();
-    let lines: Vec<&str> = first
-        .split("\r\n")
-        .filter_map(|l| l.strip_prefix("\x1b[30;47m").and_then(|l| l.strip_suffix("\x1b[0m")))
-        .collect();
-    assert_eq!(decode_terminal_frame(&lines), vec![ur]);
+    assert_eq!(decode_terminal_frame(&frame_lines(first)), vec![ur]);
 }

@@ -240,10 +240,8 @@ call = "owner()(address)"
 returns = ["0x70997970C51812dc3A010C7d01b50e0d17dc79C8"]
 "#;
 
-    /// `check --json` of the fixture's transaction with the witness, at `now` (default: T).
-    fn checked(dir: &Path, gate: &str, block_hash: Option<&str>, now: Option<u64>) -> Output {
-        let f = fixture();
-        let (manifest, hash) = release(dir, gate);
+    /// The fixture's transaction as a JSON request file in `dir`.
+    fn request_file(dir: &Path, f: &serde_json::Value) -> PathBuf {
         let t = &f["tx"];
         let request = serde_json::json!({
             "type": "0x2", "chainId": "0x7a69", "nonce": t["nonce"], "to": t["to"], "value": "0x0",
@@ -252,6 +250,14 @@ returns = ["0x70997970C51812dc3A010C7d01b50e0d17dc79C8"]
         });
         let tx = dir.join("tx.json");
         std::fs::write(&tx, request.to_string()).unwrap();
+        tx
+    }
+
+    /// `check --json` of the fixture's transaction with the witness, at `now` (default: T).
+    fn checked(dir: &Path, gate: &str, block_hash: Option<&str>, now: Option<u64>) -> Output {
+        let f = fixture();
+        let (manifest, hash) = release(dir, gate);
+        let tx = request_file(dir, &f);
         let witness = root().join("simulator/tests/fixtures/anvil-upgrade.witness");
         let now = now.unwrap_or_else(|| f["timestamp"].as_u64().unwrap()).to_string();
         let block =
@@ -331,14 +337,7 @@ returns = ["0x70997970C51812dc3A010C7d01b50e0d17dc79C8"]
         let dir = tempfile::tempdir().unwrap();
         let f = fixture();
         let (manifest, hash) = release(dir.path(), FULL);
-        let t = &f["tx"];
-        let request = serde_json::json!({
-            "type": "0x2", "chainId": "0x7a69", "nonce": t["nonce"], "to": t["to"], "value": "0x0",
-            "gas": t["gas"], "maxFeePerGas": t["maxFeePerGas"], "maxPriorityFeePerGas": t["maxPriorityFeePerGas"],
-            "accessList": [], "data": t["data"],
-        });
-        let tx = dir.path().join("tx.json");
-        std::fs::write(&tx, request.to_string()).unwrap();
+        let tx = request_file(dir.path(), &f);
         let witness = root().join("simulator/tests/fixtures/anvil-upgrade.witness");
         let emu = Emu::start(&[]);
         // sign has no clock flag: the witness is judged at the system clock. The emulator's

@@ -8,28 +8,19 @@
 //
 //     (cd tests/e2e && npm ci && node replay_fixture.cjs)
 "use strict";
-const { spawn } = require("child_process");
 const fs = require("fs");
 const path = require("path");
-const readline = require("readline");
 const { ethers } = require("ethers");
 
-const ANVIL = path.join(__dirname, "node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil");
+const { startAnvil } = require("./anvil.cjs");
 const OZ = (name) => require(`@openzeppelin/contracts/build/contracts/${name}.json`);
 const OUT = path.join(__dirname, "../../simulator/tests/fixtures/anvil-upgrade.json");
 const ADMIN_SLOT = "0xb53127684a568b3173ae13b9f8a6016e243e63b6e8ee1178d6a717850b5d6103";
 
 async function main() {
-  const anvil = spawn(ANVIL, ["--port", "0", "--chain-id", "31337"], { stdio: ["ignore", "pipe", "inherit"] });
-  const port = await new Promise((resolve, reject) => {
-    readline.createInterface({ input: anvil.stdout }).on("line", (line) => {
-      const m = line.match(/Listening on 127\.0\.0\.1:(\d+)/);
-      if (m) resolve(m[1]);
-    });
-    anvil.on("exit", (code) => reject(new Error(`anvil exited with ${code}`)));
-  });
+  const { anvil, url } = await startAnvil();
   try {
-    const provider = new ethers.JsonRpcProvider(`http://127.0.0.1:${port}`, 31337, { staticNetwork: true });
+    const provider = new ethers.JsonRpcProvider(url, 31337, { staticNetwork: true });
     const deployer = await provider.getSigner(0);
     const owner = await provider.getSigner(1);
     const deploy = async (artifact, args) => {

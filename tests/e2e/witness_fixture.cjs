@@ -4,13 +4,11 @@
 //
 //     (cd tests/e2e && npm ci && node witness_fixture.cjs)
 "use strict";
-const { spawn } = require("child_process");
 const fs = require("fs");
 const path = require("path");
-const readline = require("readline");
 const { ethers } = require("ethers");
 
-const ANVIL = path.join(__dirname, "node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil");
+const { startAnvil } = require("./anvil.cjs");
 const OUT = path.join(__dirname, "../../simulator/tests/fixtures/anvil-proofs.json");
 const CONTRACT = "0x00000000000000000000000000000000c0ffee01";
 const FUNDED = "0x00000000000000000000000000000000000f00d1";
@@ -19,16 +17,9 @@ const ABSENT = "0x0000000000000000000000000000000000dead02";
 const CODE = "0x60005460005260206000f3";
 
 async function main() {
-  const anvil = spawn(ANVIL, ["--port", "0", "--chain-id", "31337"], { stdio: ["ignore", "pipe", "inherit"] });
-  const port = await new Promise((resolve, reject) => {
-    readline.createInterface({ input: anvil.stdout }).on("line", (line) => {
-      const m = line.match(/Listening on 127\.0\.0\.1:(\d+)/);
-      if (m) resolve(m[1]);
-    });
-    anvil.on("exit", (code) => reject(new Error(`anvil exited with ${code}`)));
-  });
+  const { anvil, url } = await startAnvil();
   try {
-    const provider = new ethers.JsonRpcProvider(`http://127.0.0.1:${port}`, 31337, { staticNetwork: true });
+    const provider = new ethers.JsonRpcProvider(url, 31337, { staticNetwork: true });
     await provider.send("anvil_setCode", [CONTRACT, CODE]);
     const slots = [];
     for (let i = 0; i < 40; i++) {
