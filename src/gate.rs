@@ -204,7 +204,7 @@ fn observe(
         .map(|c| {
             let changed = outcome.diff.get(&c.address).and_then(|d| d.code_hash).map(|(_, h)| h);
             let before = state.account(&c.address).map_err(ReplayError::Incomplete)?.map(|s| s.code_hash);
-            Ok(changed.or(before).filter(|h| *h != alloy_trie_empty_code()))
+            Ok(changed.or(before).filter(|h| *h != alloy_primitives::KECCAK256_EMPTY))
         })
         .collect::<Result<Vec<_>, ReplayError>>()?;
     let expected = m.actions.get(action).map(|a| a.expect.slots.as_slice()).unwrap_or_default();
@@ -247,11 +247,6 @@ fn observe(
         code_hashes,
         expected_slots_after,
     })
-}
-
-/// keccak256 of empty code.
-fn alloy_trie_empty_code() -> B256 {
-    alloy_primitives::keccak256([])
 }
 
 /// A revert's data for people: `Error(string)`, `Panic(uint256)`, or the custom error's selector

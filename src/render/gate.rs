@@ -14,15 +14,8 @@ use firmware_policy::manifest::{Action, Authority, AuthorityCall, ExpectedEvent,
 use serde_json::{Value, json};
 
 use crate::authoring::{event_of, view_call_of};
-use crate::render::human::Labels;
+use crate::render::human::{Labels, addr};
 use crate::text::escape;
-
-fn addr(a: &Address, labels: Labels<'_>) -> String {
-    match labels(a) {
-        Some(l) => format!("{} ({})", a.to_checksum(None), escape(&l)),
-        None => a.to_checksum(None),
-    }
-}
 
 /// A slot by its name, else as hex.
 pub fn slot_name(slot: &B256) -> String {

@@ -19,7 +19,8 @@ pub fn no_labels(_: &Address) -> Option<String> {
     None
 }
 
-fn addr(a: &Address, labels: Labels<'_>) -> String {
+/// An address with its manifest label, when it has one.
+pub(crate) fn addr(a: &Address, labels: Labels<'_>) -> String {
     match labels(a) {
         Some(l) => format!("{} ({})", a.to_checksum(None), escape(&l)),
         None => a.to_checksum(None),
