@@ -4,6 +4,9 @@
 //! files it reads.
 #![forbid(unsafe_code)]
 
+pub mod observe;
 pub mod proof;
 pub mod replay;
+#[cfg(feature = "rpc")]
+pub mod rpc;
 pub mod witness;

@@ -163,6 +163,40 @@ const KIND_TRANSACTION: u64 = 4;
 const KIND_RECEIPT: u64 = 5;
 
 impl Witness {
+    /// A witness from entries in any order and with repeats, as a collector gathers them:
+    /// accounts ascending (an account given twice keeps its first proof and the union of its
+    /// slots), slots ascending, codes ascending by keccak256, each once.
+    pub fn assemble(
+        header: Vec<u8>,
+        timestamp: u64,
+        accounts: impl IntoIterator<Item = AccountProof>,
+        codes: impl IntoIterator<Item = Vec<u8>>,
+        block: BlockBody,
+    ) -> Witness {
+        let mut by_address: std::collections::BTreeMap<Address, AccountProof> = Default::default();
+        for account in accounts {
+            match by_address.entry(account.address) {
+                std::collections::btree_map::Entry::Vacant(v) => {
+                    v.insert(account);
+                }
+                std::collections::btree_map::Entry::Occupied(mut o) => {
+                    o.get_mut().storage.extend(account.storage)
+                }
+            }
+        }
+        let accounts = by_address
+            .into_values()
+            .map(|mut a| {
+                a.storage.sort_by_key(|s| s.slot);
+                a.storage.dedup_by_key(|s| s.slot);
+                a
+            })
+            .collect();
+        let codes: std::collections::BTreeMap<B256, Vec<u8>> =
+            codes.into_iter().map(|c| (keccak256(&c), c)).collect();
+        Witness { header, timestamp, accounts, codes: codes.into_values().collect(), block }
+    }
+
     /// Checks the structure's rules: orders, counts, limits, receipts matching transactions.
     pub fn validate(&self) -> Result<(), WitnessFormatError> {
         let rule = |r| Err(WitnessFormatError { problem: FormatProblem::Rule(r), offset: None });

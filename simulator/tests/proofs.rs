@@ -6,14 +6,12 @@
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use alloy_primitives::{Address, B256, U256, address, keccak256};
 use alloy_rpc_types_eth::{Block, EIP1186AccountProofResponse};
 use alloy_trie::{EMPTY_ROOT_HASH, KECCAK_EMPTY};
 use bounded_signer_simulator::proof::{Unproven, WitnessInvalid, verify};
+use bounded_signer_simulator::rpc::account_entry as entry;
 use bounded_signer_simulator::witness::{AccountProof, AccountState, BlockBody, Witness};
-use common::entry;
 
 const CONTRACT: Address = address!("00000000000000000000000000000000c0ffee01");
 const FUNDED: Address = address!("00000000000000000000000000000000000f00d1");
@@ -169,4 +167,45 @@ fn lies_about_values_headers_and_code_are_caught() {
     w.codes.clear();
     let state = verify(&w, hash).unwrap();
     assert_eq!(state.code(&CONTRACT), Err(Unproven::Code(CONTRACT)));
+}
+
+/// A collector gathers entries as the replay asks for them: in any order, an account twice with
+/// different slots, a code twice. Assembled, they are the one canonical witness.
+#[test]
+fn entries_gathered_in_any_order_assemble_into_the_canonical_witness() {
+    let Fixture { witness, hash } = fixture();
+    let mut pieces = Vec::new();
+    for account in witness.accounts.iter().rev() {
+        let mut first = account.clone();
+        let second =
+            AccountProof { storage: first.storage.split_off(first.storage.len() / 2), ..account.clone() };
+        pieces.push(second);
+        pieces.push(first.clone());
+        pieces.push(first);
+    }
+    let codes = witness.codes.iter().chain(&witness.codes).rev().cloned();
+    let assembled =
+        Witness::assemble(witness.header.clone(), witness.timestamp, pieces, codes, BlockBody::default());
+    assert_eq!(assembled, witness);
+    assert_eq!(Witness::from_bytes(&assembled.to_bytes()).unwrap(), witness);
+    verify(&assembled, hash).unwrap();
+}
+
+/// geth spells an account that does not exist with zero code hash and storage root; anvil and
+/// reth with the empty ones. Both are the same absence.
+#[test]
+fn both_spellings_of_an_absent_account_are_absence() {
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/anvil-proofs.json"))
+            .unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let proofs: Vec<EIP1186AccountProofResponse> = serde_json::from_value(doc["proofs"].clone()).unwrap();
+    let absent = proofs.iter().find(|p| p.address == ABSENT).unwrap();
+    assert_eq!(entry(absent).state, None);
+    let geth =
+        EIP1186AccountProofResponse { code_hash: B256::ZERO, storage_hash: B256::ZERO, ..absent.clone() };
+    assert_eq!(entry(&geth).state, None);
+    // A nonce makes it an account, whatever the hashes say.
+    let present = EIP1186AccountProofResponse { nonce: 1, ..geth };
+    assert!(entry(&present).state.is_some());
 }

@@ -7,8 +7,6 @@
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::collections::BTreeMap;
 
 use alloy_primitives::{Address, B256, Bytes, U256, hex};
@@ -41,7 +39,8 @@ fn fixture() -> Fixture {
     let doc: Value = serde_json::from_str(&text).unwrap();
     let parent: Block = serde_json::from_value(doc["parent"].clone()).unwrap();
     let proofs: Vec<EIP1186AccountProofResponse> = serde_json::from_value(doc["proofs"].clone()).unwrap();
-    let mut accounts: Vec<AccountProof> = proofs.iter().map(common::entry).collect();
+    let mut accounts: Vec<AccountProof> =
+        proofs.iter().map(bounded_signer_simulator::rpc::account_entry).collect();
     accounts.sort_by_key(|a| a.address);
     let mut codes: Vec<Vec<u8>> =
         doc["codes"].as_array().unwrap().iter().map(|c| hex::decode(c.as_str().unwrap()).unwrap()).collect();
