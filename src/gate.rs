@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use alloy_primitives::B256;
 use bounded_signer_simulator::observe;
 use bounded_signer_simulator::proof;
+use bounded_signer_simulator::replay::{Outcome, Overrides};
 use bounded_signer_simulator::witness::{MAX_WITNESS_BYTES, Witness};
 use firmware_policy::{Gate, Manifest, Proposal};
 
@@ -56,55 +57,94 @@ impl WitnessFlags {
     }
 }
 
+/// What a simulation showed, for the signer to read beside the verdict: the block it ran on,
+/// how it ended, and the replay with every value before and after.
+#[derive(Clone, Debug)]
+pub struct Simulation {
+    /// The witnessed block's number.
+    pub block_number: u64,
+    /// Its hash (the one the signer typed).
+    pub block_hash: B256,
+    /// The simulated block's timestamp.
+    pub timestamp: u64,
+    /// How it ended, as the core judged it.
+    pub status: firmware_policy::SimStatus,
+    /// The replay; `None` when the transaction was not valid on the state.
+    pub replay: Option<Outcome>,
+    /// What the replay changed before it ran (none for a plain transaction).
+    pub overrides: Overrides,
+}
+
 /// The verdict with the gate judged: when the check matched an action the gate applies to and a
 /// witness was given, the transaction is simulated on it and checked again with what the
-/// simulation observed (only an approved manifest's gate is trusted to be read at all).
+/// simulation observed (only an approved manifest's gate is trusted to be read at all). The
+/// simulation comes back too when one ran.
 pub fn gated_verdict(
     opened: &crate::approvals::Opened,
     proposal: &Proposal,
     now: u64,
     witness: Option<&GivenWitness>,
     verdict: firmware_policy::Verdict,
-) -> firmware_policy::Verdict {
+) -> (firmware_policy::Verdict, Option<Simulation>) {
     let (Some(given), Some(loaded), Some(action)) = (witness, opened.manifest.approved(), verdict.action())
     else {
-        return verdict;
+        return (verdict, None);
     };
     let m = loaded.manifest();
     if !m.actions.get(action).is_some_and(|a| m.needs_witness(a)) {
-        return verdict;
+        return (verdict, None);
     }
-    let gate = gate(given, m, action, proposal, now);
-    opened.verdict(now, |m, approved| firmware_policy::check_opened_gated(m, approved, proposal, now, &gate))
+    let (gate, simulation) = gate(given, m, action, proposal, now);
+    let verdict = opened
+        .verdict(now, |m, approved| firmware_policy::check_opened_gated(m, approved, proposal, now, &gate));
+    (verdict, simulation)
 }
 
 /// Seconds a witness's header and timestamp may be ahead of `now` (clock skew).
 const FUTURE_SLACK: u64 = 60;
 
 /// The gate for `action` of `m`: why the witness cannot be used, or what the replay of
-/// `proposal` on it from the executor observed.
-pub fn gate(given: &GivenWitness, m: &Manifest, action: usize, proposal: &Proposal, now: u64) -> Gate {
+/// `proposal` on it from the executor observed, and the simulation to show.
+pub fn gate(
+    given: &GivenWitness,
+    m: &Manifest,
+    action: usize,
+    proposal: &Proposal,
+    now: u64,
+) -> (Gate, Option<Simulation>) {
     let state = match proof::verify(&given.witness, given.block_hash) {
         Ok(state) => state,
-        Err(e) => return Gate::Invalid(format!("{}: {e}", given.name)),
+        Err(e) => return (Gate::Invalid(format!("{}: {e}", given.name)), None),
     };
     let window = now.saturating_sub(m.max_state_age)..=now.saturating_add(FUTURE_SLACK);
     for (what, at) in [("block", state.header.timestamp), ("simulation timestamp", state.timestamp)] {
         if !window.contains(&at) {
-            return Gate::Invalid(format!(
+            let why = format!(
                 "{}: the {what} time {} is not within {} s before now ({}) or {FUTURE_SLACK} s after it",
                 given.name,
                 crate::timefmt::format_instant(at),
                 m.max_state_age,
                 crate::timefmt::format_instant(now)
-            ));
+            );
+            return (Gate::Invalid(why), None);
         }
     }
     if state.timestamp <= state.header.timestamp {
-        return Gate::Invalid(format!("{}: the simulation timestamp is not after the block's", given.name));
+        let why = format!("{}: the simulation timestamp is not after the block's", given.name);
+        return (Gate::Invalid(why), None);
     }
     match observe::observe(&state, m, action, proposal.tx(), m.executor) {
-        Ok(observed) => Gate::Observed(Box::new(observed)),
-        Err(what) => Gate::Incomplete(format!("{}: {what}", given.name)),
+        Ok(observation) => {
+            let simulation = Simulation {
+                block_number: state.header.number,
+                block_hash: state.block_hash,
+                timestamp: state.timestamp,
+                status: observation.observed.status.clone(),
+                replay: observation.replay,
+                overrides: Overrides::default(),
+            };
+            (Gate::Observed(Box::new(observation.observed)), Some(simulation))
+        }
+        Err(what) => (Gate::Incomplete(format!("{}: {what}", given.name)), None),
     }
 }

@@ -4,3 +4,4 @@ pub mod gate;
 pub mod human;
 pub mod json;
 pub mod ledger;
+pub mod simulation;

@@ -284,6 +284,71 @@ returns = ["0x70997970C51812dc3A010C7d01b50e0d17dc79C8"]
         for name in ["witness", "simulation", "effects", "code", "authority"] {
             assert!(checks.iter().any(|c| c["check"] == name && c["ok"] == true), "{name} passed: {doc}");
         }
+        // The simulation as the verdict shows it is what anvil did with the same transaction.
+        let f = fixture();
+        let sim = &doc["simulation"];
+        let quantity = |v: &serde_json::Value| {
+            u64::from_str_radix(v.as_str().unwrap().trim_start_matches("0x"), 16).unwrap()
+        };
+        assert_eq!(sim["status"], "success", "{sim}");
+        assert_eq!(sim["gas_used"], quantity(&f["receipt"]["gasUsed"]).to_string());
+        assert_eq!(sim["block"]["number"], quantity(&f["parent"]["number"]).to_string());
+        assert_eq!(sim["block"]["hash"], f["parent"]["hash"]);
+        assert_eq!(sim["timestamp"], f["timestamp"].as_u64().unwrap().to_string());
+        assert_eq!(sim["overrides"], serde_json::json!([]));
+        let logs = sim["logs"].as_array().unwrap();
+        let anvil_logs = f["receipt"]["logs"].as_array().unwrap();
+        assert_eq!(logs.len(), anvil_logs.len());
+        for (ours, theirs) in logs.iter().zip(anvil_logs) {
+            assert_eq!(
+                ours["address"].as_str().unwrap().to_lowercase(),
+                theirs["address"].as_str().unwrap().to_lowercase()
+            );
+            assert_eq!(ours["topics"], theirs["topics"]);
+            assert_eq!(ours["data"], theirs["data"]);
+        }
+        assert_eq!(logs[0]["event"]["name"], "Upgraded");
+        assert_eq!(logs[0]["event"]["args"][0], serde_json::json!({"name": "implementation", "value": V2}));
+        // Every slot anvil reports after the transaction is the diff's `after`, where it changed.
+        let diff = sim["state_diff"].as_array().unwrap();
+        let proxy = diff.iter().find(|a| a["address"] == PROXY).unwrap();
+        let slot = &proxy["storage"][0];
+        assert_eq!(slot["name"], "eip1967.implementation");
+        let post = f["post"].as_object().unwrap();
+        let anvil_after = post.iter().find(|(a, _)| a.eq_ignore_ascii_case(PROXY)).unwrap().1["storage"]
+            [slot["slot"].as_str().unwrap()]
+        .clone();
+        assert_eq!(slot["after"], anvil_after);
+        let owner = diff.iter().find(|a| a["address"] == OWNER).unwrap();
+        let anvil_owner = post.iter().find(|(a, _)| a.eq_ignore_ascii_case(OWNER)).unwrap().1;
+        assert_eq!(owner["nonce"]["after"], anvil_owner["nonce"].as_u64().unwrap().to_string());
+        let balance =
+            u128::from_str_radix(anvil_owner["balance"].as_str().unwrap().trim_start_matches("0x"), 16)
+                .unwrap();
+        assert_eq!(owner["balance"]["after"], balance.to_string());
+        // And as a signer reads it, before the verdict.
+        let dir = tempfile::tempdir().unwrap();
+        let (manifest, hash) = release(dir.path(), FULL);
+        let tx = request_file(dir.path(), &f);
+        let witness = root().join("simulator/tests/fixtures/anvil-upgrade.witness");
+        let text = stdout(
+            &bin()
+                .args(["check", "--manifest", manifest.to_str().unwrap(), "--approved-hash", &hash])
+                .args(["--witness", witness.to_str().unwrap()])
+                .args(["--block-hash", f["parent"]["hash"].as_str().unwrap()])
+                .args(["--now", &f["timestamp"].as_u64().unwrap().to_string()])
+                .arg(tx)
+                .output()
+                .unwrap(),
+        );
+        let at = |needle: &str| text.find(needle).unwrap_or_else(|| panic!("{needle:?} missing in\n{text}"));
+        let simulation = at(&format!("Simulation: on block 3 {}", f["parent"]["hash"].as_str().unwrap()));
+        at("status     success, gas used 37846");
+        at(&format!("0  Upgraded(implementation = {V2}) from {PROXY}"));
+        at(
+            "      slot eip1967.implementation\n        0x5FbDB2315678afecb367f032d93F642f64180aa3 → 0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512",
+        );
+        assert!(simulation < at("Verdict: APPROVED"), "{text}");
     }
 
     #[test]

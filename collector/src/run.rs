@@ -12,9 +12,9 @@ use std::process::ExitCode;
 use alloy_primitives::{Address, B256};
 use bounded_signer::input::read_proposal;
 use bounded_signer::timefmt::{format_instant, parse_instant};
-use bounded_signer_simulator::observe::{observe, revert_reason, spec_of};
+use bounded_signer_simulator::observe::{observe, sim_status, spec_of};
 use bounded_signer_simulator::proof::Unproven;
-use bounded_signer_simulator::replay::{self, Overrides, ReplayError, Status};
+use bounded_signer_simulator::replay::{self, Overrides, ReplayError};
 use clap::Parser;
 use firmware_policy::manifest::Authority;
 use firmware_policy::{LoadedManifest, Manifest, SimStatus};
@@ -310,21 +310,15 @@ pub fn run(args: &Args) -> Result<Report, Failure> {
                 })?;
             seeds.extend(gate_seeds(m, action));
             collect(&mut node, &block, &seeds, |state| {
-                observe(state, m, action, tx, sender)
-                    .map(|o| replayed_of_status(&o.status, o.gas_used, o.logs.len()))
+                observe(state, m, action, tx, sender).map(|o| {
+                    replayed_of_status(&o.observed.status, o.observed.gas_used, o.observed.logs.len())
+                })
             })?
         }
         None => collect(&mut node, &block, &seeds, |state| {
             let spec = replay::fork_for(tx.chain_id().unwrap_or_default(), state.timestamp);
             match replay::replay(state, &spec_of(tx, sender), spec, &Overrides::default()) {
-                Ok(o) => {
-                    let status = match &o.status {
-                        Status::Success => SimStatus::Success,
-                        Status::Reverted(data) => SimStatus::Reverted(revert_reason(data)),
-                        Status::Halted(why) => SimStatus::Halted(why.clone()),
-                    };
-                    Ok(replayed_of_status(&status, o.gas_used, o.logs.len()))
-                }
+                Ok(o) => Ok(replayed_of_status(&sim_status(&o.status), o.gas_used, o.logs.len())),
                 Err(ReplayError::Incomplete(missing)) => Err::<Replayed, Unproven>(missing),
                 Err(ReplayError::InvalidTransaction(why)) => Ok(Replayed {
                     status: "halted",

@@ -12,6 +12,16 @@ use firmware_policy::{DecodedTx, Manifest, Observed, ObservedChange, ObservedLog
 use crate::proof::{ProvenState, Unproven};
 use crate::replay::{self, Outcome, Overrides, ReplayError, Status, TxSpec};
 
+/// What the gate observed, for the core to judge, and the replay it observed it in, with every
+/// value before and after, for the signer to read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Observation {
+    /// What the core judges.
+    pub observed: Observed,
+    /// The replay; `None` when the transaction is not valid on the state (nothing ran).
+    pub replay: Option<Outcome>,
+}
+
 /// What the gate of `action` of `m` observes when `tx` is sent by `sender` on `state`: `Err`
 /// only when the replay or a gate read needs what the witness does not prove. A transaction
 /// that is not valid on the state (nonce, balance, fees) is observed as halted, with why.
@@ -21,21 +31,24 @@ pub fn observe(
     action: usize,
     tx: &DecodedTx,
     sender: Address,
-) -> Result<Observed, Unproven> {
+) -> Result<Observation, Unproven> {
     match measure(state, m, action, &spec_of(tx, sender)) {
-        Ok(observed) => Ok(observed),
+        Ok((observed, outcome)) => Ok(Observation { observed, replay: Some(outcome) }),
         Err(ReplayError::Incomplete(what)) => Err(what),
-        Err(ReplayError::InvalidTransaction(why)) => Ok(Observed {
-            block_hash: state.block_hash,
-            status: SimStatus::Halted(format!("the transaction is not valid on this state: {why}")),
-            gas_used: 0,
-            logs: Vec::new(),
-            changes: Vec::new(),
-            sender,
-            authority_before: Vec::new(),
-            authority_after: Vec::new(),
-            code_hashes: Vec::new(),
-            expected_slots_after: Vec::new(),
+        Err(ReplayError::InvalidTransaction(why)) => Ok(Observation {
+            replay: None,
+            observed: Observed {
+                block_hash: state.block_hash,
+                status: SimStatus::Halted(format!("the transaction is not valid on this state: {why}")),
+                gas_used: 0,
+                logs: Vec::new(),
+                changes: Vec::new(),
+                sender,
+                authority_before: Vec::new(),
+                authority_after: Vec::new(),
+                code_hashes: Vec::new(),
+                expected_slots_after: Vec::new(),
+            },
         }),
     }
 }
@@ -74,7 +87,12 @@ fn slot_after(
     state.storage(address, slot).map_err(ReplayError::Incomplete)
 }
 
-fn measure(state: &ProvenState, m: &Manifest, action: usize, tx: &TxSpec) -> Result<Observed, ReplayError> {
+fn measure(
+    state: &ProvenState,
+    m: &Manifest,
+    action: usize,
+    tx: &TxSpec,
+) -> Result<(Observed, Outcome), ReplayError> {
     let spec = replay::fork_for(m.chain_id, state.timestamp);
     let outcome = replay::replay(state, tx, spec, &Overrides::default())?;
     let after = Overrides {
@@ -123,12 +141,8 @@ fn measure(state: &ProvenState, m: &Manifest, action: usize, tx: &TxSpec) -> Res
         .iter()
         .map(|s| slot_after(state, &outcome, &s.address, &s.slot).map(|v| Ok(B256::from(v))))
         .collect::<Result<Vec<_>, ReplayError>>()?;
-    let status = match &outcome.status {
-        Status::Success => SimStatus::Success,
-        Status::Reverted(data) => SimStatus::Reverted(revert_reason(data)),
-        Status::Halted(why) => SimStatus::Halted(why.clone()),
-    };
-    Ok(Observed {
+    let status = sim_status(&outcome.status);
+    let observed = Observed {
         block_hash: state.block_hash,
         status,
         gas_used: outcome.gas_used,
@@ -157,7 +171,17 @@ fn measure(state: &ProvenState, m: &Manifest, action: usize, tx: &TxSpec) -> Res
         authority_after,
         code_hashes,
         expected_slots_after,
-    })
+    };
+    Ok((observed, outcome))
+}
+
+/// How a replay ended, as the core judges it: a revert's data decoded for people.
+pub fn sim_status(status: &Status) -> SimStatus {
+    match status {
+        Status::Success => SimStatus::Success,
+        Status::Reverted(data) => SimStatus::Reverted(revert_reason(data)),
+        Status::Halted(why) => SimStatus::Halted(why.clone()),
+    }
 }
 
 /// A revert's data for people: `Error(string)`, `Panic(uint256)`, or the custom error's selector

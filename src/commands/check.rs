@@ -19,7 +19,8 @@ pub(crate) fn run(args: &CheckArgs, json: bool) -> Result<Exit, CliError> {
         .map_err(|e| CliError::input(format!("{}: {e}", args.source.source().describe())))?;
     let witness = args.witness.read()?;
     let verdict = opened.verdict(now, |m, approved| check_opened(m, approved, &proposal, now));
-    let verdict = crate::gate::gated_verdict(&opened, &proposal, now, witness.as_ref(), verdict);
+    let (verdict, simulation) =
+        crate::gate::gated_verdict(&opened, &proposal, now, witness.as_ref(), verdict);
     // Labels and action names come from the manifest: only an approved one is trusted for them.
     let trusted = manifest.approved().map(|m| m.manifest());
     let diff = crate::abi::diff(manifest, &verdict, &proposal, abi.as_ref());
@@ -30,6 +31,7 @@ pub(crate) fn run(args: &CheckArgs, json: bool) -> Result<Exit, CliError> {
             calls: proposal.calls(),
             manifest: trusted,
             diff: diff.as_ref(),
+            simulation: simulation.as_ref(),
         });
     } else {
         render::human::write_report(
@@ -38,8 +40,11 @@ pub(crate) fn run(args: &CheckArgs, json: bool) -> Result<Exit, CliError> {
             &proposal,
             sender,
             claimed,
-            &verdict,
-            diff.as_ref(),
+            render::human::Evaluation {
+                verdict: &verdict,
+                diff: diff.as_ref(),
+                simulation: simulation.as_ref(),
+            },
         );
     }
     Ok(if verdict.approved() { Exit::Success } else { Exit::Refused })

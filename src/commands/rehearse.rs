@@ -198,7 +198,8 @@ pub fn run(json_out: bool) -> Result<Exit, CliError> {
     let verdict = check(&manifest, hash, &tampered, now);
     let m = manifest.manifest();
     let diff = firmware_policy::diff::explain(&manifest, &verdict, &tampered, None);
-    render::human::write_report(&mut say, Some(m), &tampered, None, None, &verdict, diff.as_ref());
+    let evaluation = render::human::Evaluation { verdict: &verdict, diff: diff.as_ref(), simulation: None };
+    render::human::write_report(&mut say, Some(m), &tampered, None, None, evaluation);
     let refused = !verdict.approved();
     let tampered_reasons: Vec<&str> = verdict.reasons().iter().map(|r| r.code()).collect();
     let _ = writeln!(say, "   Nothing was sent to the device: the signing path only takes an approval.");

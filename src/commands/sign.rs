@@ -70,6 +70,7 @@ pub fn read_request(args: &SignArgs) -> Result<SignRequest, CliError> {
 pub struct Signed {
     result: signing::Signed,
     proposal: Proposal,
+    simulation: Option<crate::gate::Simulation>,
 }
 
 impl Signed {
@@ -107,7 +108,7 @@ impl Signed {
 
     /// The result document of the spec, streamed when it is written.
     pub fn document(&self) -> Document<'_> {
-        result_json(&self.result, &self.proposal)
+        result_json(&self.result, &self.proposal, self.simulation.as_ref())
     }
 }
 
@@ -149,12 +150,20 @@ pub fn sign_with(
     let SignRequest { manifest: opened, proposal, device, path, claimed_from, names, claims, witness } = req;
     let now = clock();
     let verdict = opened.verdict(now, |m, approved| check_opened(m, approved, &proposal, now));
-    let verdict = crate::gate::gated_verdict(&opened, &proposal, now, witness.as_ref(), verdict);
+    let (verdict, simulation) =
+        crate::gate::gated_verdict(&opened, &proposal, now, witness.as_ref(), verdict);
     let verdict = claims.iter().fold(verdict, |v, claim| v.weigh_claim(claim));
     let manifest = &opened.manifest;
     let trusted = manifest.approved().map(|m| m.manifest());
     let diff = crate::abi::diff(manifest, &verdict, &proposal, names.as_ref());
-    render::human::write_report(&mut *say, trusted, &proposal, None, claimed_from, &verdict, diff.as_ref());
+    render::human::write_report(
+        &mut *say,
+        trusted,
+        &proposal,
+        None,
+        claimed_from,
+        render::human::Evaluation { verdict: &verdict, diff: diff.as_ref(), simulation: simulation.as_ref() },
+    );
     say.flush_now();
     let approved_by_check = verdict.approved();
     let label = |a: Address| trusted.and_then(|m| m.label(&a)).map(str::to_string);
@@ -206,13 +215,14 @@ pub fn sign_with(
                     proposal.calls(),
                     trusted,
                     diff.as_ref(),
+                    simulation.as_ref(),
                 ),
             }
         }
         Outcome::Signed(result) => {
             let _ = say.write_str("\n");
             say.flush_now();
-            SignOutcome::Signed(Box::new(Signed { result, proposal }))
+            SignOutcome::Signed(Box::new(Signed { result, proposal, simulation }))
         }
     };
     drop(opened);
@@ -225,7 +235,11 @@ fn signed_tx(signed: &signing::Signed) -> &[u8] {
     signed.signed_tx.as_deref().map_or(&[], Vec::as_slice)
 }
 
-fn result_json<'a>(signed: &'a signing::Signed, proposal: &'a Proposal) -> Document<'a> {
+fn result_json<'a>(
+    signed: &'a signing::Signed,
+    proposal: &'a Proposal,
+    simulation: Option<&'a crate::gate::Simulation>,
+) -> Document<'a> {
     let tx = proposal.tx();
     let verdict = &signed.verdict;
     let journal = signed
@@ -241,6 +255,7 @@ fn result_json<'a>(signed: &'a signing::Signed, proposal: &'a Proposal) -> Docum
                 calls: proposal.calls(),
                 manifest: None,
                 diff: None,
+                simulation,
             }),
         ),
         ("manifest_hash", Part::Value(verdict.manifest_hash().to_string().into())),

@@ -23,7 +23,7 @@ pub fn slot_name(slot: &B256) -> String {
 }
 
 /// A word that is a left-padded address, as that address; else as hex.
-fn word(w: &B256, labels: Labels<'_>) -> String {
+pub(crate) fn word(w: &B256, labels: Labels<'_>) -> String {
     if w[..12].iter().all(|b| *b == 0) && w[12..].iter().any(|b| *b != 0) {
         addr(&Address::from_word(*w), labels)
     } else {
@@ -31,7 +31,7 @@ fn word(w: &B256, labels: Labels<'_>) -> String {
     }
 }
 
-fn value_text(v: &DynSolValue, labels: Labels<'_>) -> String {
+pub(crate) fn value_text(v: &DynSolValue, labels: Labels<'_>) -> String {
     match v {
         DynSolValue::Address(a) => addr(a, labels),
         DynSolValue::Bool(b) => b.to_string(),
@@ -57,17 +57,9 @@ fn slot_text(s: &ExpectedSlot, labels: Labels<'_>) -> String {
 fn event_text(e: &ExpectedEvent, labels: Labels<'_>) -> String {
     let from = addr(&e.emitter, labels);
     let decoded = event_of(e).and_then(|event| {
-        let parts = event.decode_log_parts(e.topics.iter().copied(), &e.data).ok()?;
-        let (mut indexed, mut body) = (parts.indexed.into_iter(), parts.body.into_iter());
-        let args: Vec<String> = event
-            .inputs
-            .iter()
-            .map(|p| {
-                let v = if p.indexed { indexed.next() } else { body.next() };
-                let name = if p.name.is_empty() { p.ty.clone() } else { p.name.clone() };
-                format!("{} = {}", escape(&name), v.map_or_else(|| "?".into(), |v| value_text(&v, labels)))
-            })
-            .collect();
+        let args = event_args(&event, &e.topics, &e.data)?;
+        let args: Vec<String> =
+            args.iter().map(|(name, v)| format!("{} = {}", escape(name), value_text(v, labels))).collect();
         Some(format!("{}({})", event.name, args.join(", ")))
     });
     match decoded {
@@ -79,6 +71,26 @@ fn event_text(e: &ExpectedEvent, labels: Labels<'_>) -> String {
             escape(&e.signature)
         ),
     }
+}
+
+/// A log's arguments decoded through `event`, in declaration order (indexed and data alike),
+/// each with its name (its type where it has none); `None` when the log is not that event's.
+pub(crate) fn event_args(
+    event: &alloy_json_abi::Event,
+    topics: &[B256],
+    data: &[u8],
+) -> Option<Vec<(String, DynSolValue)>> {
+    let parts = event.decode_log_parts(topics.iter().copied(), data).ok()?;
+    let (mut indexed, mut body) = (parts.indexed.into_iter(), parts.body.into_iter());
+    event
+        .inputs
+        .iter()
+        .map(|p| {
+            let v = if p.indexed { indexed.next() } else { body.next() }?;
+            let name = if p.name.is_empty() { p.ty.clone() } else { p.name.clone() };
+            Some((name, v))
+        })
+        .collect()
 }
 
 fn call_text(c: &AuthorityCall, labels: Labels<'_>) -> String {

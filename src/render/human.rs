@@ -285,24 +285,39 @@ pub fn write_safe_signers(
     }
 }
 
+/// What a check found about a proposal: the verdict, the difference from the closest approved
+/// action (with `payload_not_approved`), and the simulation on a witness when one ran.
+pub struct Evaluation<'a> {
+    /// The verdict.
+    pub verdict: &'a Verdict,
+    /// The difference from the closest approved action.
+    pub diff: Option<&'a TreeDiff>,
+    /// The simulation.
+    pub simulation: Option<&'a crate::gate::Simulation>,
+}
+
 /// What `check` prints, and `sign` before it asks the device: the transaction, its call tree
-/// (streamed: it can hold thousands of calls) and the verdict. Labels and action names come only
-/// from an approved manifest (`trusted`).
+/// (streamed: it can hold thousands of calls), the simulation and the verdict. Labels and action
+/// names come only from an approved manifest (`trusted`).
 pub fn write_report(
     out: &mut (impl std::fmt::Write + ?Sized),
     trusted: Option<&firmware_policy::Manifest>,
     proposal: &firmware_policy::Proposal,
     sender: Option<Address>,
     claimed_from: Option<Address>,
-    v: &Verdict,
-    diff: Option<&TreeDiff>,
+    evaluation: Evaluation<'_>,
 ) {
+    let Evaluation { verdict: v, diff, simulation } = evaluation;
     let lookup = |a: &Address| trusted.and_then(|m| m.label(a)).map(str::to_string);
     let _ = out.write_str(&tx(proposal.tx(), sender, claimed_from, &lookup));
     let _ = out.write_str("\n");
     write_calls_marked(out, proposal.calls(), &lookup, diff);
     if let Some(report) = v.safe_signers() {
         write_safe_signers(out, report, &lookup);
+    }
+    if let Some(sim) = simulation {
+        let _ = out.write_str("\n");
+        let _ = out.write_str(&super::simulation::text(sim, trusted, &lookup));
     }
     let _ = out.write_str("\n");
     let _ = out.write_str(&verdict(v, Some(proposal.tx()), trusted));

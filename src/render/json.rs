@@ -197,6 +197,7 @@ pub fn verdict(
     calls: &CallNode,
     manifest: Option<&Manifest>,
     tree_diff: Option<&TreeDiff>,
+    simulation: Option<&crate::gate::Simulation>,
 ) -> Value {
     let checks = checks(v, Some(proposal_tx), manifest);
     let mut doc = obj([
@@ -217,6 +218,9 @@ pub fn verdict(
     }
     if let (Some(q), Some(o)) = (v.quorum(), doc.as_object_mut()) {
         o.insert("approvals".into(), quorum(q));
+    }
+    if let (Some(sim), Some(o)) = (simulation, doc.as_object_mut()) {
+        o.insert("simulation".into(), super::simulation::json(sim, manifest));
     }
     doc
 }
@@ -574,6 +578,8 @@ pub struct VerdictJson<'a> {
     pub manifest: Option<&'a Manifest>,
     /// The difference from the closest approved action (with `payload_not_approved`).
     pub diff: Option<&'a TreeDiff>,
+    /// The simulation on a witness, when one ran.
+    pub simulation: Option<&'a crate::gate::Simulation>,
 }
 
 impl serde::Serialize for VerdictJson<'_> {
@@ -600,6 +606,9 @@ impl serde::Serialize for VerdictJson<'_> {
         if let Some(d) = self.diff {
             m.serialize_entry("diff", &diff(d))?;
             m.serialize_entry("diff_action", &d.action)?;
+        }
+        if let Some(sim) = self.simulation {
+            m.serialize_entry("simulation", &super::simulation::json(sim, self.manifest))?;
         }
         m.end()
     }
