@@ -164,6 +164,20 @@ pub fn header_of(witness: &Witness, block_hash: B256) -> Result<Header, WitnessI
     Ok(header)
 }
 
+/// Proves `value` of `slot` against a storage root. Zero is proven by absence, as Ethereum's
+/// clients keep no zero in the trie; a leaf that holds zero (anvil keeps a slot its constructor
+/// wrote to zero) proves zero too. Either way the value is zero: no proof of one value can pass
+/// as another.
+fn prove_slot(root: B256, slot: B256, value: U256, nodes: &[Bytes]) -> Result<(), String> {
+    let key = Nibbles::unpack(keccak256(slot));
+    if !value.is_zero() {
+        return verify_proof(root, key, Some(alloy_rlp::encode(value)), nodes).map_err(|e| e.to_string());
+    }
+    verify_proof(root, key, None, nodes)
+        .or_else(|absent| verify_proof(root, key, Some(alloy_rlp::encode(U256::ZERO)), nodes).map_err(|_| absent))
+        .map_err(|e| e.to_string())
+}
+
 /// Proves every account, slot and code of `witness` against the header that hashes to
 /// `block_hash`. Work is linear in the witness: each proof node is decoded once.
 pub fn verify(witness: &Witness, block_hash: B256) -> Result<ProvenState, WitnessInvalid> {
@@ -191,9 +205,8 @@ pub fn verify(witness: &Witness, block_hash: B256) -> Result<ProvenState, Witnes
                 return Err(WitnessInvalid::SlotOfEmptyStorage { address, slot: slot.slot });
             }
             let nodes: Vec<Bytes> = slot.proof.iter().map(|n| Bytes::copy_from_slice(n)).collect();
-            let value = (!slot.value.is_zero()).then(|| alloy_rlp::encode(slot.value));
-            verify_proof(root, Nibbles::unpack(keccak256(slot.slot)), value, &nodes)
-                .map_err(|e| WitnessInvalid::Slot { address, slot: slot.slot, why: e.to_string() })?;
+            prove_slot(root, slot.slot, slot.value, &nodes)
+                .map_err(|why| WitnessInvalid::Slot { address, slot: slot.slot, why })?;
             slots.insert(slot.slot, slot.value);
         }
         let code = entry
@@ -210,4 +223,45 @@ pub fn verify(witness: &Witness, block_hash: B256) -> Result<ProvenState, Witnes
         return Err(WitnessInvalid::UnprovenCode { hash: *hash });
     }
     Ok(ProvenState { header, block_hash, timestamp: witness.timestamp, accounts })
+}
+
+#[cfg(test)]
+mod tests {
+    use alloy_trie::HashBuilder;
+    use alloy_trie::proof::ProofRetainer;
+
+    use super::*;
+
+    /// A storage trie of `entries` (slot, value RLP as stored) and the proof of `target`.
+    fn trie(entries: &[(B256, Vec<u8>)], target: B256) -> (B256, Vec<Bytes>) {
+        let mut leaves: Vec<(Nibbles, &Vec<u8>)> =
+            entries.iter().map(|(s, v)| (Nibbles::unpack(keccak256(s)), v)).collect();
+        leaves.sort_by(|a, b| a.0.cmp(&b.0));
+        let target = Nibbles::unpack(keccak256(target));
+        let mut builder = HashBuilder::default().with_proof_retainer(ProofRetainer::from_iter([target]));
+        for (key, value) in leaves {
+            builder.add_leaf(key, value);
+        }
+        let root = builder.root();
+        let nodes = builder.take_proof_nodes().into_nodes_sorted().into_iter().map(|(_, n)| n).collect();
+        (root, nodes)
+    }
+
+    #[test]
+    fn zero_is_proven_by_absence_or_by_a_leaf_that_holds_zero() {
+        let (one, two, three) = (B256::with_last_byte(1), B256::with_last_byte(2), B256::with_last_byte(3));
+        let seven = alloy_rlp::encode(U256::from(7));
+        // Slot 2 absent: zero by absence; seven is refused.
+        let (root, nodes) = trie(&[(one, seven.clone()), (three, seven.clone())], two);
+        prove_slot(root, two, U256::ZERO, &nodes).unwrap();
+        assert!(prove_slot(root, two, U256::from(7), &nodes).is_err());
+        // Slot 2 stored as zero (as anvil keeps it): zero, and only zero.
+        let (root, nodes) = trie(&[(one, seven.clone()), (two, alloy_rlp::encode(U256::ZERO))], two);
+        prove_slot(root, two, U256::ZERO, &nodes).unwrap();
+        assert!(prove_slot(root, two, U256::from(7), &nodes).is_err());
+        // Slot 2 holding seven: seven, never zero.
+        let (root, nodes) = trie(&[(one, seven.clone()), (two, seven)], two);
+        prove_slot(root, two, U256::from(7), &nodes).unwrap();
+        assert!(prove_slot(root, two, U256::ZERO, &nodes).is_err());
+    }
 }

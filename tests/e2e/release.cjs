@@ -16,64 +16,19 @@
 //
 //     node release.cjs   (run.sh installs the packages and builds the binary first)
 "use strict";
-const { spawn, spawnSync } = require("child_process");
+const { spawnSync } = require("child_process");
 const fs = require("fs");
-const os = require("os");
 const path = require("path");
-const readline = require("readline");
 const { ethers } = require("ethers");
+const { harness, BS, ANVIL, CAST, OZ } = require("./harness.cjs");
 
-const BS = process.env.BS || path.resolve(__dirname, "../../target/release/bounded-signer");
-const ANVIL = path.join(__dirname, "node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil");
-const CAST = path.join(__dirname, "node_modules/@foundry-rs/cast-linux-amd64/bin/cast");
-const OZ = (name) => require(`@openzeppelin/contracts/build/contracts/${name}.json`);
 const SAFE_ARTIFACTS = "@safe-global/safe-contracts/build/artifacts/contracts";
 const SafeArtifact = require(`${SAFE_ARTIFACTS}/Safe.sol/Safe.json`);
 const FactoryArtifact = require(`${SAFE_ARTIFACTS}/proxies/SafeProxyFactory.sol/SafeProxyFactory.json`);
 const IMPLEMENTATION_SLOT = "0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc";
 const ADMIN_SLOT = "0xb53127684a568b3173ae13b9f8a6016e243e63b6e8ee1178d6a717850b5d6103";
 const DELAY = 3600;
-const work = fs.mkdtempSync(path.join(os.tmpdir(), "bs-e2e-"));
-const children = [];
-
-function fail(message) {
-  console.error(`e2e: FAIL ${message}`);
-  process.exitCode = 1;
-  throw new Error(message);
-}
-
-function ok(message) {
-  console.log(`e2e: ok   ${message}`);
-}
-
-/** Runs the tool; returns { status, stdout, stderr }. */
-function bs(args, home) {
-  const r = spawnSync(BS, args, {
-    env: { ...process.env, BOUNDED_SIGNER_HOME: path.join(work, home || "home") },
-    encoding: "utf8",
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function bsJson(args, home, want = 0) {
-  const r = bs(["--json", ...args], home);
-  if (r.status !== want) fail(`bounded-signer ${args.slice(0, 2).join(" ")}: exit ${r.status}, wanted ${want}\n${r.stderr}${r.stdout}`);
-  return JSON.parse(r.stdout);
-}
-
-/** Starts a child and resolves with its first stdout line matching `pattern`. */
-function start(cmd, args, pattern) {
-  const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "inherit"] });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    const lines = readline.createInterface({ input: child.stdout });
-    lines.on("line", (line) => {
-      const m = line.match(pattern);
-      if (m) resolve(m);
-    });
-    child.on("exit", (code) => reject(new Error(`${cmd} exited with ${code} before it was ready`)));
-  });
-}
+const { work, fail, ok, bsJson, bs, start, chain, main: run } = harness("e2e");
 
 async function main() {
   const [, rpcPort] = await start(ANVIL, ["--port", "0", "--chain-id", "31337"], /Listening on 127\.0\.0\.1:(\d+)/);
@@ -89,24 +44,7 @@ async function main() {
 
   // The contracts, deployed by anvil's first (unlocked) account.
   const deployer = await provider.getSigner(0);
-  // Receipts asked of the node directly: ethers' own waits judge confirmations by a block
-  // number it caches, which can wait forever on a chain that mines only on demand.
-  const mined = async (hash) => {
-    for (let i = 0; i < 400; i++) {
-      const receipt = await provider.send("eth_getTransactionReceipt", [hash]);
-      if (receipt) {
-        if (Number(receipt.status) !== 1) fail(`transaction ${hash} reverted`);
-        return receipt;
-      }
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    fail(`transaction ${hash} was never mined`);
-  };
-  const deploy = async (artifact, args) => {
-    const c = await new ethers.ContractFactory(artifact.abi, artifact.bytecode, deployer).deploy(...args);
-    const receipt = await mined(c.deploymentTransaction().hash);
-    return new ethers.Contract(ethers.getAddress(receipt.contractAddress), artifact.abi, deployer);
-  };
+  const { mined, deploy } = chain(provider, deployer);
   const singleton = await deploy(SafeArtifact, []);
   const factory = await deploy(FactoryArtifact, []);
   const setup = singleton.interface.encodeFunctionData("setup", [
@@ -294,14 +232,4 @@ async function main() {
   console.log("e2e: the release ran end to end");
 }
 
-main()
-  .catch((e) => {
-    if (!process.exitCode) {
-      console.error(`e2e: FAIL ${e.stack || e}`);
-      process.exitCode = 1;
-    }
-  })
-  .finally(() => {
-    for (const c of children) c.kill();
-    fs.rmSync(work, { recursive: true, force: true });
-  });
+run(main);

@@ -1,0 +1,245 @@
+// The simulation gate on a real local chain, with the online collector:
+//
+//   anvil ← a TransparentUpgradeableProxy (OpenZeppelin 5) whose ProxyAdmin is owned by a
+//           TimelockController whose proposer and executor is the executor's (emulated) Ledger;
+//   release manager: a manifest whose gate names BoxV2's code hash, the chain of control (the
+//           proxy's admin slot, the ProxyAdmin's owner, the executor's role) and, for execute,
+//           the implementation slot and the Upgraded event it must produce;
+//   executor:        for schedule, then execute: `bounded-signer-witness` against anvil, then
+//           `check --witness` and `sign --witness` on the block hash it printed; the signed
+//           transaction is mined at the witness's timestamp, and the simulation the verdict
+//           showed is compared with what anvil did: status, gas used, every log, and every
+//           balance, nonce and slot after it;
+//   refusals:        without a witness (witness_missing); execute on the witness collected for
+//           schedule (witness_incomplete); a manifest whose code hash is not BoxV2's
+//           (implementation_code_mismatch); a Timelock operation that grants a role
+//           (unexpected_effect, authority_mismatch).
+//
+//     node gate.cjs   (run.sh installs the packages and builds the binaries first)
+"use strict";
+const { spawnSync } = require("child_process");
+const fs = require("fs");
+const path = require("path");
+const { ethers } = require("ethers");
+const { harness, BS, ANVIL, CAST, OZ, ROOT } = require("./harness.cjs");
+
+const WITNESS = process.env.BS_WITNESS || path.join(ROOT, "target/debug/bounded-signer-witness");
+const IMPLEMENTATION_SLOT = "0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc";
+const ADMIN_SLOT = "0xb53127684a568b3173ae13b9f8a6016e243e63b6e8ee1178d6a717850b5d6103";
+const { work, fail, ok, bs, bsJson, json, start, chain, main: run } = harness("gate");
+
+async function main() {
+  const [, rpcPort] = await start(ANVIL, ["--port", "0", "--chain-id", "31337"], /Listening on 127\.0\.0\.1:(\d+)/);
+  const rpc = `http://127.0.0.1:${rpcPort}`;
+  const provider = new ethers.JsonRpcProvider(rpc, 31337, { staticNetwork: true });
+  const [, apdu] = await start(BS, ["emulator", "--apdu-port", "0", "--api-port", "0"], /^apdu=(\S+) /);
+  const device = `speculos:${apdu}`;
+  const executor = bsJson(["address", "--device", device]).address;
+  const deployer = await provider.getSigner(0);
+  const { mined, deploy } = chain(provider, deployer);
+  await provider.send("anvil_setBalance", [executor, "0x56BC75E2D63100000"]);
+
+  const timelock = await deploy(OZ("TimelockController"), [0, [executor], [executor], ethers.ZeroAddress]);
+  const timelockAddress = await timelock.getAddress();
+  const boxV1 = await (await deploy({ abi: [], bytecode: "0x600a600c600039600a6000f3602a60005260206000f3" }, [])).getAddress();
+  const boxV2 = await (await deploy({ abi: [], bytecode: "0x600a600c600039600a6000f3602b60005260206000f3" }, [])).getAddress();
+  const proxy = await (await deploy(OZ("TransparentUpgradeableProxy"), [boxV1, timelockAddress, "0x"])).getAddress();
+  const admin = ethers.getAddress(ethers.dataSlice(await provider.getStorage(proxy, ADMIN_SLOT), 12));
+  const v2CodeHash = ethers.keccak256(await provider.getCode(boxV2));
+  ok(`deployed: Timelock ${timelockAddress} (executor ${executor}), ProxyAdmin ${admin}, proxy ${proxy}, BoxV2 ${boxV2}`);
+
+  const adminIface = new ethers.Interface(OZ("ProxyAdmin").abi);
+  const upgrade = adminIface.encodeFunctionData("upgradeAndCall", [proxy, boxV2, "0x"]);
+  const salt = ethers.id("box-v2");
+  const schedule = timelock.interface.encodeFunctionData("schedule", [admin, 0, upgrade, ethers.ZeroHash, salt, 0]);
+  const execute = timelock.interface.encodeFunctionData("execute", [admin, 0, upgrade, ethers.ZeroHash, salt]);
+  const attacker = ethers.getAddress("0x00000000000000000000000000000000000a77ac");
+  const proposerRole = await timelock.PROPOSER_ROLE();
+  const executorRole = await timelock.EXECUTOR_ROLE();
+  const grant = timelock.interface.encodeFunctionData("grantRole", [proposerRole, attacker]);
+  const grantSalt = ethers.id("grant");
+  const scheduleGrant = timelock.interface.encodeFunctionData("schedule", [timelockAddress, 0, grant, ethers.ZeroHash, grantSalt, 0]);
+  const executeGrant = timelock.interface.encodeFunctionData("execute", [timelockAddress, 0, grant, ethers.ZeroHash, grantSalt]);
+
+  const now = Math.floor(Date.now() / 1000);
+  const q = (s) => JSON.stringify(s);
+  const manifestOf = (name, { codeHash = v2CodeHash, actions }) => {
+    const toml = [
+      'format = "bounded-signer/manifest/v1"',
+      `release = ${q(name)}`,
+      "chain_id = 31337",
+      `executor = ${q(executor)}`,
+      `not_before = ${now - 3600}`,
+      `expires_at = ${now + 86400}`,
+      `allowed_targets = [${[timelockAddress, admin, proxy, boxV2].map(q).join(", ")}]`,
+      "[labels]",
+      `${q(timelockAddress)} = "Timelock"`,
+      `${q(admin)} = "ProxyAdmin"`,
+      `${q(proxy)} = "Box proxy"`,
+      `${q(boxV2)} = "BoxV2"`,
+      "[rollback]",
+      `manifest_hash = ${q(ethers.id("rollback"))}`,
+      ...actions.flatMap(([action, data, expect]) => [
+        "[[actions]]",
+        `name = ${q(action)}`,
+        `to = ${q(timelockAddress)}`,
+        `data = ${q(data)}`,
+        "gas_limit_max = 500000",
+        ...(expect ? [
+          "[[actions.expect.slots]]",
+          `address = ${q(proxy)}`,
+          'slot = "eip1967.implementation"',
+          `value = ${q(boxV2)}`,
+          "[[actions.expect.events]]",
+          `emitter = ${q(proxy)}`,
+          'signature = "Upgraded(address indexed implementation)"',
+          `args = [${q(boxV2)}]`,
+        ] : []),
+      ]),
+      "[[code]]",
+      `address = ${q(boxV2)}`,
+      `code_hash = ${q(codeHash)}`,
+      "[[authority]]",
+      `address = ${q(proxy)}`,
+      'slot = "eip1967.admin"',
+      `value = ${q(admin)}`,
+      "[[authority]]",
+      `on = ${q(admin)}`,
+      'call = "owner()(address)"',
+      `returns = [${q(timelockAddress)}]`,
+      "[[authority]]",
+      `on = ${q(timelockAddress)}`,
+      'call = "hasRole(bytes32,address)(bool)"',
+      `args = [${q(executorRole)}, ${q(executor)}]`,
+      "returns = [true]",
+      "[[authority]]",
+      `on = ${q(timelockAddress)}`,
+      'call = "hasRole(bytes32,address)(bool)"',
+      `args = [${q(proposerRole)}, ${q(attacker)}]`,
+      "returns = [false]",
+    ].join("\n");
+    const file = path.join(work, `${name}.toml`);
+    fs.writeFileSync(file, toml + "\n");
+    const out = path.join(work, `${name}.cbor`);
+    const built = bsJson(["manifest", "build", file, "-o", out]);
+    return { path: out, hash: built.manifest_hash };
+  };
+  const release = manifestOf("release", { actions: [["schedule", schedule, false], ["execute", execute, true]] });
+  ok(`manifest ${release.hash}: code, authority, and execute's expected slot and event`);
+
+  /** The executor's transaction request for `data` at its next nonce. */
+  const request = async (name, data, at = "pending") => {
+    const nonce = Number(await provider.send("eth_getTransactionCount", [executor, at]));
+    const file = path.join(work, `${name}.json`);
+    fs.writeFileSync(file, JSON.stringify({
+      type: "0x2", chainId: "31337", nonce: String(nonce), to: timelockAddress, value: "0", data,
+      gas: "500000", maxFeePerGas: "20000000000", maxPriorityFeePerGas: "1000000000",
+    }));
+    return file;
+  };
+  /** The online collector against anvil. */
+  const collect = (name, manifest, tx) => {
+    const out = path.join(work, `${name}.witness`);
+    const w = json(WITNESS, ["--rpc", rpc, "--manifest", manifest.path, tx, "-o", out]);
+    return { ...w, file: out };
+  };
+  const checkArgs = (manifest, tx, w) => ["check", "--manifest", manifest.path, "--approved-hash", manifest.hash,
+    "--witness", w.file, "--block-hash", w.block.hash, "--now", w.timestamp, tx];
+
+  /** Collect, check, sign, mine at T, and hold the simulation against what anvil did. */
+  async function step(name, data) {
+    const tx = await request(name, data);
+    const w = collect(name, release, tx);
+    const latest = await provider.send("eth_getBlockByNumber", ["latest", false]);
+    if (w.block.hash !== latest.hash) fail(`${name}: the witness is of ${w.block.hash}, anvil's latest is ${latest.hash}`);
+    if (w.simulation.status !== "success") fail(`${name}: the collector's replay: ${JSON.stringify(w.simulation)}`);
+    ok(`${name}: witness of block ${w.block.number} ${w.block.hash}: ${w.accounts} accounts, ${w.slots} slots, ${w.codes} codes, ${w.requests} answers`);
+    const verdict = bsJson(checkArgs(release, tx, w));
+    if (verdict.verdict !== "approved") fail(`${name}: ${JSON.stringify(verdict.reasons)}`);
+    const signed = bsJson(["sign", "--manifest", release.path, "--approved-hash", release.hash, tx, "--device", device,
+      "--witness", w.file, "--block-hash", w.block.hash], "executor");
+    if (JSON.stringify(signed.verdict.simulation) !== JSON.stringify(verdict.simulation)) fail(`${name}: sign simulated otherwise than check`);
+    await provider.send("evm_setNextBlockTimestamp", [Number(w.timestamp)]);
+    const published = spawnSync(CAST, ["publish", "--json", "--rpc-url", rpc, signed.signed_tx], { encoding: "utf8" });
+    if (published.status !== 0) fail(`${name}: cast publish: ${published.stderr}`);
+    const receipt = await mined(JSON.parse(published.stdout).transactionHash);
+    const sim = verdict.simulation;
+    if (Number(receipt.gasUsed) !== Number(sim.gas_used)) fail(`${name}: gas used ${receipt.gasUsed}, simulated ${sim.gas_used}`);
+    if (receipt.logs.length !== sim.logs.length) fail(`${name}: ${receipt.logs.length} logs, simulated ${sim.logs.length}`);
+    receipt.logs.forEach((l, i) => {
+      const s = sim.logs[i];
+      if (ethers.getAddress(l.address) !== s.address || JSON.stringify(l.topics) !== JSON.stringify(s.topics) || l.data !== s.data) {
+        fail(`${name}: log ${i}: anvil ${JSON.stringify(l)}, simulated ${JSON.stringify(s)}`);
+      }
+    });
+    const block = receipt.blockNumber;
+    let compared = 0;
+    for (const account of sim.state_diff) {
+      if (account.balance && BigInt(await provider.send("eth_getBalance", [account.address, block])) !== BigInt(account.balance.after)) {
+        fail(`${name}: ${account.address}'s balance differs from the simulation's ${account.balance.after}`);
+      }
+      if (account.nonce && Number(await provider.send("eth_getTransactionCount", [account.address, block])) !== Number(account.nonce.after)) {
+        fail(`${name}: ${account.address}'s nonce differs from the simulation's ${account.nonce.after}`);
+      }
+      for (const slot of account.storage) {
+        const r = spawnSync(CAST, ["storage", "--rpc-url", rpc, "--block", String(Number(block)), account.address, slot.slot], { encoding: "utf8" });
+        if (r.status !== 0 || r.stdout.trim() !== slot.after) fail(`${name}: cast storage ${account.address} ${slot.slot}: ${r.stdout.trim()}${r.stderr}, simulated ${slot.after}`);
+        compared++;
+      }
+    }
+    ok(`${name}: mined in block ${Number(block)} at T; anvil's gas (${Number(receipt.gasUsed)}), ${receipt.logs.length} logs and ${sim.state_diff.length} accounts (${compared} slots by cast storage) are the simulation's`);
+    return { tx, w, verdict };
+  }
+
+  // Refused before anything: no witness.
+  const first = await request("schedule", schedule);
+  const missing = bs(["--json", "check", "--manifest", release.path, "--approved-hash", release.hash, first]);
+  if (missing.status !== 3 || JSON.stringify(JSON.parse(missing.stdout).reasons) !== '["witness_missing"]') fail(`no witness: ${missing.stdout}`);
+  ok("schedule without a witness: witness_missing");
+
+  const scheduled = await step("schedule", schedule);
+  // Execute checked on the schedule's witness, which proves only what schedule reads: the
+  // replay needs state it does not prove, and says which, never guessing a zero.
+  const early = bs(["--json", ...checkArgs(release, await request("execute", execute, ethers.toQuantity(BigInt(scheduled.w.block.number))), scheduled.w)]);
+  const earlyVerdict = JSON.parse(early.stdout);
+  const incomplete = earlyVerdict.checks.find((c) => c.check === "witness" && !c.ok);
+  if (early.status !== 3 || JSON.stringify(earlyVerdict.reasons) !== '["witness_incomplete"]') fail(`execute on the schedule's witness: ${early.stdout}`);
+  ok(`execute on the schedule's witness: witness_incomplete (${incomplete.detail})`);
+  const executed = await step("execute", execute);
+  const upgraded = executed.verdict.simulation.logs.find((l) => l.event && l.event.name === "Upgraded");
+  if (!upgraded || upgraded.event.args[0].value !== boxV2) fail("the simulation shows no Upgraded(BoxV2)");
+  const slot = ethers.getAddress(ethers.dataSlice(await provider.getStorage(proxy, IMPLEMENTATION_SLOT), 12));
+  if (slot !== boxV2) fail(`the implementation slot holds ${slot}`);
+  ok(`the proxy runs BoxV2, as the simulation said before it was signed`);
+
+  // A manifest that names another code hash for BoxV2.
+  const wrongCode = manifestOf("wrong-code", { codeHash: ethers.id("not BoxV2"), actions: [["schedule", scheduleGrant, false]] });
+  const tx = await request("wrong-code", scheduleGrant);
+  const w = collect("wrong-code", wrongCode, tx);
+  const refused = bs(["--json", ...checkArgs(wrongCode, tx, w)]);
+  if (refused.status !== 3 || !JSON.parse(refused.stdout).reasons.includes("implementation_code_mismatch")) fail(`wrong code hash: ${refused.stdout}`);
+  ok("a code hash that is not BoxV2's deployed code: implementation_code_mismatch");
+
+  // A Timelock operation that grants the proposer role to an outsider: its schedule passes (it
+  // only schedules), its execution is refused.
+  const rogue = manifestOf("rogue", { actions: [["schedule-grant", scheduleGrant, false], ["execute-grant", executeGrant, false]] });
+  const sched = await request("schedule-grant", scheduleGrant);
+  const sw = collect("schedule-grant", rogue, sched);
+  bsJson(checkArgs(rogue, sched, sw));
+  await provider.send("anvil_impersonateAccount", [executor]);
+  const impersonated = await provider.getSigner(executor);
+  await mined((await impersonated.sendTransaction({ to: timelockAddress, data: scheduleGrant })).hash);
+  await provider.send("anvil_stopImpersonatingAccount", [executor]);
+  const exec = await request("execute-grant", executeGrant);
+  const ew = collect("execute-grant", rogue, exec);
+  const rogueVerdict = JSON.parse(bs(["--json", ...checkArgs(rogue, exec, ew)]).stdout);
+  for (const reason of ["unexpected_effect", "authority_mismatch"]) {
+    if (!rogueVerdict.reasons.includes(reason)) fail(`a role grant: ${JSON.stringify(rogueVerdict.reasons)} lacks ${reason}`);
+  }
+  const granted = rogueVerdict.simulation.logs.find((l) => l.event && l.event.name === "RoleGranted");
+  if (!granted) fail("the simulation shows no RoleGranted");
+  ok(`a Timelock operation granting PROPOSER_ROLE to ${attacker}: ${rogueVerdict.reasons.join(", ")}`);
+  console.log("gate: the simulation gate ran end to end on anvil");
+}
+
+run(main);
