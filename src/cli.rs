@@ -317,6 +317,9 @@ pub struct SafeSignArgs {
     /// Derivation path of the owner's account.
     #[arg(long, default_value = "m/44'/60'/0'/0/0", value_parser = DerivationPath::parse)]
     pub path: DerivationPath,
+    /// The simulation gate's witness and the block hash it is proven against.
+    #[command(flatten)]
+    pub witness: crate::gate::WitnessFlags,
 }
 
 /// Where the manifest comes from: its file, or a bundle (which may carry the proposal too).
@@ -539,7 +542,7 @@ pub enum AirgapCommand {
     ExportAccount(AirgapExportAccountArgs),
     /// Check a watch-only wallet's ERC-4527 `ur:eth-sign-request` against the manifest, sign it on
     /// the Ledger, and answer with its `ur:eth-signature`.
-    SignRequest(AirgapSignRequestArgs),
+    SignRequest(Box<AirgapSignRequestArgs>),
 }
 
 /// `airgap send …`
@@ -599,6 +602,9 @@ pub struct AirgapSignRequestArgs {
     /// Where the `ur:eth-signature` goes (default: its text on stdout).
     #[command(flatten)]
     pub show: FramesOut,
+    /// The simulation gate's witness and the block hash it is proven against.
+    #[command(flatten)]
+    pub witness: crate::gate::WitnessFlags,
 }
 
 /// `airgap export-account …`

@@ -100,6 +100,31 @@ pub fn gated_verdict(
     (verdict, simulation)
 }
 
+/// [`gated_verdict`] for a Safe transaction a co-signer checks (`safe sign`): simulated as
+/// Safe tooling does before it has its signatures ([`gate_safe`]).
+pub fn gated_safe_verdict(
+    opened: &crate::approvals::Opened,
+    proposal: &firmware_policy::SafeTxProposal,
+    scheme: firmware_policy::SafeSignatureScheme,
+    now: u64,
+    witness: Option<&GivenWitness>,
+    verdict: firmware_policy::Verdict,
+) -> (firmware_policy::Verdict, Option<Simulation>) {
+    let (Some(given), Some(loaded), Some(action)) = (witness, opened.manifest.approved(), verdict.action())
+    else {
+        return (verdict, None);
+    };
+    let m = loaded.manifest();
+    if !m.actions.get(action).is_some_and(|a| m.needs_witness(a)) {
+        return (verdict, None);
+    }
+    let (gate, simulation) = gate_safe(given, m, action, proposal, now);
+    let verdict = opened.verdict(now, |m, approved| {
+        firmware_policy::check_safe_tx_opened_gated(m, approved, proposal, scheme, now, &gate)
+    });
+    (verdict, simulation)
+}
+
 /// Seconds a witness's header and timestamp may be ahead of `now` (clock skew).
 const FUTURE_SLACK: u64 = 60;
 
@@ -111,6 +136,34 @@ pub fn gate(
     action: usize,
     proposal: &Proposal,
     now: u64,
+) -> (Gate, Option<Simulation>) {
+    gate_with(given, m, now, |state| {
+        observe::observe(state, m, action, proposal.tx(), m.executor).map(|o| (o, Overrides::default()))
+    })
+}
+
+/// The gate for Safe `action` of `m`: the Safe transaction replayed on the witness as Safe
+/// tooling simulates it before it has its signatures (`observe::safe_simulation`: its two
+/// overrides are shown with the simulation).
+pub fn gate_safe(
+    given: &GivenWitness,
+    m: &Manifest,
+    action: usize,
+    proposal: &firmware_policy::SafeTxProposal,
+    now: u64,
+) -> (Gate, Option<Simulation>) {
+    gate_with(given, m, now, |state| {
+        observe::observe_safe(state, m, action, proposal.domain().safe, proposal.tx())
+    })
+}
+
+/// The gate on the witness: proven against the typed block hash and fresh enough, then `run`
+/// (the replay and the gate's reads) on the proven state.
+fn gate_with(
+    given: &GivenWitness,
+    m: &Manifest,
+    now: u64,
+    run: impl FnOnce(&proof::ProvenState) -> Result<(observe::Observation, Overrides), proof::Unproven>,
 ) -> (Gate, Option<Simulation>) {
     let state = match proof::verify(&given.witness, given.block_hash) {
         Ok(state) => state,
@@ -133,15 +186,15 @@ pub fn gate(
         let why = format!("{}: the simulation timestamp is not after the block's", given.name);
         return (Gate::Invalid(why), None);
     }
-    match observe::observe(&state, m, action, proposal.tx(), m.executor) {
-        Ok(observation) => {
+    match run(&state) {
+        Ok((observation, overrides)) => {
             let simulation = Simulation {
                 block_number: state.header.number,
                 block_hash: state.block_hash,
                 timestamp: state.timestamp,
                 status: observation.observed.status.clone(),
                 replay: observation.replay,
-                overrides: Overrides::default(),
+                overrides,
             };
             (Gate::Observed(Box::new(observation.observed)), Some(simulation))
         }

@@ -218,6 +218,7 @@ fn residue_after_load_decode_check() {
         eth_sign: false,
         device: DeviceSpec::Speculos(emulator.apdu.to_string()),
         path: DerivationPath::default_account(),
+        witness: Default::default(),
     };
     ARMED.store(true, Ordering::SeqCst);
     {

@@ -11,15 +11,16 @@ use std::process::ExitCode;
 
 use alloy_primitives::{Address, B256};
 use bounded_signer::input::read_proposal;
+use bounded_signer::safe_input::{Flags, ManifestFacts};
 use bounded_signer::timefmt::{format_instant, parse_instant};
-use bounded_signer_simulator::observe::{observe, sim_status, spec_of};
+use bounded_signer_simulator::observe::{observe, observe_safe, sim_status, spec_of};
 use bounded_signer_simulator::proof::Unproven;
 use bounded_signer_simulator::replay::{self, Overrides, ReplayError};
 use clap::Parser;
 use firmware_policy::manifest::Authority;
-use firmware_policy::{LoadedManifest, Manifest, SimStatus};
+use firmware_policy::{LoadedManifest, Manifest, SafeSignatureScheme, SafeTxProposal, SimStatus};
 
-use crate::collect::{Block, CollectError, collect};
+use crate::collect::{Block, CollectError, Collected, collect};
 use crate::node::{BlockChoice, NodeError, RpcNode};
 
 /// Collects a state witness for the simulation gate: the block header and EIP-1186 proofs of
@@ -53,9 +54,15 @@ pub struct Args {
     /// One JSON document on stdout.
     #[arg(long)]
     pub json: bool,
+    /// A Safe transaction a co-signer will check with `safe sign` (any form `safe sign` reads),
+    /// simulated as Safe tooling does before it has its signatures: `execTransaction` from the
+    /// manifest Safe's first owner with a pre-validated signature, the threshold slot set to 1 and
+    /// no balance check. Needs --manifest.
+    #[arg(long, value_name = "SAFE_TX", requires = "manifest", conflicts_with_all = ["tx", "from"])]
+    pub safe_tx: Option<String>,
     /// The proposal, in any form `bounded-signer check` reads (path, -, hex, JSON).
-    #[arg(value_name = "TX")]
-    pub tx: String,
+    #[arg(value_name = "TX", required_unless_present = "safe_tx")]
+    pub tx: Option<String>,
 }
 
 fn parse_block(s: &str) -> Result<BlockChoice, String> {
@@ -257,15 +264,26 @@ fn replayed_of_status(status: &SimStatus, gas_used: u64, logs: usize) -> Replaye
     Replayed { status, reason, gas_used, logs }
 }
 
+fn not_an_action(loaded: &LoadedManifest, what: &str) -> Failure {
+    Failure::input(
+        format!("{what} is none of the actions of the manifest {}", loaded.hash()),
+        "Collect for a proposal the manifest approves (bounded-signer check or safe sign shows why it does not).",
+    )
+}
+
 /// Collects and writes the witness.
 pub fn run(args: &Args) -> Result<Report, Failure> {
-    let read = read_proposal(&args.tx).map_err(|e| Failure::input(e.to_string(), e.hint()))?;
     let loaded: Option<LoadedManifest> = match &args.manifest {
         Some(path) => Some(
             bounded_signer::manifest_file::load(path).map_err(|e| Failure::input(e.to_string(), e.hint()))?,
         ),
         None => None,
     };
+    if let (Some(safe_tx), Some(loaded)) = (&args.safe_tx, &loaded) {
+        return run_safe(args, safe_tx, loaded);
+    }
+    let tx_arg = args.tx.as_deref().unwrap_or("-");
+    let read = read_proposal(tx_arg).map_err(|e| Failure::input(e.to_string(), e.hint()))?;
     let sender = match (&loaded, args.from.or(read.sender).or(read.claimed_from)) {
         (Some(l), _) => l.manifest().executor,
         (None, Some(from)) => from,
@@ -280,34 +298,15 @@ pub fn run(args: &Args) -> Result<Report, Failure> {
     let Some(to) = tx.to() else {
         return Err(Failure::input("TX creates a contract", "Only calls are simulated (and signed)."));
     };
-    bounded_signer::output::check_output(&args.out, args.force)
-        .map_err(|e| Failure::input(e.to_string(), e.hint()))?;
-
-    let (mut node, header, hash) = RpcNode::connect(&args.rpc, args.block)?;
-    let timestamp = args.timestamp.unwrap_or(header.timestamp.saturating_add(12));
-    if timestamp <= header.timestamp {
-        return Err(Failure::input(
-            format!(
-                "--timestamp {timestamp} is not after block {}'s time {}",
-                header.number, header.timestamp
-            ),
-            "The transaction runs in the next block: give a later time, or none (the block's + 12 s).",
-        ));
-    }
-    let block = Block { header: alloy_rlp::encode(&header), hash, timestamp };
+    let (mut node, header, block) = connect(args)?;
 
     let mut seeds = vec![(Address::ZERO, Vec::new()), (sender, Vec::new()), (to, Vec::new())];
     let collected = match &loaded {
         Some(loaded) => {
             let m = loaded.manifest();
-            let action = firmware_policy::check(loaded, loaded.hash(), &read.proposal, timestamp)
+            let action = firmware_policy::check(loaded, loaded.hash(), &read.proposal, block.timestamp)
                 .action()
-                .ok_or_else(|| {
-                    Failure::input(
-                        format!("TX is none of the actions of the manifest {}", loaded.hash()),
-                        "Collect for a proposal the manifest approves (bounded-signer check shows why it does not).",
-                    )
-                })?;
+                .ok_or_else(|| not_an_action(loaded, "TX"))?;
             seeds.extend(gate_seeds(m, action));
             collect(&mut node, &block, &seeds, |state| {
                 observe(state, m, action, tx, sender).map(|o| {
@@ -330,6 +329,72 @@ pub fn run(args: &Args) -> Result<Report, Failure> {
         })?,
     };
 
+    write(args, &header, &block, collected, sender)
+}
+
+/// The output checked, the node reached and pinned: its header, and the block to collect on.
+fn connect(args: &Args) -> Result<(RpcNode, alloy_consensus::Header, Block), Failure> {
+    bounded_signer::output::check_output(&args.out, args.force)
+        .map_err(|e| Failure::input(e.to_string(), e.hint()))?;
+    let (node, header, hash) = RpcNode::connect(&args.rpc, args.block)?;
+    let timestamp = args.timestamp.unwrap_or(header.timestamp.saturating_add(12));
+    if timestamp <= header.timestamp {
+        return Err(Failure::input(
+            format!(
+                "--timestamp {timestamp} is not after block {}'s time {}",
+                header.number, header.timestamp
+            ),
+            "The transaction runs in the next block: give a later time, or none (the block's + 12 s).",
+        ));
+    }
+    let block = Block { header: alloy_rlp::encode(&header), hash, timestamp };
+    Ok((node, header, block))
+}
+
+/// `--safe-tx`: the Safe transaction simulated as `safe sign --witness` will simulate it.
+fn run_safe(args: &Args, safe_tx: &str, loaded: &LoadedManifest) -> Result<Report, Failure> {
+    let m = loaded.manifest();
+    let facts = ManifestFacts {
+        chain_id: m.chain_id,
+        safes: m.safes.iter().map(|s| (s.address, s.version, s.l2)).collect(),
+    };
+    let flags = Flags { safe: None, chain_id: None, version: None, nonce: None, manifest: Some(facts) };
+    let (_, input) = bounded_signer::commands::safe::read_safe_tx_input(safe_tx, &flags)
+        .map_err(|e| Failure::input(e.full_message(), e.what_to_do()))?;
+    let proposal = SafeTxProposal::new(input.domain, input.tx.clone(), input.claimed_hash).map_err(|e| {
+        Failure::input(
+            format!("the Safe transaction's data: {e}"),
+            "Give the Safe transaction the manifest names.",
+        )
+    })?;
+    let safe = proposal.domain().safe;
+    let owner = m.safe(&safe).and_then(|d| d.owners.first().copied()).unwrap_or_default();
+    let (mut node, header, block) = connect(args)?;
+    let action = firmware_policy::check_safe_tx(
+        loaded,
+        loaded.hash(),
+        &proposal,
+        SafeSignatureScheme::Eip712,
+        block.timestamp,
+    )
+    .action()
+    .ok_or_else(|| not_an_action(loaded, "SAFE_TX"))?;
+    let mut seeds = vec![(Address::ZERO, Vec::new()), (owner, Vec::new()), (safe, Vec::new())];
+    seeds.extend(gate_seeds(m, action));
+    let collected = collect(&mut node, &block, &seeds, |state| {
+        observe_safe(state, m, action, safe, proposal.tx())
+            .map(|(o, _)| replayed_of_status(&o.observed.status, o.observed.gas_used, o.observed.logs.len()))
+    })?;
+    write(args, &header, &block, collected, owner)
+}
+
+fn write(
+    args: &Args,
+    header: &alloy_consensus::Header,
+    block: &Block,
+    collected: Collected<Replayed>,
+    sender: Address,
+) -> Result<Report, Failure> {
     let bytes = collected.witness.to_bytes();
     bounded_signer::output::write_output(&args.out, &bytes, args.force)
         .map_err(|e| Failure::input(e.to_string(), e.hint()))?;
@@ -337,9 +402,9 @@ pub fn run(args: &Args) -> Result<Report, Failure> {
     Ok(Report {
         path: args.out.clone(),
         number: header.number,
-        hash,
+        hash: block.hash,
         block_time: header.timestamp,
-        timestamp,
+        timestamp: block.timestamp,
         accounts: w.accounts.len(),
         slots: w.accounts.iter().map(|a| a.storage.len()).sum(),
         codes: w.codes.len(),

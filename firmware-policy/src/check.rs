@@ -1056,7 +1056,9 @@ mod safe;
 pub use approvals::{quorum_not_met, role_conflict, with_quorum};
 pub use detail::Detail;
 pub use release::check_release_approval;
-pub use safe::{SafeTxProposal, check_safe_tx, check_safe_tx_opened};
+pub use safe::{
+    SafeTxProposal, check_safe_tx, check_safe_tx_gated, check_safe_tx_opened, check_safe_tx_opened_gated,
+};
 
 #[cfg(test)]
 mod tests;

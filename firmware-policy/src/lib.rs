@@ -39,8 +39,8 @@ pub use check::{
     Approval, AuthorityReading, BoundApproval, Check, CheckOutcome, Gate, Observed, ObservedChange,
     ObservedLog, Proposal, Reason, ReleaseApprovalSignable, SafeSignatureScheme, SafeTxProposal, Signable,
     SignerClaim, SimStatus, TxSignable, Verdict, check, check_gated, check_opened, check_opened_gated,
-    check_release_approval, check_safe_tx, check_safe_tx_opened, manifest_not_approved, quorum_not_met,
-    role_conflict, with_quorum,
+    check_release_approval, check_safe_tx, check_safe_tx_gated, check_safe_tx_opened,
+    check_safe_tx_opened_gated, manifest_not_approved, quorum_not_met, role_conflict, with_quorum,
 };
 pub use manifest::{
     Action, ActionKind, AuthorizationBound, LoadedManifest, Manifest, ManifestError, ManifestHash,

@@ -7,6 +7,7 @@
 use alloy_consensus::Transaction as _;
 use alloy_primitives::{Address, B256, Bytes, U256};
 use firmware_policy::manifest::Authority;
+use firmware_policy::safe_tx::{SafeTxFields, exec_transaction_calldata};
 use firmware_policy::{DecodedTx, Manifest, Observed, ObservedChange, ObservedLog, SimStatus};
 
 use crate::proof::{ProvenState, Unproven};
@@ -32,7 +33,89 @@ pub fn observe(
     tx: &DecodedTx,
     sender: Address,
 ) -> Result<Observation, Unproven> {
-    match measure(state, m, action, &spec_of(tx, sender)) {
+    observe_spec(state, m, action, &spec_of(tx, sender), &Overrides::default())
+}
+
+/// The Safe's threshold: slot 4 of every Safe from 1.0.0 (`singleton`, `modules`, `owners`,
+/// `ownerCount`, `threshold`, `nonce`).
+pub const SAFE_THRESHOLD_SLOT: B256 = B256::with_last_byte(4);
+
+/// topic 0 of the Safe's `ExecutionFailure(bytes32,uint256)`: its inner call failed (a Safe
+/// transaction with `safeTxGas` or `gasPrice` set does not revert when it does).
+const EXECUTION_FAILURE: B256 =
+    alloy_primitives::b256!("23428b18acfb3ea64b08dc0c1d296ea9c09702c09083ca5272e64d115b687d23");
+
+/// The transaction and overrides Safe tooling simulates a Safe transaction with before it has
+/// its signatures: `execTransaction` sent to `safe` by `owner` with the owner's pre-validated
+/// signature (v = 1: `msg.sender` is the owner), the Safe's threshold set to 1, and the owner's
+/// balance unchecked. Nothing else is changed: the Safe's nonce, owners, guard and modules are
+/// the proven ones.
+pub fn safe_simulation(
+    state: &ProvenState,
+    safe: Address,
+    fields: &SafeTxFields,
+    owner: Address,
+    chain_id: u64,
+) -> Result<(TxSpec, Overrides), Unproven> {
+    let nonce = state.account(&owner)?.map_or(0, |a| a.nonce);
+    let mut signature = [0u8; 65];
+    signature[12..32].copy_from_slice(owner.as_slice());
+    signature[64] = 1;
+    let block = replay::next_block(&state.header, state.timestamp);
+    let spec = TxSpec {
+        tx_type: 2,
+        caller: owner,
+        to: safe,
+        value: U256::ZERO,
+        data: Bytes::from(exec_transaction_calldata(fields, &signature)),
+        // EIP-7825's cap on a transaction's gas (Osaka): what an executor could send at most.
+        gas_limit: block.gas_limit.min(1 << 24),
+        nonce,
+        chain_id: Some(chain_id),
+        max_fee_per_gas: u128::from(block.basefee),
+        max_priority_fee_per_gas: Some(0),
+        access_list: Vec::new(),
+    };
+    let overrides =
+        Overrides { storage: vec![(safe, SAFE_THRESHOLD_SLOT, U256::from(1))], no_balance_check: true };
+    Ok((spec, overrides))
+}
+
+/// What the gate of Safe `action` of `m` observes when `fields` are executed by `safe` as Safe
+/// tooling simulates them ([`safe_simulation`], from the manifest Safe's first owner). An inner
+/// call that fails without reverting (`ExecutionFailure`) is observed as reverted.
+pub fn observe_safe(
+    state: &ProvenState,
+    m: &Manifest,
+    action: usize,
+    safe: Address,
+    fields: &SafeTxFields,
+) -> Result<(Observation, Overrides), Unproven> {
+    let owner = m.safe(&safe).and_then(|d| d.owners.first().copied()).unwrap_or_default();
+    let (spec, overrides) = safe_simulation(state, safe, fields, owner, m.chain_id)?;
+    let mut observation = observe_spec(state, m, action, &spec, &overrides)?;
+    let failed = observation
+        .observed
+        .logs
+        .iter()
+        .any(|l| l.emitter == safe && l.topics.first() == Some(&EXECUTION_FAILURE));
+    if failed && observation.observed.status == SimStatus::Success {
+        observation.observed.status =
+            SimStatus::Reverted("the Safe's inner call failed (ExecutionFailure)".into());
+    }
+    Ok((observation, overrides))
+}
+
+/// [`observe`] of a transaction spec run over `overrides`.
+pub fn observe_spec(
+    state: &ProvenState,
+    m: &Manifest,
+    action: usize,
+    tx: &TxSpec,
+    overrides: &Overrides,
+) -> Result<Observation, Unproven> {
+    let sender = tx.caller;
+    match measure(state, m, action, tx, overrides) {
         Ok((observed, outcome)) => Ok(Observation { observed, replay: Some(outcome) }),
         Err(ReplayError::Incomplete(what)) => Err(what),
         Err(ReplayError::InvalidTransaction(why)) => Ok(Observation {
@@ -92,9 +175,10 @@ fn measure(
     m: &Manifest,
     action: usize,
     tx: &TxSpec,
+    overrides: &Overrides,
 ) -> Result<(Observed, Outcome), ReplayError> {
     let spec = replay::fork_for(m.chain_id, state.timestamp);
-    let outcome = replay::replay(state, tx, spec, &Overrides::default())?;
+    let outcome = replay::replay(state, tx, spec, overrides)?;
     let after = Overrides {
         storage: outcome
             .diff

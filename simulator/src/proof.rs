@@ -174,8 +174,45 @@ fn prove_slot(root: B256, slot: B256, value: U256, nodes: &[Bytes]) -> Result<()
         return verify_proof(root, key, Some(alloy_rlp::encode(value)), nodes).map_err(|e| e.to_string());
     }
     verify_proof(root, key, None, nodes)
-        .or_else(|absent| verify_proof(root, key, Some(alloy_rlp::encode(U256::ZERO)), nodes).map_err(|_| absent))
+        .or_else(|absent| {
+            verify_proof(root, key, Some(alloy_rlp::encode(U256::ZERO)), nodes).map_err(|_| absent)
+        })
         .map_err(|e| e.to_string())
+}
+
+/// Proves an account's `state` against a state root; `None` (no account) is proven by absence,
+/// as Ethereum's clients keep no empty account since EIP-161, or by a leaf holding the empty
+/// account (anvil keeps a precompile an earlier transaction touched). The EVM cannot tell the
+/// two apart (EIP-161, EIP-1052), and no proof of an account with state can pass as either.
+fn prove_account(
+    root: B256,
+    address: Address,
+    state: Option<&AccountState>,
+    nodes: &[Bytes],
+) -> Result<(), String> {
+    let key = Nibbles::unpack(keccak256(address));
+    let leaf = |s: &AccountState| {
+        alloy_rlp::encode(TrieAccount {
+            nonce: s.nonce,
+            balance: s.balance,
+            storage_root: s.storage_root,
+            code_hash: s.code_hash,
+        })
+    };
+    match state {
+        Some(s) => verify_proof(root, key, Some(leaf(s)), nodes).map_err(|e| e.to_string()),
+        None => {
+            let empty = AccountState {
+                nonce: 0,
+                balance: U256::ZERO,
+                storage_root: EMPTY_ROOT_HASH,
+                code_hash: KECCAK_EMPTY,
+            };
+            verify_proof(root, key, None, nodes)
+                .or_else(|absent| verify_proof(root, key, Some(leaf(&empty)), nodes).map_err(|_| absent))
+                .map_err(|e| e.to_string())
+        }
+    }
 }
 
 /// Proves every account, slot and code of `witness` against the header that hashes to
@@ -187,17 +224,9 @@ pub fn verify(witness: &Witness, block_hash: B256) -> Result<ProvenState, Witnes
     let mut accounts = BTreeMap::new();
     for entry in &witness.accounts {
         let address = entry.address;
-        let value = entry.state.map(|s| {
-            alloy_rlp::encode(TrieAccount {
-                nonce: s.nonce,
-                balance: s.balance,
-                storage_root: s.storage_root,
-                code_hash: s.code_hash,
-            })
-        });
         let nodes: Vec<Bytes> = entry.proof.iter().map(|n| Bytes::copy_from_slice(n)).collect();
-        verify_proof(header.state_root, Nibbles::unpack(keccak256(address)), value, &nodes)
-            .map_err(|e| WitnessInvalid::Account { address, why: e.to_string() })?;
+        prove_account(header.state_root, address, entry.state.as_ref(), &nodes)
+            .map_err(|why| WitnessInvalid::Account { address, why })?;
         let root = entry.state.map_or(EMPTY_ROOT_HASH, |s| s.storage_root);
         let mut slots = BTreeMap::new();
         for slot in &entry.storage {
@@ -205,8 +234,11 @@ pub fn verify(witness: &Witness, block_hash: B256) -> Result<ProvenState, Witnes
                 return Err(WitnessInvalid::SlotOfEmptyStorage { address, slot: slot.slot });
             }
             let nodes: Vec<Bytes> = slot.proof.iter().map(|n| Bytes::copy_from_slice(n)).collect();
-            prove_slot(root, slot.slot, slot.value, &nodes)
-                .map_err(|why| WitnessInvalid::Slot { address, slot: slot.slot, why })?;
+            prove_slot(root, slot.slot, slot.value, &nodes).map_err(|why| WitnessInvalid::Slot {
+                address,
+                slot: slot.slot,
+                why,
+            })?;
             slots.insert(slot.slot, slot.value);
         }
         let code = entry
@@ -232,11 +264,12 @@ mod tests {
 
     use super::*;
 
-    /// A storage trie of `entries` (slot, value RLP as stored) and the proof of `target`.
-    fn trie(entries: &[(B256, Vec<u8>)], target: B256) -> (B256, Vec<Bytes>) {
+    /// A trie of `entries` (the keccak256 of each key's preimage, and the leaf as stored), and
+    /// the proof of the key whose preimage is `target`.
+    fn trie(entries: &[(&[u8], Vec<u8>)], target: &[u8]) -> (B256, Vec<Bytes>) {
         let mut leaves: Vec<(Nibbles, &Vec<u8>)> =
-            entries.iter().map(|(s, v)| (Nibbles::unpack(keccak256(s)), v)).collect();
-        leaves.sort_by(|a, b| a.0.cmp(&b.0));
+            entries.iter().map(|(k, v)| (Nibbles::unpack(keccak256(k)), v)).collect();
+        leaves.sort_by_key(|l| l.0);
         let target = Nibbles::unpack(keccak256(target));
         let mut builder = HashBuilder::default().with_proof_retainer(ProofRetainer::from_iter([target]));
         for (key, value) in leaves {
@@ -248,19 +281,54 @@ mod tests {
     }
 
     #[test]
+    fn no_account_is_proven_by_absence_or_by_an_empty_leaf() {
+        let (a, b, c) = (Address::repeat_byte(1), Address::repeat_byte(2), Address::repeat_byte(3));
+        let leaf = |nonce: u64, balance: u64| {
+            alloy_rlp::encode(TrieAccount {
+                nonce,
+                balance: U256::from(balance),
+                storage_root: EMPTY_ROOT_HASH,
+                code_hash: KECCAK_EMPTY,
+            })
+        };
+        let funded = AccountState {
+            nonce: 0,
+            balance: U256::from(5),
+            storage_root: EMPTY_ROOT_HASH,
+            code_hash: KECCAK_EMPTY,
+        };
+        // b absent: no account; a funded b is refused.
+        let (root, nodes) = trie(&[(a.as_slice(), leaf(1, 0)), (c.as_slice(), leaf(1, 0))], b.as_slice());
+        prove_account(root, b, None, &nodes).unwrap();
+        assert!(prove_account(root, b, Some(&funded), &nodes).is_err());
+        // b kept as an empty account (as anvil keeps a touched precompile): no account.
+        let (root, nodes) = trie(&[(a.as_slice(), leaf(1, 0)), (b.as_slice(), leaf(0, 0))], b.as_slice());
+        prove_account(root, b, None, &nodes).unwrap();
+        assert!(prove_account(root, b, Some(&funded), &nodes).is_err());
+        // b funded: never no account.
+        let (root, nodes) = trie(&[(a.as_slice(), leaf(1, 0)), (b.as_slice(), leaf(0, 5))], b.as_slice());
+        prove_account(root, b, Some(&funded), &nodes).unwrap();
+        assert!(prove_account(root, b, None, &nodes).is_err());
+    }
+
+    #[test]
     fn zero_is_proven_by_absence_or_by_a_leaf_that_holds_zero() {
         let (one, two, three) = (B256::with_last_byte(1), B256::with_last_byte(2), B256::with_last_byte(3));
         let seven = alloy_rlp::encode(U256::from(7));
         // Slot 2 absent: zero by absence; seven is refused.
-        let (root, nodes) = trie(&[(one, seven.clone()), (three, seven.clone())], two);
+        let (root, nodes) =
+            trie(&[(one.as_slice(), seven.clone()), (three.as_slice(), seven.clone())], two.as_slice());
         prove_slot(root, two, U256::ZERO, &nodes).unwrap();
         assert!(prove_slot(root, two, U256::from(7), &nodes).is_err());
         // Slot 2 stored as zero (as anvil keeps it): zero, and only zero.
-        let (root, nodes) = trie(&[(one, seven.clone()), (two, alloy_rlp::encode(U256::ZERO))], two);
+        let (root, nodes) = trie(
+            &[(one.as_slice(), seven.clone()), (two.as_slice(), alloy_rlp::encode(U256::ZERO))],
+            two.as_slice(),
+        );
         prove_slot(root, two, U256::ZERO, &nodes).unwrap();
         assert!(prove_slot(root, two, U256::from(7), &nodes).is_err());
         // Slot 2 holding seven: seven, never zero.
-        let (root, nodes) = trie(&[(one, seven.clone()), (two, seven)], two);
+        let (root, nodes) = trie(&[(one.as_slice(), seven.clone()), (two.as_slice(), seven)], two.as_slice());
         prove_slot(root, two, U256::from(7), &nodes).unwrap();
         assert!(prove_slot(root, two, U256::ZERO, &nodes).is_err());
     }

@@ -40,6 +40,8 @@ pub struct SafeSignRequest {
     /// What the request says about its signer (an ERC-4527 wallet's account and path), weighed
     /// before the device is asked.
     pub claims: Vec<firmware_policy::SignerClaim>,
+    /// The simulation gate's witness, when one was given.
+    pub witness: Option<crate::gate::GivenWitness>,
 }
 
 /// What reading the inputs ends with.
@@ -106,6 +108,7 @@ pub fn read_request(args: &SafeSignArgs) -> Result<Read, CliError> {
         device: args.device.clone(),
         path: args.path.clone(),
         claims: Vec::new(),
+        witness: args.witness.read()?,
     })))
 }
 
@@ -125,6 +128,7 @@ pub struct SafeSigned {
     result: signing::Signed,
     proposal: SafeTxProposal,
     scheme: SafeSignatureScheme,
+    simulation: Option<crate::gate::Simulation>,
 }
 
 impl SafeSigned {
@@ -173,7 +177,8 @@ impl SafeSigned {
         });
         // Moved in, not through `json!` (which would serialize a copy and drop the original
         // unwiped): the verdict holds the call tree's calldata as hex.
-        let mut verdict = safe_verdict_json(&self.result.verdict, Some(&self.proposal), None);
+        let mut verdict =
+            safe_verdict_json(&self.result.verdict, Some(&self.proposal), None, self.simulation.as_ref());
         if let Some(o) = doc.as_object_mut() {
             o.insert("verdict".into(), std::mem::take(&mut verdict.0));
         }
@@ -194,6 +199,7 @@ pub fn safe_verdict_json(
     v: &Verdict,
     proposal: Option<&SafeTxProposal>,
     manifest: Option<&firmware_policy::Manifest>,
+    simulation: Option<&crate::gate::Simulation>,
 ) -> WipingValue {
     let mut doc = json!({
         "verdict": if v.approved() { "approved" } else { "refused" },
@@ -218,16 +224,20 @@ pub fn safe_verdict_json(
         o.insert("message_hash".into(), format!("{:#x}", hashes.message_hash).into());
         o.insert("calls".into(), render::json::call_node(p.calls()));
     }
+    if let (Some(sim), Some(o)) = (simulation, doc.as_object_mut()) {
+        o.insert("simulation".into(), render::simulation::json(sim, manifest));
+    }
     WipingValue(doc)
 }
 
 /// What the signer reads before anything is asked of the device: the Safe transaction, its
-/// call tree, its hashes, and the verdict.
+/// call tree, its hashes, the simulation when one ran, and the verdict.
 fn write_report(
     say: &mut dyn Narrate,
     req: &SafeSignRequest,
     verdict: &Verdict,
     trusted: Option<&firmware_policy::Manifest>,
+    simulation: Option<&crate::gate::Simulation>,
 ) {
     let mut s = String::new();
     if let Some(w) = no_chain_warning(&req.input) {
@@ -241,6 +251,10 @@ fn write_report(
     let mut s = String::from("\nHashes\n");
     write_hashes(&mut s, req.proposal.hashes());
     s.push('\n');
+    if let Some(sim) = simulation {
+        s.push_str(&render::simulation::text(sim, trusted, &labels));
+        s.push('\n');
+    }
     s.push_str(&render::human::verdict(verdict, None, trusted));
     let _ = say.write_str(&s);
     say.flush_now();
@@ -307,7 +321,7 @@ pub fn refuse_unapproved(opened: &crate::approvals::Opened, say: &mut dyn Narrat
     let _ = say.write_str(&render::human::verdict(&verdict, None, None));
     let _ = say.write_str("Nothing was signed.\n");
     say.flush_now();
-    safe_verdict_json(&verdict, None, None)
+    safe_verdict_json(&verdict, None, None, None)
 }
 
 /// Runs `safe sign` on a request: `open` reaches the device, `home` holds the journal, `clock`
@@ -323,9 +337,17 @@ pub fn sign_with(
     let verdict = req
         .manifest
         .verdict(now, |m, approved| check_safe_tx_opened(m, approved, &req.proposal, req.scheme, now));
+    let (verdict, simulation) = crate::gate::gated_safe_verdict(
+        &req.manifest,
+        &req.proposal,
+        req.scheme,
+        now,
+        req.witness.as_ref(),
+        verdict,
+    );
     let verdict = req.claims.iter().fold(verdict, |v, claim| v.weigh_claim(claim));
     let trusted = req.manifest.manifest.approved().map(|m| m.manifest());
-    write_report(&mut *say, &req, &verdict, trusted);
+    write_report(&mut *say, &req, &verdict, trusted, simulation.as_ref());
     let approved_by_check = verdict.approved();
     let mut report = |p: Progress| {
         if let Some(text) = progress_text(p, &req, trusted) {
@@ -351,14 +373,16 @@ pub fn sign_with(
             }
             let _ = say.write_str("Nothing was signed.\n");
             say.flush_now();
-            SafeSignOutcome::Refused { verdict: safe_verdict_json(&verdict, Some(&req.proposal), trusted) }
+            SafeSignOutcome::Refused {
+                verdict: safe_verdict_json(&verdict, Some(&req.proposal), trusted, simulation.as_ref()),
+            }
         }
         Outcome::Signed(result) => {
             let _ = say.write_str("\n");
             say.flush_now();
             let SafeSignRequest { proposal, scheme, manifest, .. } = req;
             drop(manifest);
-            SafeSignOutcome::Signed(Box::new(SafeSigned { result, proposal, scheme }))
+            SafeSignOutcome::Signed(Box::new(SafeSigned { result, proposal, scheme, simulation }))
         }
     })
 }

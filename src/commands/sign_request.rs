@@ -108,7 +108,7 @@ pub fn run(args: &AirgapSignRequestArgs, json_out: bool) -> Result<Exit, CliErro
         path,
         out: None,
         force: false,
-        witness: Default::default(),
+        witness: args.witness.clone(),
     };
     let mut req = read_request(&sign_args)?;
     req.claims = claims;
@@ -183,6 +183,7 @@ fn sign_typed_data(
         eth_sign: false,
         device: args.device.clone(),
         path,
+        witness: args.witness.clone(),
     };
     let refused = |verdict: crate::render::json::WipingValue| {
         if json_out {

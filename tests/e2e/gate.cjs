@@ -21,12 +21,11 @@ const { spawnSync } = require("child_process");
 const fs = require("fs");
 const path = require("path");
 const { ethers } = require("ethers");
-const { harness, BS, ANVIL, CAST, OZ, ROOT } = require("./harness.cjs");
+const { harness, BS, WITNESS, ANVIL, CAST, OZ } = require("./harness.cjs");
 
-const WITNESS = process.env.BS_WITNESS || path.join(ROOT, "target/debug/bounded-signer-witness");
 const IMPLEMENTATION_SLOT = "0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc";
 const ADMIN_SLOT = "0xb53127684a568b3173ae13b9f8a6016e243e63b6e8ee1178d6a717850b5d6103";
-const { work, fail, ok, bs, bsJson, json, start, chain, main: run } = harness("gate");
+const { work, fail, ok, bs, bsJson, json, start, chain, compareWithAnvil, main: run } = harness("gate");
 
 async function main() {
   const [, rpcPort] = await start(ANVIL, ["--port", "0", "--chain-id", "31337"], /Listening on 127\.0\.0\.1:(\d+)/);
@@ -164,29 +163,8 @@ async function main() {
     if (published.status !== 0) fail(`${name}: cast publish: ${published.stderr}`);
     const receipt = await mined(JSON.parse(published.stdout).transactionHash);
     const sim = verdict.simulation;
-    if (Number(receipt.gasUsed) !== Number(sim.gas_used)) fail(`${name}: gas used ${receipt.gasUsed}, simulated ${sim.gas_used}`);
-    if (receipt.logs.length !== sim.logs.length) fail(`${name}: ${receipt.logs.length} logs, simulated ${sim.logs.length}`);
-    receipt.logs.forEach((l, i) => {
-      const s = sim.logs[i];
-      if (ethers.getAddress(l.address) !== s.address || JSON.stringify(l.topics) !== JSON.stringify(s.topics) || l.data !== s.data) {
-        fail(`${name}: log ${i}: anvil ${JSON.stringify(l)}, simulated ${JSON.stringify(s)}`);
-      }
-    });
     const block = receipt.blockNumber;
-    let compared = 0;
-    for (const account of sim.state_diff) {
-      if (account.balance && BigInt(await provider.send("eth_getBalance", [account.address, block])) !== BigInt(account.balance.after)) {
-        fail(`${name}: ${account.address}'s balance differs from the simulation's ${account.balance.after}`);
-      }
-      if (account.nonce && Number(await provider.send("eth_getTransactionCount", [account.address, block])) !== Number(account.nonce.after)) {
-        fail(`${name}: ${account.address}'s nonce differs from the simulation's ${account.nonce.after}`);
-      }
-      for (const slot of account.storage) {
-        const r = spawnSync(CAST, ["storage", "--rpc-url", rpc, "--block", String(Number(block)), account.address, slot.slot], { encoding: "utf8" });
-        if (r.status !== 0 || r.stdout.trim() !== slot.after) fail(`${name}: cast storage ${account.address} ${slot.slot}: ${r.stdout.trim()}${r.stderr}, simulated ${slot.after}`);
-        compared++;
-      }
-    }
+    const compared = await compareWithAnvil(name, provider, rpc, sim, receipt);
     ok(`${name}: mined in block ${Number(block)} at T; anvil's gas (${Number(receipt.gasUsed)}), ${receipt.logs.length} logs and ${sim.state_diff.length} accounts (${compared} slots by cast storage) are the simulation's`);
     return { tx, w, verdict };
   }

@@ -13,6 +13,7 @@ const BS = process.env.BS || path.join(ROOT, "target/release/bounded-signer");
 const ANVIL = path.join(__dirname, "node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil");
 const CAST = path.join(__dirname, "node_modules/@foundry-rs/cast-linux-amd64/bin/cast");
 const OZ = (name) => require(`@openzeppelin/contracts/build/contracts/${name}.json`);
+const WITNESS = process.env.BS_WITNESS || path.join(ROOT, "target/debug/bounded-signer-witness");
 
 function harness(name) {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), `bs-${name}-`));
@@ -84,6 +85,36 @@ function harness(name) {
     return { mined, deploy };
   }
 
+  /** Holds a simulation (the verdict's `simulation`) against what anvil did with the same
+   * transaction (its receipt): gas used, every log, and every balance, nonce and slot after it
+   * (slots read by `cast storage`). Returns how many slots were compared. */
+  async function compareWithAnvil(what, provider, rpc, sim, receipt) {
+    if (Number(receipt.gasUsed) !== Number(sim.gas_used)) fail(`${what}: gas used ${receipt.gasUsed}, simulated ${sim.gas_used}`);
+    if (receipt.logs.length !== sim.logs.length) fail(`${what}: ${receipt.logs.length} logs, simulated ${sim.logs.length}`);
+    receipt.logs.forEach((l, i) => {
+      const s = sim.logs[i];
+      if (ethers.getAddress(l.address) !== s.address || JSON.stringify(l.topics) !== JSON.stringify(s.topics) || l.data !== s.data) {
+        fail(`${what}: log ${i}: anvil ${JSON.stringify(l)}, simulated ${JSON.stringify(s)}`);
+      }
+    });
+    const block = ethers.toQuantity(BigInt(receipt.blockNumber));
+    let slots = 0;
+    for (const account of sim.state_diff) {
+      if (account.balance && BigInt(await provider.send("eth_getBalance", [account.address, block])) !== BigInt(account.balance.after)) {
+        fail(`${what}: ${account.address}'s balance differs from the simulation's ${account.balance.after}`);
+      }
+      if (account.nonce && Number(await provider.send("eth_getTransactionCount", [account.address, block])) !== Number(account.nonce.after)) {
+        fail(`${what}: ${account.address}'s nonce differs from the simulation's ${account.nonce.after}`);
+      }
+      for (const slot of account.storage) {
+        const r = spawnSync(CAST, ["storage", "--rpc-url", rpc, "--block", String(Number(block)), account.address, slot.slot], { encoding: "utf8" });
+        if (r.status !== 0 || r.stdout.trim() !== slot.after) fail(`${what}: cast storage ${account.address} ${slot.slot}: ${r.stdout.trim()}${r.stderr}, simulated ${slot.after}`);
+        slots++;
+      }
+    }
+    return slots;
+  }
+
   /** Runs `main`, reports a failure, and always stops the children and removes the work dir. */
   function main(body) {
     body()
@@ -99,7 +130,7 @@ function harness(name) {
       });
   }
 
-  return { work, fail, ok, bs, bsJson, json, start, chain, main };
+  return { work, fail, ok, bs, bsJson, json, start, chain, compareWithAnvil, main };
 }
 
-module.exports = { harness, BS, ANVIL, CAST, OZ, ROOT };
+module.exports = { harness, BS, WITNESS, ANVIL, CAST, OZ, ROOT };

@@ -7,9 +7,17 @@
 //   two approvers:   `approve` of the manifest, each on their own state home (ethers recovers
 //                    each approval from the documented EIP-712 types); the trust file names
 //                    them, and every later step proves approval by their quorum;
-//   two owners:      `safe sign` of each Safe transaction, each on their own state home;
-//   executor:        `safe exec-tx`, then `sign`; `cast publish` sends the signed transaction;
-//   the chain:       time passes the Timelock's delay; the same for execute;
+//   the gate:        the manifest names BoxV2's code hash, the chain of control (the proxy's
+//                    admin slot, the ProxyAdmin's owner, the Timelock's executor role, the Safe's
+//                    threshold) and, for execute, the implementation slot and Upgraded event;
+//   two owners:      `bounded-signer-witness --safe-tx` against anvil, then `safe sign --witness`
+//                    of each Safe transaction (simulated as Safe tooling does: threshold 1, no
+//                    balance check, both shown), each on their own state home;
+//   executor:        `safe exec-tx`, the witness of its execTransaction, then `sign --witness`;
+//                    the signed transaction is mined at the witness's time (`cast publish`), and
+//                    anvil's gas, logs, balances, nonces and slots are the simulation's, and its
+//                    logs the ones the owners' simulation showed;
+//   the chain:       the Timelock's delay (10 s) passes as the next block is made 12 s later;
 //   then:            the EIP-1967 implementation slot holds BoxV2 and the proxy logged Upgraded.
 // And a tampered run: the implementation swapped inside the Safe transaction is refused at the
 // co-signer, before any device; and one approval short of the quorum is refused alone.
@@ -20,15 +28,15 @@ const { spawnSync } = require("child_process");
 const fs = require("fs");
 const path = require("path");
 const { ethers } = require("ethers");
-const { harness, BS, ANVIL, CAST, OZ } = require("./harness.cjs");
+const { harness, BS, WITNESS, ANVIL, CAST, OZ } = require("./harness.cjs");
 
 const SAFE_ARTIFACTS = "@safe-global/safe-contracts/build/artifacts/contracts";
 const SafeArtifact = require(`${SAFE_ARTIFACTS}/Safe.sol/Safe.json`);
 const FactoryArtifact = require(`${SAFE_ARTIFACTS}/proxies/SafeProxyFactory.sol/SafeProxyFactory.json`);
 const IMPLEMENTATION_SLOT = "0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc";
 const ADMIN_SLOT = "0xb53127684a568b3173ae13b9f8a6016e243e63b6e8ee1178d6a717850b5d6103";
-const DELAY = 3600;
-const { work, fail, ok, bsJson, bs, start, chain, main: run } = harness("e2e");
+const DELAY = 10;
+const { work, fail, ok, bsJson, bs, json, start, chain, compareWithAnvil, main: run } = harness("e2e");
 
 async function main() {
   const [, rpcPort] = await start(ANVIL, ["--port", "0", "--chain-id", "31337"], /Listening on 127\.0\.0\.1:(\d+)/);
@@ -63,6 +71,9 @@ async function main() {
   const admin = ethers.getAddress(ethers.dataSlice(await provider.getStorage(proxy, ADMIN_SLOT), 12));
   const timelockAddress = await timelock.getAddress();
   await provider.send("anvil_setBalance", [executor, "0x56BC75E2D63100000"]);
+  // anvil sets a balance without a block, and answers eth_getProof on that uncommitted state
+  // while the latest header still names the old state root: a block commits it.
+  await provider.send("evm_mine", []);
   ok(`deployed: Safe ${safe} (2 of 3), Timelock ${timelockAddress}, ProxyAdmin ${admin}, proxy ${proxy}`);
 
   // The release: schedule then execute ProxyAdmin.upgradeAndCall(proxy, BoxV2, 0x) through the
@@ -102,7 +113,37 @@ async function main() {
       "gas_limit_max = 1000000",
       'max_fee_per_gas_max = "100000000000"',
       'max_priority_fee_per_gas_max = "10000000000"',
+      ...(name === "execute" ? [
+        "[[actions.expect.slots]]",
+        `address = ${q(proxy)}`,
+        'slot = "eip1967.implementation"',
+        `value = ${q(boxV2)}`,
+        "[[actions.expect.events]]",
+        `emitter = ${q(proxy)}`,
+        'signature = "Upgraded(address indexed implementation)"',
+        `args = [${q(boxV2)}]`,
+      ] : []),
     ]),
+    "[[code]]",
+    `address = ${q(boxV2)}`,
+    `code_hash = ${q(ethers.keccak256(await provider.getCode(boxV2)))}`,
+    "[[authority]]",
+    `address = ${q(proxy)}`,
+    'slot = "eip1967.admin"',
+    `value = ${q(admin)}`,
+    "[[authority]]",
+    `on = ${q(admin)}`,
+    'call = "owner()(address)"',
+    `returns = [${q(timelockAddress)}]`,
+    "[[authority]]",
+    `on = ${q(timelockAddress)}`,
+    'call = "hasRole(bytes32,address)(bool)"',
+    `args = [${q(await timelock.EXECUTOR_ROLE())}, ${q(safe)}]`,
+    "returns = [true]",
+    "[[authority]]",
+    `on = ${q(safe)}`,
+    'call = "getThreshold()(uint256)"',
+    "returns = [2]",
   ].join("\n");
   fs.writeFileSync(path.join(work, "release.toml"), toml + "\n");
   const manifest = path.join(work, "release.manifest.cbor");
@@ -151,14 +192,33 @@ async function main() {
   const safeTx = (data, nonce) =>
     JSON.stringify({ safe, chainId: 31337, safeVersion: "1.4.1", to: timelockAddress, value: "0", data, operation: 0, nonce });
 
+  /** The online collector against anvil: `what` is TX, or ["--safe-tx", SAFE_TX]. */
+  const collect = (name, what) => {
+    const file = path.join(work, `${name}.witness`);
+    const w = json(WITNESS, ["--rpc", rpc, "--manifest", manifest, ...what, "-o", file]);
+    if (w.simulation.status !== "success") fail(`${name}: the collector's replay: ${JSON.stringify(w.simulation)}`);
+    return { file, hash: w.block.hash, timestamp: w.timestamp, w };
+  };
+
   async function release(name, data, nonce) {
+    // The owners' witness, collected online, and the block hash they compare.
+    const ownerWitness = collect(`${name}-safe`, ["--safe-tx", safeTx(data, nonce)]);
+    ok(`${name}: witness of block ${ownerWitness.w.block.number} for the Safe transaction (${ownerWitness.w.accounts} accounts, ${ownerWitness.w.slots} slots)`);
     // Two owners, each on their own laptop.
+    let ownerSimulation;
     const files = [0, 1].map((i) => {
       const signed = bsJson(
-        ["safe", "sign", "--manifest", manifest, ...proof, safeTx(data, nonce), "--device", device, "--path", pathOf(i)],
+        ["safe", "sign", "--manifest", manifest, ...proof, safeTx(data, nonce), "--device", device, "--path", pathOf(i),
+          "--witness", ownerWitness.file, "--block-hash", ownerWitness.hash],
         `owner${i}`,
       );
       if (signed.signer !== owners[i]) fail(`${name}: owner ${i} signed as ${signed.signer}`);
+      const sim = signed.verdict.simulation;
+      const kinds = sim.overrides.map((o) => o.kind).join(",");
+      if (sim.status !== "success" || kinds !== "storage,no_balance_check" || sim.overrides[0].address !== safe || sim.overrides[0].slot !== ethers.toBeHex(4, 32)) {
+        fail(`${name}: owner ${i}'s simulation: ${JSON.stringify(sim)}`);
+      }
+      ownerSimulation = sim;
       const file = path.join(work, `${name}-owner${i}.json`);
       fs.writeFileSync(file, JSON.stringify(signed));
       return file;
@@ -179,20 +239,26 @@ async function main() {
         "-o", txFile],
       "executor",
     );
+    const executorWitness = collect(name, [txFile]);
     const signed = bsJson(
-      ["sign", "--manifest", manifest, ...proof, txFile, "--device", device, "--path", pathOf(3)],
+      ["sign", "--manifest", manifest, ...proof, txFile, "--device", device, "--path", pathOf(3),
+        "--witness", executorWitness.file, "--block-hash", executorWitness.hash],
       "executor",
     );
     // Published as a broadcaster would: `cast publish` of the signed raw transaction, which
-    // waits for its receipt (anvil mines at once).
+    // waits for its receipt (anvil mines at once), in the block the witness simulated.
+    await provider.send("evm_setNextBlockTimestamp", [Number(executorWitness.timestamp)]);
     const published = spawnSync(CAST, ["publish", "--json", "--rpc-url", rpc, signed.signed_tx], { encoding: "utf8" });
     if (published.status !== 0) fail(`${name}: cast publish: ${published.stderr}`);
     const receipt = JSON.parse(published.stdout);
     if (receipt.transactionHash !== signed.tx_hash) fail(`${name}: cast published ${receipt.transactionHash}, sign said ${signed.tx_hash}`);
     if (Number(receipt.status) !== 1) fail(`${name}: the transaction reverted`);
+    const slots = await compareWithAnvil(name, provider, rpc, signed.verdict.simulation, receipt);
+    const logs = (sim) => JSON.stringify(sim.logs.map((l) => [l.address, l.topics, l.data]));
+    if (logs(ownerSimulation) !== logs(signed.verdict.simulation)) fail(`${name}: the owners' simulation showed other logs than the chain made`);
     receipt.blockNumber = Number(receipt.blockNumber);
     receipt.hash = receipt.transactionHash;
-    ok(`${name}: executed in block ${receipt.blockNumber} (tx ${receipt.hash})`);
+    ok(`${name}: executed in block ${receipt.blockNumber} (tx ${receipt.hash}): gas, ${receipt.logs.length} logs and ${slots} slots as simulated, the logs the owners saw`);
     return receipt;
   }
 
@@ -218,8 +284,6 @@ async function main() {
   ok("one approval of two refused at the co-signer: approval_quorum_not_met, alone");
 
   await release("schedule", schedule(boxV2), 0);
-  await provider.send("evm_increaseTime", [DELAY + 1]);
-  await provider.send("evm_mine", []);
   const receipt = await release("execute", execute, 1);
 
   const slot = ethers.getAddress(ethers.dataSlice(await provider.getStorage(proxy, IMPLEMENTATION_SLOT), 12));

@@ -68,9 +68,21 @@ pub fn check_safe_tx_opened(
     scheme: SafeSignatureScheme,
     now: u64,
 ) -> Verdict {
+    check_safe_tx_opened_gated(manifest, approved_hash, proposal, scheme, now, &super::Gate::Missing)
+}
+
+/// [`check_safe_tx_opened`] with what the simulation gate was given.
+pub fn check_safe_tx_opened_gated(
+    manifest: &crate::OpenedManifest,
+    approved_hash: ManifestHash,
+    proposal: &SafeTxProposal,
+    scheme: SafeSignatureScheme,
+    now: u64,
+    gate: &super::Gate,
+) -> Verdict {
     match manifest {
         crate::OpenedManifest::Approved(loaded) => {
-            check_safe_tx(loaded, approved_hash, proposal, scheme, now)
+            check_safe_tx_gated(loaded, approved_hash, proposal, scheme, now, gate)
         }
         crate::OpenedManifest::NotApproved { hash } => not_approved(*hash, approved_hash, now),
     }
@@ -105,6 +117,19 @@ pub fn check_safe_tx(
     proposal: &SafeTxProposal,
     scheme: SafeSignatureScheme,
     now: u64,
+) -> Verdict {
+    check_safe_tx_gated(manifest, approved_hash, proposal, scheme, now, &super::Gate::Missing)
+}
+
+/// [`check_safe_tx`] with what the simulation gate was given (a replay of the Safe transaction
+/// as Safe tooling simulates it, or why there is none); judged only for an action it applies to.
+pub fn check_safe_tx_gated(
+    manifest: &LoadedManifest,
+    approved_hash: ManifestHash,
+    proposal: &SafeTxProposal,
+    scheme: SafeSignatureScheme,
+    now: u64,
+    gate: &super::Gate,
 ) -> Verdict {
     let hash = manifest.hash();
     if hash != approved_hash {
@@ -205,7 +230,7 @@ pub fn check_safe_tx(
     }
 
     check_window(&mut out, m, now);
-    super::check_witness(&mut out, m, matched.and_then(|i| m.actions.get(i)), &super::Gate::Missing);
+    super::check_witness(&mut out, m, matched.and_then(|i| m.actions.get(i)), gate);
 
     let approval = match (out.reasons.is_empty(), matched, decl) {
         (true, Some(action), Some(d)) => m.actions.get(action).map(|a| Approval {
