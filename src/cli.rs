@@ -5,7 +5,7 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use alloy_primitives::Address;
+use alloy_primitives::{Address, B256};
 use clap::{Args, Parser, Subcommand};
 use firmware_policy::ManifestHash;
 
@@ -84,6 +84,10 @@ parts), 1 internal error."
     /// Safe transactions: their EIP-712 hashes, checked before an owner approves one.
     #[command(subcommand)]
     Safe(SafeCommand),
+    /// After the executor fired: check what the chain did against the manifest, on a
+    /// post-execution witness, and contain the release when it diverged.
+    #[command(after_help = VERIFY_EXECUTION_HELP)]
+    VerifyExecution(VerifyExecutionArgs),
     /// A software Ledger (Ethereum app 1.22.0) for tests and rehearsals.
     #[command(
         after_help = "Input: ports, the approval mode, a fault to inject, a uhid device.\n\nExamples:\n  \
@@ -676,6 +680,10 @@ pub struct BundleCreateArgs {
     /// version; repeat for each).
     #[arg(long = "safe-proposal", value_name = "SAFE_TX")]
     pub safe_proposals: Vec<String>,
+    /// A containment file `verify-execution` wrote (repeat for each): every laptop that reads the
+    /// bundle signs nothing more of the manifest it names.
+    #[arg(long = "containment", value_name = "FILE")]
+    pub containments: Vec<PathBuf>,
     /// Where to write the bundle.
     #[arg(short = 'o', long = "out")]
     pub out: PathBuf,
@@ -697,6 +705,37 @@ pub struct DecodeArgs {
     /// The address the calldata is sent to (with --calldata).
     #[arg(long, requires = "calldata", value_parser = parse_address)]
     pub to: Option<Address>,
+}
+
+const VERIFY_EXECUTION_HELP: &str = "Input: the manifest and its proof of approval, a post-execution witness \
+(bounded-signer-witness --after TXHASH), the block hash you compared, and the transaction hash.\n\nExample:\n  \
+bounded-signer verify-execution --manifest release.cbor --approved-hash 0x… --witness after.witness \
+--block-hash 0x… --tx 0x… -o release.containment\n\nExit codes: 0 what the chain did is the manifest's, 3 it \
+diverged (post_execution_mismatch: the release is contained, the containment file written with -o) or the \
+witness does not prove it, 2 bad input, 1 internal error.";
+
+/// `verify-execution …`
+#[derive(Args, Debug)]
+pub struct VerifyExecutionArgs {
+    /// The manifest, from its file or a bundle.
+    #[command(flatten)]
+    pub source: ManifestFlags,
+    /// How the manifest is approved.
+    #[command(flatten)]
+    pub proof: ProofFlags,
+    /// The post-execution witness and the hash of its block, as you compared it.
+    #[command(flatten)]
+    pub witness: crate::gate::WitnessFlags,
+    /// The executed transaction's hash.
+    #[arg(long = "tx", value_name = "TXHASH", value_parser = crate::gate::parse_hash)]
+    pub tx: B256,
+    /// Where the containment file goes when the execution diverged (`bundle create
+    /// --containment` carries it to other laptops).
+    #[arg(short = 'o', long = "out", value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Overwrite FILE if it exists.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `check …`
@@ -768,6 +807,7 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
         Command::Manifest(ManifestCommand::Hash { manifest }) => commands::manifest::hash(&manifest, json),
         Command::Decode(args) => commands::decode::run(&args, json),
         Command::Check(args) => commands::check::run(&args, json),
+        Command::VerifyExecution(args) => commands::verify_execution::run(&args, json),
         Command::Sign(args) => commands::sign::run(&args, json),
         Command::Address(args) => commands::address::run(&args, json),
         Command::Journal(JournalCommand::Show) => commands::journal::show(json),

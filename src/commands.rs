@@ -16,3 +16,4 @@ pub mod safe_exec;
 pub mod safe_sign;
 pub mod sign;
 pub mod sign_request;
+pub mod verify_execution;

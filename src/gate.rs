@@ -26,7 +26,8 @@ pub struct WitnessFlags {
     pub block_hash: Option<B256>,
 }
 
-fn parse_hash(s: &str) -> Result<B256, String> {
+/// A 32-byte hash as `0x` and 64 hex digits.
+pub(crate) fn parse_hash(s: &str) -> Result<B256, String> {
     let digits = s.strip_prefix("0x").ok_or("expected 0x and 64 hex digits")?;
     if digits.len() != 64 {
         return Err("expected 0x and 64 hex digits".into());
@@ -39,6 +40,21 @@ pub struct GivenWitness {
     name: String,
     witness: Witness,
     block_hash: B256,
+}
+
+impl GivenWitness {
+    /// The file's name, for messages.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// The decoded (unproven) witness.
+    pub fn witness(&self) -> &Witness {
+        &self.witness
+    }
+    /// The block hash the signer typed.
+    pub fn block_hash(&self) -> B256 {
+        self.block_hash
+    }
 }
 
 impl WitnessFlags {

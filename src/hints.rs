@@ -151,6 +151,14 @@ pub fn hint(
         Reason::AuthorityMismatch => "The chain of control is not the one the manifest names, before or after the \
             action. Do not sign: someone else holds a key to this upgrade path."
             .into(),
+        Reason::ReleaseContained => "A post-execution check of this release diverged and it is contained: sign \
+            nothing more of it. Follow the runbook's containment step; only actions of its rollback manifest may be \
+            signed."
+            .into(),
+        Reason::PostExecutionMismatch => "What the chain did is not what the manifest says this action does. \
+            Contain the release: sign nothing more of it, and run the rollback manifest's actions as the runbook \
+            says."
+            .into(),
         _ => "See the detail; do not sign until it passes.".into(),
     })
 }
@@ -211,7 +219,9 @@ mod tests {
             Reason::UnexpectedEffect,
             Reason::ImplementationCodeMismatch,
             Reason::AuthorityMismatch,
+            Reason::ReleaseContained,
             Reason::SignerMismatch,
+            Reason::PostExecutionMismatch,
         ];
         let mut payload = Vec::new();
         alloy_consensus::SignableTransaction::encode_for_signing(

@@ -12,6 +12,7 @@ pub mod authoring;
 pub mod chains;
 pub mod cli;
 pub mod commands;
+pub mod containment;
 pub mod device;
 pub mod emulator;
 pub mod error;

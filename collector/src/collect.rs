@@ -59,6 +59,8 @@ pub struct Block {
     pub hash: B256,
     /// The simulated block's timestamp T.
     pub timestamp: u64,
+    /// The block's transactions and receipts (a post-execution witness); empty otherwise.
+    pub body: BlockBody,
 }
 
 /// A witness collected, and what the replay on it returned.
@@ -152,7 +154,7 @@ impl Gathered {
             block.timestamp,
             self.accounts.values().cloned(),
             self.codes.values().cloned(),
-            BlockBody::default(),
+            block.body.clone(),
         )
     }
 }

@@ -9,6 +9,7 @@ use alloy_eips::{BlockId, BlockNumberOrTag};
 use alloy_primitives::{Address, B256, Bytes};
 use alloy_provider::{Provider, RootProvider};
 use alloy_rpc_types_eth::EIP1186AccountProofResponse;
+use bounded_signer_simulator::witness::BlockBody;
 
 /// Why the node could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -106,6 +107,58 @@ impl RpcNode {
         }
         let node = RpcNode { runtime, provider, block: BlockId::number(header.number) };
         Ok((node, header, computed))
+    }
+}
+
+impl RpcNode {
+    /// Connects to `url` at the block holding transaction `tx`: the node pinned there, the
+    /// header, its hash, and the block's raw transactions and receipts (EIP-2718 bytes, in block
+    /// order; each raw transaction hashes to the hash the block lists).
+    pub fn connect_after(url: &str, tx: B256) -> Result<(RpcNode, Header, B256, BlockBody), NodeError> {
+        let (probe, _, _) = RpcNode::connect(url, BlockChoice::Latest)?;
+        let receipt = probe
+            .runtime
+            .block_on(probe.provider.get_transaction_receipt(tx).into_future())
+            .map_err(|e| request(format!("eth_getTransactionReceipt({tx})"), e))?
+            .ok_or_else(|| {
+                NodeError::NoBlock(format!("holding transaction {tx} (no receipt: not mined?)"))
+            })?;
+        let number = receipt.block_number.ok_or_else(|| {
+            NodeError::NoBlock(format!("holding transaction {tx} (its receipt names none)"))
+        })?;
+        let (node, header, hash) = RpcNode::connect(url, BlockChoice::Number(number))?;
+        let block: alloy_rpc_types_eth::Block = node
+            .runtime
+            .block_on(node.provider.get_block_by_number(BlockNumberOrTag::Number(number)).into_future())
+            .map_err(|e| request(format!("eth_getBlockByNumber({number})"), e))?
+            .ok_or_else(|| NodeError::NoBlock(number.to_string()))?;
+        let mut body = BlockBody::default();
+        for hash in block.transactions.hashes() {
+            let raw = node
+                .runtime
+                .block_on(node.provider.get_raw_transaction_by_hash(hash).into_future())
+                .map_err(|e| request(format!("eth_getRawTransactionByHash({hash})"), e))?
+                .ok_or_else(|| {
+                    request(format!("eth_getRawTransactionByHash({hash})"), "no such transaction")
+                })?;
+            if alloy_primitives::keccak256(&raw) != hash {
+                return Err(request(
+                    format!("eth_getRawTransactionByHash({hash})"),
+                    "the bytes hash to another hash",
+                ));
+            }
+            body.transactions.push(raw.to_vec());
+        }
+        let receipts = node
+            .runtime
+            .block_on(node.provider.get_block_receipts(BlockId::number(number)).into_future())
+            .map_err(|e| request(format!("eth_getBlockReceipts({number})"), e))?
+            .ok_or_else(|| NodeError::NoBlock(number.to_string()))?;
+        for receipt in receipts {
+            let envelope = receipt.inner.into_primitives_receipt();
+            body.receipts.push(alloy_eips::eip2718::Encodable2718::encoded_2718(&envelope));
+        }
+        Ok((node, header, hash, body))
     }
 }
 

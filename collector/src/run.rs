@@ -9,13 +9,17 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use alloy_consensus::ReceiptEnvelope;
+use alloy_eips::eip2718::Decodable2718 as _;
 use alloy_primitives::{Address, B256};
-use bounded_signer::input::read_proposal;
+use bounded_signer::input::{Source, read_proposal, read_proposal_bytes};
 use bounded_signer::safe_input::{Flags, ManifestFacts};
 use bounded_signer::timefmt::{format_instant, parse_instant};
-use bounded_signer_simulator::observe::{observe, observe_safe, sim_status, spec_of};
+use bounded_signer_simulator::observe::{observe, observe_safe, post_state, sim_status, spec_of};
+use bounded_signer_simulator::proof;
 use bounded_signer_simulator::proof::Unproven;
 use bounded_signer_simulator::replay::{self, Overrides, ReplayError};
+use bounded_signer_simulator::witness::Witness;
 use clap::Parser;
 use firmware_policy::manifest::Authority;
 use firmware_policy::{LoadedManifest, Manifest, SafeSignatureScheme, SafeTxProposal, SimStatus};
@@ -60,8 +64,14 @@ pub struct Args {
     /// no balance check. Needs --manifest.
     #[arg(long, value_name = "SAFE_TX", requires = "manifest", conflicts_with_all = ["tx", "from"])]
     pub safe_tx: Option<String>,
+    /// After the executor fired: the block holding this transaction (its header, every raw
+    /// transaction and receipt), with proofs of the manifest's authority entries and the matched
+    /// action's expected slots in the state after it, for `bounded-signer verify-execution`.
+    /// Needs --manifest.
+    #[arg(long, value_name = "TXHASH", requires = "manifest", conflicts_with_all = ["tx", "safe_tx", "from", "block"])]
+    pub after: Option<B256>,
     /// The proposal, in any form `bounded-signer check` reads (path, -, hex, JSON).
-    #[arg(value_name = "TX", required_unless_present = "safe_tx")]
+    #[arg(value_name = "TX", required_unless_present_any = ["safe_tx", "after"])]
     pub tx: Option<String>,
 }
 
@@ -234,7 +244,7 @@ impl Report {
 }
 
 /// What the gate of the manifest's matched action reads besides the transaction itself.
-fn gate_seeds(m: &Manifest, action: usize) -> Vec<(Address, Vec<B256>)> {
+fn gate_seeds(m: &Manifest, action: Option<usize>) -> Vec<(Address, Vec<B256>)> {
     let mut seeds: Vec<(Address, Vec<B256>)> = Vec::new();
     let mut add = |address: Address, slot: Option<B256>| match seeds.iter_mut().find(|(a, _)| *a == address) {
         Some((_, slots)) => slots.extend(slot),
@@ -249,7 +259,7 @@ fn gate_seeds(m: &Manifest, action: usize) -> Vec<(Address, Vec<B256>)> {
     for code in &m.code {
         add(code.address, None);
     }
-    for slot in m.actions.get(action).map(|a| a.expect.slots.as_slice()).unwrap_or_default() {
+    for slot in action.and_then(|i| m.actions.get(i)).map(|a| a.expect.slots.as_slice()).unwrap_or_default() {
         add(slot.address, Some(slot.slot));
     }
     seeds
@@ -282,6 +292,9 @@ pub fn run(args: &Args) -> Result<Report, Failure> {
     if let (Some(safe_tx), Some(loaded)) = (&args.safe_tx, &loaded) {
         return run_safe(args, safe_tx, loaded);
     }
+    if let (Some(tx_hash), Some(loaded)) = (args.after, &loaded) {
+        return run_after(args, tx_hash, loaded);
+    }
     let tx_arg = args.tx.as_deref().unwrap_or("-");
     let read = read_proposal(tx_arg).map_err(|e| Failure::input(e.to_string(), e.hint()))?;
     let sender = match (&loaded, args.from.or(read.sender).or(read.claimed_from)) {
@@ -307,7 +320,7 @@ pub fn run(args: &Args) -> Result<Report, Failure> {
             let action = firmware_policy::check(loaded, loaded.hash(), &read.proposal, block.timestamp)
                 .action()
                 .ok_or_else(|| not_an_action(loaded, "TX"))?;
-            seeds.extend(gate_seeds(m, action));
+            seeds.extend(gate_seeds(m, Some(action)));
             collect(&mut node, &block, &seeds, |state| {
                 observe(state, m, action, tx, sender).map(|o| {
                     replayed_of_status(&o.observed.status, o.observed.gas_used, o.observed.logs.len())
@@ -347,7 +360,7 @@ fn connect(args: &Args) -> Result<(RpcNode, alloy_consensus::Header, Block), Fai
             "The transaction runs in the next block: give a later time, or none (the block's + 12 s).",
         ));
     }
-    let block = Block { header: alloy_rlp::encode(&header), hash, timestamp };
+    let block = Block { header: alloy_rlp::encode(&header), hash, timestamp, body: Default::default() };
     Ok((node, header, block))
 }
 
@@ -380,12 +393,55 @@ fn run_safe(args: &Args, safe_tx: &str, loaded: &LoadedManifest) -> Result<Repor
     .action()
     .ok_or_else(|| not_an_action(loaded, "SAFE_TX"))?;
     let mut seeds = vec![(Address::ZERO, Vec::new()), (owner, Vec::new()), (safe, Vec::new())];
-    seeds.extend(gate_seeds(m, action));
+    seeds.extend(gate_seeds(m, Some(action)));
     let collected = collect(&mut node, &block, &seeds, |state| {
         observe_safe(state, m, action, safe, proposal.tx())
             .map(|(o, _)| replayed_of_status(&o.observed.status, o.observed.gas_used, o.observed.logs.len()))
     })?;
     write(args, &header, &block, collected, owner)
+}
+
+/// `--after`: the block holding the executed transaction, and the gate's reads after it.
+fn run_after(args: &Args, tx_hash: B256, loaded: &LoadedManifest) -> Result<Report, Failure> {
+    bounded_signer::output::check_output(&args.out, args.force)
+        .map_err(|e| Failure::input(e.to_string(), e.hint()))?;
+    let (mut node, header, hash, body) = RpcNode::connect_after(&args.rpc, tx_hash)?;
+    let timestamp = args.timestamp.unwrap_or(header.timestamp.saturating_add(12));
+    let block = Block { header: alloy_rlp::encode(&header), hash, timestamp, body };
+    // The body must rebuild the header's roots before anything is proven on it.
+    let shell = Witness::assemble(block.header.clone(), timestamp, [], [], block.body.clone());
+    proof::verify_block(&shell, &header).map_err(|e| Failure::from(CollectError::Unprovable(e)))?;
+    let index =
+        block.body.transactions.iter().position(|t| alloy_primitives::keccak256(t) == tx_hash).ok_or_else(
+            || Failure::from(NodeError::NoBlock(format!("holding {tx_hash} among its transactions"))),
+        )?;
+    let raw = block.body.transactions.get(index).cloned().unwrap_or_default();
+    let read = read_proposal_bytes(zeroize::Zeroizing::new(raw), Source::Inline)
+        .map_err(|e| Failure::input(format!("transaction {tx_hash}: {e}"), e.hint()))?;
+    let m = loaded.manifest();
+    let action = firmware_policy::check(loaded, loaded.hash(), &read.proposal, header.timestamp).action();
+    let receipt = block.body.receipts.get(index).map(|r| ReceiptEnvelope::decode_2718_exact(r));
+    let Some(Ok(receipt)) = receipt else {
+        return Err(Failure::from(NodeError::Request {
+            what: format!("the receipt of {tx_hash}"),
+            why: "not an EIP-2718 receipt".into(),
+        }));
+    };
+    let before = index
+        .checked_sub(1)
+        .and_then(|i| block.body.receipts.get(i))
+        .and_then(|r| ReceiptEnvelope::decode_2718_exact(r).ok())
+        .map_or(0, |r| r.cumulative_gas_used());
+    let replayed = Replayed {
+        status: if receipt.status() { "success" } else { "reverted" },
+        reason: None,
+        gas_used: receipt.cumulative_gas_used().saturating_sub(before),
+        logs: receipt.logs().len(),
+    };
+    let seeds = gate_seeds(m, action);
+    let collected = collect(&mut node, &block, &seeds, |state| post_state(state, m, action).map(|_| ()))?;
+    let collected = Collected { witness: collected.witness, result: replayed, requests: collected.requests };
+    write(args, &header, &block, collected, read.sender.unwrap_or_default())
 }
 
 fn write(

@@ -102,6 +102,7 @@ fn fixture() -> Fixture {
         header: alloy_rlp::encode(&parent.header.inner),
         hash: parent.header.hash,
         timestamp: doc["timestamp"].as_u64().unwrap(),
+        body: Default::default(),
     };
     let node = Recorded {
         proofs: proofs.into_iter().map(|p| (p.address, p)).collect(),

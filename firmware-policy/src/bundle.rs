@@ -47,6 +47,9 @@ pub enum EntryKind {
     Transaction,
     /// A Safe transaction proposal: [`crate::safe_tx::SafeProposal`]'s canonical bytes.
     SafeTransaction,
+    /// A containment record ([`crate::containment::Containment`]'s canonical bytes): a reader
+    /// signs nothing more of the manifest it names.
+    Containment,
 }
 
 impl EntryKind {
@@ -58,6 +61,7 @@ impl EntryKind {
             EntryKind::TrustDisplay => 3,
             EntryKind::Transaction => 4,
             EntryKind::SafeTransaction => 5,
+            EntryKind::Containment => 6,
         }
     }
 
@@ -69,6 +73,7 @@ impl EntryKind {
             3 => EntryKind::TrustDisplay,
             4 => EntryKind::Transaction,
             5 => EntryKind::SafeTransaction,
+            6 => EntryKind::Containment,
             _ => return None,
         })
     }
@@ -82,6 +87,7 @@ impl EntryKind {
             EntryKind::TrustDisplay => "trust_display",
             EntryKind::Transaction => "transaction",
             EntryKind::SafeTransaction => "safe_transaction",
+            EntryKind::Containment => "containment",
         }
     }
 
@@ -93,6 +99,7 @@ impl EntryKind {
             EntryKind::TrustDisplay => 64 * 1024,
             EntryKind::Transaction => crate::limits::MAX_TX_BYTES,
             EntryKind::SafeTransaction => crate::limits::MAX_TX_BYTES.saturating_add(512),
+            EntryKind::Containment => crate::containment::MAX_CONTAINMENT_BYTES,
         }
     }
 }

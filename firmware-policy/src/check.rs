@@ -84,8 +84,15 @@ pub enum Reason {
     ImplementationCodeMismatch,
     /// An `authority` entry does not hold, before or after the action.
     AuthorityMismatch,
+    /// A post-execution check of this release diverged: it is contained, and only its rollback
+    /// manifest's actions may still be signed.
+    ReleaseContained,
     /// The device account is not the manifest's executor.
     SignerMismatch,
+    /// (`verify-execution` only) what the chain did is not what the manifest says the action
+    /// does: it reverted, an expected event or slot is missing, control moved, or the transaction
+    /// is not the one this release signed.
+    PostExecutionMismatch,
 }
 
 impl Reason {
@@ -121,7 +128,9 @@ impl Reason {
             Reason::UnexpectedEffect => "unexpected_effect",
             Reason::ImplementationCodeMismatch => "implementation_code_mismatch",
             Reason::AuthorityMismatch => "authority_mismatch",
+            Reason::ReleaseContained => "release_contained",
             Reason::SignerMismatch => "signer_mismatch",
+            Reason::PostExecutionMismatch => "post_execution_mismatch",
         }
     }
 
@@ -149,7 +158,9 @@ impl Reason {
             Reason::ExpectedEffectMissing | Reason::UnexpectedEffect => Check::Effects,
             Reason::ImplementationCodeMismatch => Check::Code,
             Reason::AuthorityMismatch => Check::Authority,
+            Reason::ReleaseContained => Check::Containment,
             Reason::SignerMismatch => Check::Signer,
+            Reason::PostExecutionMismatch => Check::Execution,
         }
     }
 }
@@ -203,8 +214,12 @@ pub enum Check {
     Code,
     /// `authority`.
     Authority,
+    /// `containment`.
+    Containment,
     /// `signer`.
     Signer,
+    /// `execution` (`verify-execution`).
+    Execution,
 }
 
 impl Check {
@@ -230,7 +245,9 @@ impl Check {
             Check::Effects => "effects",
             Check::Code => "code",
             Check::Authority => "authority",
+            Check::Containment => "containment",
             Check::Signer => "signer",
+            Check::Execution => "execution",
         }
     }
 }
@@ -591,6 +608,34 @@ impl Verdict {
             detail: detail.into(),
         });
         self.reasons.push(Reason::SignerMismatch);
+        self
+    }
+
+    /// Weighs a containment of the verdict's manifest (a record in the signer's journal or in the
+    /// bundle, `detail` saying which): the verdict is refused (`release_contained`) and its
+    /// approval dropped, so nothing more of a release whose execution diverged is signed. `None`
+    /// changes nothing, and neither does a record against a verdict already refused for its
+    /// manifest's approval (that refusal stands alone).
+    pub fn weigh_containment(mut self, detail: Option<String>) -> Verdict {
+        let Some(detail) = detail else {
+            return self;
+        };
+        // An unapproved manifest's refusal stands alone.
+        let alone = [Reason::ManifestHashMismatch, Reason::ApprovalQuorumNotMet, Reason::RoleConflict];
+        if self.reasons.iter().any(|r| alone.contains(r)) {
+            return self;
+        }
+        self.approval = None;
+        self.checks.push(CheckOutcome {
+            check: Check::Containment,
+            ok: false,
+            reason: Some(Reason::ReleaseContained),
+            detail: detail.into(),
+        });
+        if !self.reasons.contains(&Reason::ReleaseContained) {
+            self.reasons.push(Reason::ReleaseContained);
+            self.reasons.sort_unstable();
+        }
         self
     }
 
@@ -1051,10 +1096,12 @@ fn finish(
 mod approvals;
 mod detail;
 mod exec;
+mod execution;
 mod release;
 mod safe;
 pub use approvals::{quorum_not_met, role_conflict, with_quorum};
 pub use detail::Detail;
+pub use execution::{Executed, check_execution, execution_unproven};
 pub use release::check_release_approval;
 pub use safe::{
     SafeTxProposal, check_safe_tx, check_safe_tx_gated, check_safe_tx_opened, check_safe_tx_opened_gated,

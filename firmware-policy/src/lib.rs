@@ -21,6 +21,7 @@ pub mod bundle;
 pub mod calls;
 mod cbor_io;
 pub mod check;
+pub mod containment;
 pub mod diff;
 pub mod instant;
 pub mod limits;
@@ -36,11 +37,12 @@ pub mod wipe;
 pub use alloy_primitives::{Address, B256, U256, keccak256};
 pub use calls::{ArgValue, CallNode, CallTreeError, Operation};
 pub use check::{
-    Approval, AuthorityReading, BoundApproval, Check, CheckOutcome, Gate, Observed, ObservedChange,
+    Approval, AuthorityReading, BoundApproval, Check, CheckOutcome, Executed, Gate, Observed, ObservedChange,
     ObservedLog, Proposal, Reason, ReleaseApprovalSignable, SafeSignatureScheme, SafeTxProposal, Signable,
-    SignerClaim, SimStatus, TxSignable, Verdict, check, check_gated, check_opened, check_opened_gated,
-    check_release_approval, check_safe_tx, check_safe_tx_gated, check_safe_tx_opened,
-    check_safe_tx_opened_gated, manifest_not_approved, quorum_not_met, role_conflict, with_quorum,
+    SignerClaim, SimStatus, TxSignable, Verdict, check, check_execution, check_gated, check_opened,
+    check_opened_gated, check_release_approval, check_safe_tx, check_safe_tx_gated, check_safe_tx_opened,
+    check_safe_tx_opened_gated, execution_unproven, manifest_not_approved, quorum_not_met, role_conflict,
+    with_quorum,
 };
 pub use manifest::{
     Action, ActionKind, AuthorizationBound, LoadedManifest, Manifest, ManifestError, ManifestHash,

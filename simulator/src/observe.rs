@@ -157,6 +157,44 @@ pub fn spec_of(tx: &DecodedTx, sender: Address) -> TxSpec {
     }
 }
 
+/// What the state after an executed block holds of the gate's entries: the matched action's
+/// expected slots and each `authority` entry (`verify-execution`'s reads).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PostState {
+    /// Each of the action's expected slots, in its order.
+    pub expected_slots_after: Vec<Result<B256, String>>,
+    /// Each `authority` entry, in manifest order.
+    pub authority_after: Vec<firmware_policy::AuthorityReading>,
+}
+
+/// Reads [`PostState`] for `action` of `m` on `state` (proven at the block the transaction ran
+/// in): slots as proven, view calls run in the block after it. `Err` when the witness does not
+/// prove what is read; the online collector (`--after`) gathers exactly these reads.
+pub fn post_state(state: &ProvenState, m: &Manifest, action: Option<usize>) -> Result<PostState, Unproven> {
+    let spec = replay::fork_for(m.chain_id, state.timestamp);
+    let slots = action.and_then(|i| m.actions.get(i)).map(|a| a.expect.slots.as_slice()).unwrap_or_default();
+    let expected_slots_after = slots
+        .iter()
+        .map(|s| state.storage(&s.address, &s.slot).map(|v| Ok(B256::from(v))))
+        .collect::<Result<_, _>>()?;
+    let none = Overrides::default();
+    let authority_after = m
+        .authority
+        .iter()
+        .map(|entry| match entry {
+            Authority::Slot(s) => {
+                state.storage(&s.address, &s.slot).map(|v| Ok(v.to_be_bytes::<32>().to_vec()))
+            }
+            Authority::Call(c) => match replay::view_call(state, spec, &none, c.on, &c.calldata) {
+                Ok(result) => Ok(result.map(|b| b.to_vec())),
+                Err(ReplayError::Incomplete(missing)) => Err(missing),
+                Err(ReplayError::InvalidTransaction(why)) => Ok(Err(why)),
+            },
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(PostState { expected_slots_after, authority_after })
+}
+
 /// A slot's value after the replay: its write, else its proven value.
 fn slot_after(
     state: &ProvenState,

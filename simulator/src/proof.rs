@@ -58,6 +58,16 @@ pub enum WitnessInvalid {
         /// Its keccak256.
         hash: B256,
     },
+    /// The block's transactions or receipts do not rebuild the root the header names.
+    #[error("the block's {what} rebuild the root {computed}, not the header's {header}")]
+    BlockRoot {
+        /// `transactions` or `receipts`.
+        what: &'static str,
+        /// The root of the witness's items.
+        computed: B256,
+        /// The header's root.
+        header: B256,
+    },
 }
 
 /// A proven account: its state (or its proven absence), its proven slots, its code when given.
@@ -162,6 +172,24 @@ pub fn header_of(witness: &Witness, block_hash: B256) -> Result<Header, WitnessI
         return Err(WitnessInvalid::HeaderMalformed);
     }
     Ok(header)
+}
+
+/// Proves a post-execution witness's block body against its (proven) header: its raw
+/// transactions and its receipts, in block order, rebuild the header's transactions root and
+/// receipts root (trie keys rlp(index), values the EIP-2718 bytes). An empty body proves an empty
+/// block only.
+pub fn verify_block(witness: &Witness, header: &Header) -> Result<(), WitnessInvalid> {
+    let body = &witness.block;
+    for (what, items, root) in [
+        ("transactions", &body.transactions, header.transactions_root),
+        ("receipts", &body.receipts, header.receipts_root),
+    ] {
+        let computed = alloy_trie::root::ordered_trie_root_encoded(items);
+        if computed != root {
+            return Err(WitnessInvalid::BlockRoot { what, computed, header: root });
+        }
+    }
+    Ok(())
 }
 
 /// Proves `value` of `slot` against a storage root. Zero is proven by absence, as Ethereum's

@@ -88,6 +88,12 @@ pub fn create(args: &BundleCreateArgs, json_out: bool) -> Result<Exit, CliError>
         let proposal = SafeProposal { domain: input.domain, l2: input.l2, tx: input.tx.clone() };
         entries.push(entry(EntryKind::SafeTransaction, &proposal.to_canonical_bytes()));
     }
+    for path in &args.containments {
+        let bytes = read_file_limited(path, firmware_policy::containment::MAX_CONTAINMENT_BYTES)?;
+        let record = firmware_policy::containment::Containment::from_canonical_bytes(&bytes)
+            .map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
+        entries.push(entry(EntryKind::Containment, &record.to_canonical_bytes()));
+    }
     let bundle = Bundle::new(entries).map_err(|e| CliError::input(format!("the bundle: {e}")))?;
     let bytes = bundle.to_canonical_bytes();
     write_output(&args.out, &bytes, args.force)?;
@@ -181,6 +187,19 @@ fn describe(bundle: &Bundle, bytes: &[u8], manifest: Option<&LoadedManifest>) ->
             Err(e) => json!({"index": i, "problem": e}),
         })
         .collect();
+    let containments: Vec<Value> = bundle
+        .of(EntryKind::Containment)
+        .map(|body| match firmware_policy::containment::Containment::from_canonical_bytes(body) {
+            Ok(c) => json!({
+                "manifest_hash": c.manifest_hash.to_string(),
+                "rollback_manifest_hash": format!("{:#x}", c.rollback_manifest_hash),
+                "tx_hash": format!("{:#x}", c.tx_hash),
+                "block": {"number": c.block_number.to_string(), "hash": format!("{:#x}", c.block_hash)},
+                "contained_at": crate::timefmt::format_instant(c.contained_at),
+            }),
+            Err(e) => json!({"problem": e.to_string()}),
+        })
+        .collect();
     json!({
         "bundle_hash": format!("{:#x}", keccak256(bytes)),
         "bytes": bytes.len(),
@@ -191,6 +210,7 @@ fn describe(bundle: &Bundle, bytes: &[u8], manifest: Option<&LoadedManifest>) ->
         "trust_display": trust,
         "proposals": proposals,
         "safe_proposals": safe_proposals,
+        "containments": containments,
     })
 }
 
@@ -250,6 +270,20 @@ fn text(doc: &Value) -> String {
             str_of(&p["nonce"]),
             str_of(&p["safe_tx_hash"])
         );
+    }
+    for c in doc["containments"].as_array().into_iter().flatten() {
+        match c["problem"].as_str() {
+            Some(p) => _ = writeln!(s, "  CONTAINMENT   INVALID: {p}"),
+            None => {
+                _ = writeln!(
+                    s,
+                    "  CONTAINMENT   manifest {} contained: its execution {} diverged; rollback manifest {}",
+                    str_of(&c["manifest_hash"]),
+                    str_of(&c["tx_hash"]),
+                    str_of(&c["rollback_manifest_hash"])
+                )
+            }
+        }
     }
     s
 }

@@ -27,6 +27,7 @@ fn describe(r: &Record) -> String {
         Kind::Failed if b.released == Some(true) => "failed (not signed)",
         Kind::Failed => "failed (may have signed)",
         Kind::Torn => "torn",
+        Kind::Contained => "contained",
     };
     let mut out = format!("  #{:<4} {} {kind}", r.number(), crate::timefmt::format_instant(b.time));
     let name = escape(b.action_name.as_deref().unwrap_or("-"));
@@ -45,6 +46,9 @@ fn describe(r: &Record) -> String {
     }
     if let Some(signer) = b.signer {
         out.push_str(&format!(" signer {signer}"));
+    }
+    if let (Kind::Contained, Some(hash)) = (b.kind, b.manifest_hash) {
+        out.push_str(&format!(" release {hash:#x} (nothing more of it is signed here)"));
     }
     if let Some(tx_hash) = b.tx_hash {
         out.push_str(&format!(" tx hash {tx_hash:#x}"));

@@ -346,6 +346,11 @@ pub fn sign_with(
         verdict,
     );
     let verdict = req.claims.iter().fold(verdict, |v, claim| v.weigh_claim(claim));
+    let verdict = verdict.weigh_containment(crate::containment::contained(
+        req.manifest.manifest.hash(),
+        home,
+        req.manifest.bundle.as_ref(),
+    )?);
     let trusted = req.manifest.manifest.approved().map(|m| m.manifest());
     write_report(&mut *say, &req, &verdict, trusted, simulation.as_ref());
     let approved_by_check = verdict.approved();

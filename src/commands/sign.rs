@@ -153,6 +153,11 @@ pub fn sign_with(
     let (verdict, simulation) =
         crate::gate::gated_verdict(&opened, &proposal, now, witness.as_ref(), verdict);
     let verdict = claims.iter().fold(verdict, |v, claim| v.weigh_claim(claim));
+    let verdict = verdict.weigh_containment(crate::containment::contained(
+        opened.manifest.hash(),
+        home,
+        opened.bundle.as_ref(),
+    )?);
     let manifest = &opened.manifest;
     let trusted = manifest.approved().map(|m| m.manifest());
     let diff = crate::abi::diff(manifest, &verdict, &proposal, names.as_ref());

@@ -20,6 +20,9 @@ pub enum Kind {
     Failed,
     /// Unparsable bytes left by an interrupted write, sealed as evidence (their sha256).
     Torn,
+    /// `verify-execution` found the executed transaction `tx_hash` diverged from the manifest:
+    /// nothing more of `manifest_hash` is signed from this journal (`release_contained`).
+    Contained,
 }
 
 /// What kind of thing a signature is over: half of the one-time-use key.
@@ -316,6 +319,9 @@ impl Body {
             ],
             Kind::Torn => {
                 &[("torn_sha256", self.torn_sha256.is_some()), ("torn_len", self.torn_len.is_some())]
+            }
+            Kind::Contained => {
+                &[("manifest_hash", self.manifest_hash.is_some()), ("tx_hash", self.tx_hash.is_some())]
             }
         };
         let extra: &[(&'static str, bool)] =

@@ -145,7 +145,7 @@ pub fn one_time_use<'a>(records: &'a [Record], key: &UseKey, signing_hash: B256)
                     pending = None;
                 }
             }
-            Kind::Torn => {}
+            Kind::Torn | Kind::Contained => {}
         }
     }
     match pending {

@@ -331,9 +331,20 @@ pub fn write_report(
 /// The verdict with its checks and hints; `tx` is the proposed transaction (`None` for a Safe
 /// transaction).
 pub fn verdict(v: &Verdict, tx: Option<&DecodedTx>, manifest: Option<&firmware_policy::Manifest>) -> String {
+    verdict_as(v, tx, manifest, ["APPROVED", "REFUSED", "Refused because"])
+}
+
+/// [`verdict`] in other words: the head when every check passed, when one failed, and the line
+/// that lists the failed checks' codes (`verify-execution` verifies rather than approves).
+pub fn verdict_as(
+    v: &Verdict,
+    tx: Option<&DecodedTx>,
+    manifest: Option<&firmware_policy::Manifest>,
+    [passed, failed, because]: [&str; 3],
+) -> String {
     let action_name = v.action().and_then(|i| manifest?.actions.get(i)).map(|a| a.name.as_str());
     let mut s = String::new();
-    let head = if v.approved() { "APPROVED" } else { "REFUSED" };
+    let head = if v.approved() { passed } else { failed };
     let action = match (v.action(), action_name) {
         (Some(i), Some(n)) => format!("action {i} ({})", escape(n)),
         (Some(i), None) => format!("action {i}"),
@@ -355,7 +366,7 @@ pub fn verdict(v: &Verdict, tx: Option<&DecodedTx>, manifest: Option<&firmware_p
     }
     if !v.approved() {
         let codes: Vec<&str> = v.reasons().iter().map(|r| r.code()).collect();
-        let _ = writeln!(s, "Refused because: {}", codes.join(", "));
+        let _ = writeln!(s, "{because}: {}", codes.join(", "));
     }
     s
 }

@@ -120,6 +120,42 @@ fn log_json(log: &Log, events: &[Event]) -> Value {
     })
 }
 
+/// One line a log, numbered, decoded where `events` knows it.
+fn log_lines(logs: &[Log], events: &[Event], labels: Labels<'_>) -> String {
+    let mut s = String::new();
+    for (i, log) in logs.iter().enumerate() {
+        let from = addr(&log.address, labels);
+        match decode(log, events) {
+            Some((name, args)) => {
+                let args: Vec<String> =
+                    args.iter().map(|(n, v)| format!("{} = {}", escape(n), value_text(v, labels))).collect();
+                let _ = writeln!(s, "    {i}  {} from {from}", format_args!("{name}({})", args.join(", ")));
+            }
+            None => {
+                let topics: Vec<String> = log.topics().iter().map(|t| format!("{t:#x}")).collect();
+                let _ = writeln!(
+                    s,
+                    "    {i}  a log from {from}: topics [{}], data {}",
+                    topics.join(", "),
+                    hex::encode_prefixed(&log.data.data)
+                );
+            }
+        }
+    }
+    s
+}
+
+/// A receipt's logs as a signer reads them (decoded as a simulation's are).
+pub fn receipt_log_lines(logs: &[Log], manifest: Option<&Manifest>, labels: Labels<'_>) -> String {
+    log_lines(logs, &events(manifest), labels)
+}
+
+/// A receipt's logs as JSON (as a simulation's are).
+pub fn receipt_logs_json(logs: &[Log], manifest: Option<&Manifest>) -> Vec<Value> {
+    let events = events(manifest);
+    logs.iter().map(|l| log_json(l, &events)).collect()
+}
+
 /// The verdict's `simulation` member.
 pub fn json(sim: &Simulation, manifest: Option<&Manifest>) -> Value {
     let events = events(manifest);
@@ -185,25 +221,7 @@ pub fn text(sim: &Simulation, manifest: Option<&Manifest>, labels: Labels<'_>) -
     }
     let Some(replay) = &sim.replay else { return s };
     let _ = writeln!(s, "  logs       {}", replay.logs.len());
-    for (i, log) in replay.logs.iter().enumerate() {
-        let from = addr(&log.address, labels);
-        match decode(log, &events) {
-            Some((name, args)) => {
-                let args: Vec<String> =
-                    args.iter().map(|(n, v)| format!("{} = {}", escape(n), value_text(v, labels))).collect();
-                let _ = writeln!(s, "    {i}  {} from {from}", format_args!("{name}({})", args.join(", ")));
-            }
-            None => {
-                let topics: Vec<String> = log.topics().iter().map(|t| format!("{t:#x}")).collect();
-                let _ = writeln!(
-                    s,
-                    "    {i}  a log from {from}: topics [{}], data {}",
-                    topics.join(", "),
-                    hex::encode_prefixed(&log.data.data)
-                );
-            }
-        }
-    }
+    s.push_str(&log_lines(&replay.logs, &events, labels));
     let _ = writeln!(s, "  state diff {} accounts", replay.diff.len());
     for (address, c) in &replay.diff {
         let _ = writeln!(s, "    {}", addr(address, labels));

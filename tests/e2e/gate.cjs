@@ -62,7 +62,7 @@ async function main() {
 
   const now = Math.floor(Date.now() / 1000);
   const q = (s) => JSON.stringify(s);
-  const manifestOf = (name, { codeHash = v2CodeHash, actions }) => {
+  const manifestOf = (name, { codeHash = v2CodeHash, actions, event = boxV2, targets = [], rollback = ethers.id("rollback") }) => {
     const toml = [
       'format = "bounded-signer/manifest/v1"',
       `release = ${q(name)}`,
@@ -70,14 +70,14 @@ async function main() {
       `executor = ${q(executor)}`,
       `not_before = ${now - 3600}`,
       `expires_at = ${now + 86400}`,
-      `allowed_targets = [${[timelockAddress, admin, proxy, boxV2].map(q).join(", ")}]`,
+      `allowed_targets = [${[timelockAddress, admin, proxy, boxV2, ...targets].map(q).join(", ")}]`,
       "[labels]",
       `${q(timelockAddress)} = "Timelock"`,
       `${q(admin)} = "ProxyAdmin"`,
       `${q(proxy)} = "Box proxy"`,
       `${q(boxV2)} = "BoxV2"`,
       "[rollback]",
-      `manifest_hash = ${q(ethers.id("rollback"))}`,
+      `manifest_hash = ${q(rollback)}`,
       ...actions.flatMap(([action, data, expect]) => [
         "[[actions]]",
         `name = ${q(action)}`,
@@ -92,7 +92,7 @@ async function main() {
           "[[actions.expect.events]]",
           `emitter = ${q(proxy)}`,
           'signature = "Upgraded(address indexed implementation)"',
-          `args = [${q(boxV2)}]`,
+          `args = [${q(event)}]`,
         ] : []),
       ]),
       "[[code]]",
@@ -166,7 +166,7 @@ async function main() {
     const block = receipt.blockNumber;
     const compared = await compareWithAnvil(name, provider, rpc, sim, receipt);
     ok(`${name}: mined in block ${Number(block)} at T; anvil's gas (${Number(receipt.gasUsed)}), ${receipt.logs.length} logs and ${sim.state_diff.length} accounts (${compared} slots by cast storage) are the simulation's`);
-    return { tx, w, verdict };
+    return { tx, w, verdict, hash: receipt.transactionHash };
   }
 
   // Refused before anything: no witness.
@@ -217,6 +217,65 @@ async function main() {
   const granted = rogueVerdict.simulation.logs.find((l) => l.event && l.event.name === "RoleGranted");
   if (!granted) fail("the simulation shows no RoleGranted");
   ok(`a Timelock operation granting PROPOSER_ROLE to ${attacker}: ${rogueVerdict.reasons.join(", ")}`);
+
+  // After the executor fired: the post-execution witness, and what the chain did held against
+  // the manifest, on the executor's laptop (whose journal signed the transaction).
+  const afterFile = path.join(work, "after-execute.witness");
+  const after = json(WITNESS, ["--rpc", rpc, "--manifest", release.path, "--after", executed.hash, "-o", afterFile]);
+  ok(`after execute: witness of block ${after.block.number} ${after.block.hash} with its ${after.simulation.logs} logs, every transaction and receipt, ${after.accounts} accounts`);
+  const verifyArgs = (manifest, tx, home) => ["verify-execution", "--manifest", manifest.path, "--approved-hash", manifest.hash,
+    "--witness", afterFile, "--block-hash", after.block.hash, "--tx", tx, ...(home ? ["-o", path.join(work, `${home}.containment`)] : [])];
+  const verified = bsJson(verifyArgs(release, executed.hash), "executor");
+  if (verified.verdict !== "verified" || !verified.checks.some((c) => c.check === "execution" && c.detail.includes("journal signed"))) {
+    fail(`verify-execution: ${JSON.stringify(verified)}`);
+  }
+  const upgradedOnChain = verified.receipt.logs.find((l) => l.event && l.event.name === "Upgraded");
+  if (!upgradedOnChain || verified.containment !== null) fail(`verify-execution: ${JSON.stringify(verified.receipt)}`);
+  ok(`verify-execution: verified (the receipt's Upgraded(BoxV2), the implementation slot and the chain of control after the block, the journal's own transaction)`);
+  // The receipt of another transaction: this block does not hold schedule's.
+  const wrongTx = bs(["--json", ...verifyArgs(release, scheduled.hash)], "executor");
+  const wrongVerdict = JSON.parse(wrongTx.stdout);
+  if (wrongTx.status !== 3 || JSON.stringify(wrongVerdict.reasons) !== '["witness_invalid"]' || wrongVerdict.containment !== null) {
+    fail(`verify-execution of another transaction: ${wrongTx.stdout}`);
+  }
+  ok("verify-execution of schedule's hash on execute's block: witness_invalid, nothing contained");
+
+  // A release whose execute expects Upgraded(BoxV1): what the chain did diverges from it, and it
+  // is contained; its rollback manifest stays signable.
+  const rollbackSchedule = timelock.interface.encodeFunctionData("schedule", [
+    admin, 0, adminIface.encodeFunctionData("upgradeAndCall", [proxy, boxV1, "0x"]), ethers.ZeroHash, ethers.id("rollback"), 0,
+  ]);
+  const rollbackRelease = manifestOf("rollback", { actions: [["rollback-schedule", rollbackSchedule, false]], targets: [boxV1] });
+  const wrongEvent = manifestOf("wrong-event", {
+    actions: [["schedule", schedule, false], ["execute", execute, true]], event: boxV1, rollback: rollbackRelease.hash,
+  });
+  const diverged = bs(["--json", ...verifyArgs(wrongEvent, executed.hash, "verifier")], "verifier");
+  const divergedVerdict = JSON.parse(diverged.stdout);
+  const containmentFile = path.join(work, "verifier.containment");
+  if (diverged.status !== 3 || divergedVerdict.verdict !== "diverged" || JSON.stringify(divergedVerdict.reasons) !== '["post_execution_mismatch"]'
+    || divergedVerdict.containment.file !== containmentFile || divergedVerdict.containment.rollback_manifest_hash !== rollbackRelease.hash) {
+    fail(`verify-execution against the wrong event: ${diverged.stdout}`);
+  }
+  ok(`an execution whose event is not the manifest's: post_execution_mismatch, contained (journal record ${divergedVerdict.containment.journal_record}, ${path.basename(containmentFile)}), rollback ${rollbackRelease.hash}`);
+  const journalShown = bs(["journal", "show"], "verifier").stdout;
+  if (!journalShown.includes("contained") || !journalShown.includes(wrongEvent.hash)) fail(`the journal: ${journalShown}`);
+  // The next action of the contained release is refused on that laptop, and on a fresh one that
+  // reads a bundle carrying the containment file; the rollback is still signed.
+  const nextTx = await request("next", schedule);
+  const signArgs = (source, manifest, tx, home, extra = []) => bs(["--json", "sign", ...source, "--approved-hash", manifest.hash, tx, "--device", device, ...extra], home);
+  const here = signArgs(["--manifest", wrongEvent.path], wrongEvent, nextTx, "verifier");
+  if (here.status !== 3 || !JSON.parse(here.stdout).reasons.includes("release_contained")) fail(`sign after containment: ${here.stdout}`);
+  const bundle = path.join(work, "contained.bundle");
+  bsJson(["bundle", "create", "--manifest", wrongEvent.path, "--containment", containmentFile, "-o", bundle]);
+  const fresh = signArgs(["--bundle", bundle], wrongEvent, nextTx, "fresh");
+  if (fresh.status !== 3 || !JSON.parse(fresh.stdout).reasons.includes("release_contained")) fail(`sign through the bundle: ${fresh.stdout}`);
+  ok("the contained release's next action: release_contained, on the verifier's laptop and on a fresh one through the bundle");
+  const rollbackTx = await request("rollback-schedule", rollbackSchedule);
+  const rw = collect("rollback-schedule", rollbackRelease, rollbackTx);
+  const rollbackSigned = JSON.parse(signArgs(["--manifest", rollbackRelease.path], rollbackRelease, rollbackTx, "verifier",
+    ["--witness", rw.file, "--block-hash", rw.block.hash]).stdout);
+  if (rollbackSigned.verdict.verdict !== "approved" || !rollbackSigned.signed_tx) fail(`the rollback: ${JSON.stringify(rollbackSigned)}`);
+  ok("the rollback manifest's action is still signed on the verifier's laptop");
   console.log("gate: the simulation gate ran end to end on anvil");
 }
 

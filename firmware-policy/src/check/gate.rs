@@ -157,10 +157,27 @@ pub(super) fn judge(out: &mut Outcomes, m: &Manifest, action: &Action, gate: &Ga
 }
 
 fn expected_effects(out: &mut Outcomes, action: &Action, o: &Observed) {
+    let missing = missing_effects(action, &o.logs, &o.expected_slots_after);
+    if missing.is_empty() {
+        if !action.expect.is_empty() {
+            out.pass(super::Check::Effects, String::from("every expected slot value and event was produced"));
+        }
+    } else {
+        out.fail(Reason::ExpectedEffectMissing, missing.join("; "));
+    }
+}
+
+/// What `action` expects that `logs` and `slots_after` (its expected slots' values after it, in
+/// order) do not show: each slot value, and each event as an ordered subsequence of the logs.
+pub(super) fn missing_effects(
+    action: &Action,
+    logs: &[ObservedLog],
+    slots_after: &[Result<B256, String>],
+) -> Vec<String> {
     let mut missing: Vec<String> = Vec::new();
     for (i, slot) in action.expect.slots.iter().enumerate() {
         let name = named_slots::name_of(&slot.slot).map_or_else(|| format!("{:#x}", slot.slot), String::from);
-        match o.expected_slots_after.get(i) {
+        match slots_after.get(i) {
             Some(Ok(after)) if *after == slot.value => {}
             Some(Ok(after)) => missing
                 .push(format!("{} slot {name} is {after:#x} after it, not {:#x}", slot.address, slot.value)),
@@ -170,22 +187,41 @@ fn expected_effects(out: &mut Outcomes, action: &Action, o: &Observed) {
             None => missing.push(format!("{} slot {name} was not read after it", slot.address)),
         }
     }
-    // Events: an ordered subsequence of the logs.
-    let mut logs = o.logs.iter();
+    let mut remaining = logs.iter();
     for event in &action.expect.events {
         let found =
-            logs.any(|l| l.emitter == event.emitter && l.topics == event.topics && l.data == event.data);
+            remaining.any(|l| l.emitter == event.emitter && l.topics == event.topics && l.data == event.data);
         if !found {
             missing.push(format!("event {} from {} (in order)", event.signature, event.emitter));
         }
     }
-    if missing.is_empty() {
-        if !action.expect.is_empty() {
-            out.pass(super::Check::Effects, String::from("every expected slot value and event was produced"));
+    missing
+}
+
+/// The logs `action` does not expect that the gate refuses: (those emitted outside
+/// `allowed_targets`, the authority events).
+pub(super) fn unexpected_logs(
+    m: &Manifest,
+    action: &Action,
+    logs: &[ObservedLog],
+) -> (Vec<String>, Vec<String>) {
+    let (mut outside, mut authority) = (Vec::new(), Vec::new());
+    for log in logs {
+        let expected = action
+            .expect
+            .events
+            .iter()
+            .any(|e| e.emitter == log.emitter && e.topics == log.topics && e.data == log.data);
+        if expected {
+            continue;
         }
-    } else {
-        out.fail(Reason::ExpectedEffectMissing, missing.join("; "));
+        if !m.is_allowed(&log.emitter) {
+            outside.push(format!("an event from {}, outside allowed_targets", log.emitter));
+        } else if let Some(name) = authority_event(log.topics.first()) {
+            authority.push(format!("{name} from {}, which the action does not expect", log.emitter));
+        }
     }
+    (outside, authority)
 }
 
 fn unexpected_effects(out: &mut Outcomes, m: &Manifest, action: &Action, o: &Observed) {
@@ -227,21 +263,9 @@ fn unexpected_effects(out: &mut Outcomes, m: &Manifest, action: &Action, o: &Obs
             }
         }
     }
-    for log in &o.logs {
-        let expected = action
-            .expect
-            .events
-            .iter()
-            .any(|e| e.emitter == log.emitter && e.topics == log.topics && e.data == log.data);
-        if expected {
-            continue;
-        }
-        if !m.is_allowed(&log.emitter) {
-            found.push(format!("an event from {}, outside allowed_targets", log.emitter));
-        } else if let Some(name) = authority_event(log.topics.first()) {
-            found.push(format!("{name} from {}, which the action does not expect", log.emitter));
-        }
-    }
+    let (outside, authority) = unexpected_logs(m, action, &o.logs);
+    found.extend(outside);
+    found.extend(authority);
     if found.is_empty() {
         out.pass(
             super::Check::Effects,
@@ -280,6 +304,20 @@ fn authority(out: &mut Outcomes, m: &Manifest, o: &Observed) {
     if m.authority.is_empty() {
         return;
     }
+    let bad = authority_mismatches(m, &[("before", &o.authority_before), ("after", &o.authority_after)]);
+    if bad.is_empty() {
+        out.pass(
+            super::Check::Authority,
+            format!("{} authority entries hold before and after", m.authority.len()),
+        );
+    } else {
+        out.fail(Reason::AuthorityMismatch, bad.join("; "));
+    }
+}
+
+/// Each `authority` entry of `m` that does not hold in one of `readings` (when, readings in
+/// manifest order).
+pub(super) fn authority_mismatches(m: &Manifest, readings: &[(&str, &[AuthorityReading])]) -> Vec<String> {
     let mut bad: Vec<String> = Vec::new();
     for (i, entry) in m.authority.iter().enumerate() {
         let expected: Vec<u8> = match entry {
@@ -294,7 +332,7 @@ fn authority(out: &mut Outcomes, m: &Manifest, o: &Observed) {
             }
             Authority::Call(c) => format!("{}.{}", c.on, c.signature),
         };
-        for (when, readings) in [("before", &o.authority_before), ("after", &o.authority_after)] {
+        for (when, readings) in readings {
             match readings.get(i) {
                 Some(Ok(got)) if *got == expected => {}
                 Some(Ok(got)) => bad.push(format!("{what} {when} the action is 0x{}", hex_of(got))),
@@ -303,14 +341,7 @@ fn authority(out: &mut Outcomes, m: &Manifest, o: &Observed) {
             }
         }
     }
-    if bad.is_empty() {
-        out.pass(
-            super::Check::Authority,
-            format!("{} authority entries hold before and after", m.authority.len()),
-        );
-    } else {
-        out.fail(Reason::AuthorityMismatch, bad.join("; "));
-    }
+    bad
 }
 
 fn hex_of(bytes: &[u8]) -> String {
