@@ -82,8 +82,10 @@ for v in json.load(open("tests/vectors/safe_tx.json"))["vectors"]:
 for b in json.load(open("tests/vectors/safe_tx.json"))["builder"]:
     put("safe_tx_json", bytes([0x38 | 6]) + json.dumps(b["batch"]).encode())
 # witness_decode, proof_verify: a witness of a real anvil's proofs (simulator/tests/proofs.rs).
+# And a post-execution witness with its block's transactions and receipts (anvil-after).
 for t in ("witness_decode", "proof_verify"):
-    put(t, open("simulator/tests/fixtures/anvil.witness", "rb").read())
+    for f in ("anvil.witness", "anvil-after.witness"):
+        put(t, open("simulator/tests/fixtures/" + f, "rb").read())
 # safe_signatures: eth-account's owner signatures, a threshold byte, then the blob, with an
 # approved-hash entry and a contract signature with its dynamic part.
 sigs = [bytes.fromhex(s["signature_bytes"][2:]) for s in json.load(open("tests/vectors/safe_signatures.json"))["vectors"]]

@@ -1,10 +1,10 @@
 //! The proof verifier on hostile proofs: a witness whose header hashes to the block hash given
-//! (so verification reaches every account and slot proof), with nodes the fuzzer chose. It never
-//! panics, and what it proves reads back only as the witness claimed.
+//! (so verification reaches every account and slot proof, and a block body its roots), with nodes
+//! the fuzzer chose. It never panics, and what it proves reads back only as the witness claimed.
 #![no_main]
 
 use alloy_primitives::keccak256;
-use bounded_signer_simulator::proof::verify;
+use bounded_signer_simulator::proof::{verify, verify_block};
 use bounded_signer_simulator::witness::Witness;
 use libfuzzer_sys::fuzz_target;
 
@@ -15,6 +15,11 @@ fuzz_target!(|data: &[u8]| {
     let Ok(state) = verify(&witness, keccak256(&witness.header)) else {
         return;
     };
+    // A body that rebuilds the header's roots: the header names exactly these items.
+    if verify_block(&witness, &state.header).is_ok() {
+        let root = alloy_trie::root::ordered_trie_root_encoded(&witness.block.transactions);
+        assert_eq!(root, state.header.transactions_root);
+    }
     for account in &witness.accounts {
         assert_eq!(state.account(&account.address).ok().flatten(), account.state.as_ref());
         for slot in &account.storage {
