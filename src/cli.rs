@@ -97,9 +97,10 @@ Exit codes: 0 stopped (the uhid device unplugged), 2 bad input (a port in use, n
     )]
     Emulator(EmulatorArgs),
     /// A full signing rehearsal against the built-in emulator with the bundled example.
-    #[command(after_help = "Input: none (the bundled example release and proposals).\n\nExample:\n  \
-bounded-signer rehearse\n\nExit codes: 0 everything behaved as expected, 1 otherwise.")]
-    Rehearse,
+    #[command(after_help = "Input: none (the bundled example release and proposals; with --simulate, also \
+examples/gate: a release on a local chain and its state witness).\n\nExample:\n  bounded-signer rehearse --simulate\n\n\
+Exit codes: 0 everything behaved as expected, 1 otherwise.")]
+    Rehearse(RehearseArgs),
     /// Print a shell completion script on stdout (see README: "Install").
     Completions {
         /// The shell.
@@ -738,6 +739,15 @@ pub struct VerifyExecutionArgs {
     pub force: bool,
 }
 
+/// `rehearse …`
+#[derive(Args, Debug)]
+pub struct RehearseArgs {
+    /// Also rehearse the simulation gate: the bundled local-chain release's execute, replayed
+    /// offline on its state witness (examples/gate) at the witness's time, then signed.
+    #[arg(long)]
+    pub simulate: bool,
+}
+
 /// `check …`
 #[derive(Args, Debug)]
 pub struct CheckArgs {
@@ -824,7 +834,7 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
         Command::Safe(SafeCommand::Sign(args)) => commands::safe_sign::run(&args, json),
         Command::Safe(SafeCommand::ExecTx(args)) => commands::safe_exec::run(&args, json),
         Command::Emulator(args) => commands::emulator::run(&args),
-        Command::Rehearse => commands::rehearse::run(json),
+        Command::Rehearse(args) => commands::rehearse::run(&args, json),
         Command::Completions { shell } => completions(shell),
         Command::Man => man_page(),
     }

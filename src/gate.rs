@@ -43,6 +43,16 @@ pub struct GivenWitness {
 }
 
 impl GivenWitness {
+    /// A witness from its bytes (a file already read, or one embedded), named `name`, with the
+    /// block hash typed for it; exit 2 when the bytes are not a witness.
+    pub fn from_bytes(name: String, bytes: &[u8], block_hash: B256) -> Result<Self, CliError> {
+        let witness = Witness::from_bytes(bytes).map_err(|e| {
+            CliError::input(format!("{name}: {e}"))
+                .hint("Pass the file bounded-signer-witness wrote, unchanged.")
+        })?;
+        Ok(GivenWitness { name, witness, block_hash })
+    }
+
     /// The file's name, for messages.
     pub fn name(&self) -> &str {
         &self.name
@@ -63,13 +73,8 @@ impl WitnessFlags {
         let (Some(path), Some(block_hash)) = (&self.witness, self.block_hash) else {
             return Ok(None);
         };
-        let name = path.display().to_string();
         let bytes = crate::input::read_file_limited(path, MAX_WITNESS_BYTES)?;
-        let witness = Witness::from_bytes(&bytes).map_err(|e| {
-            CliError::input(format!("{name}: {e}"))
-                .hint("Pass the file bounded-signer-witness wrote, unchanged.")
-        })?;
-        Ok(Some(GivenWitness { name, witness, block_hash }))
+        GivenWitness::from_bytes(path.display().to_string(), &bytes, block_hash).map(Some)
     }
 }
 

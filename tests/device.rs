@@ -184,6 +184,36 @@ fn rehearse_runs_the_whole_ceremony() {
         (Some(2), Some(true))
     );
     assert_eq!(v["signed"]["verdict"]["approvals"]["counted"], 2);
+    assert_eq!(v["simulation"], serde_json::Value::Null);
+}
+
+#[test]
+fn rehearse_simulate_shows_the_gate_offline() {
+    let out = run(&["--json", "rehearse", "--simulate"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let v = json(&out);
+    assert_eq!(v["ok"], true);
+    let gate = &v["simulation"];
+    assert_eq!(gate["without_witness"], serde_json::json!(["witness_missing"]));
+    assert_eq!(gate["signed"], true);
+    assert_eq!(gate["flipped_proof_byte"], serde_json::json!(["witness_invalid"]));
+    assert_eq!(gate["another_block_hash"], serde_json::json!(["witness_invalid"]));
+    let sim = &gate["simulation"];
+    assert_eq!(sim["status"], "success");
+    // The witness's own block, and its time (the rehearsal's clock).
+    let block: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("examples/gate/execute.witness.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(sim["block"], block["block"]);
+    assert_eq!(sim["timestamp"], block["timestamp"]);
+    assert_eq!(sim["logs"][0]["event"]["name"], "Upgraded");
+    let told = stderr(&out);
+    for line in
+        ["== 4. The simulation gate (--simulate)", "Simulation: on block", "slot eip1967.implementation"]
+    {
+        assert!(told.contains(line), "{line:?} in\n{told}");
+    }
 }
 
 /// A person at the device: wait for the review to reach "Accept risk", read the Tx hash, press.

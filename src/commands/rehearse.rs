@@ -24,6 +24,11 @@ use crate::timefmt::{format_instant, now};
 const RELEASE: &str = include_str!("../../examples/box-v2-upgrade.toml");
 const PROPOSAL: &str = include_str!("../../examples/proposal-schedule.json");
 const TAMPERED: &str = include_str!("../../examples/proposal-tampered.json");
+// The simulation gate's example (`--simulate`), made on anvil by tests/e2e/example_witness.cjs.
+const GATE_RELEASE: &str = include_str!("../../examples/gate/release.toml");
+const GATE_PROPOSAL: &str = include_str!("../../examples/gate/proposal-execute.json");
+const GATE_WITNESS: &[u8] = include_bytes!("../../examples/gate/execute.witness");
+const GATE_BLOCK: &str = include_str!("../../examples/gate/execute.witness.json");
 
 fn internal(what: &str) -> impl Fn(String) -> CliError + '_ {
     move |e| CliError::internal(format!("rehearsal: {what}: {e}"))
@@ -31,8 +36,13 @@ fn internal(what: &str) -> impl Fn(String) -> CliError + '_ {
 
 /// The example release with its window moved to [now − 1 h, now + 24 h).
 fn release_around(now: u64) -> Result<LoadedManifest, CliError> {
+    release_text_around(RELEASE, now)
+}
+
+/// A bundled release's text with its window moved to [now − 1 h, now + 24 h).
+fn release_text_around(release: &str, now: u64) -> Result<LoadedManifest, CliError> {
     let mut text = String::new();
-    for line in RELEASE.lines() {
+    for line in release.lines() {
         if line.starts_with("not_before") {
             let _ = writeln!(text, "not_before = {}", now.saturating_sub(3600));
         } else if line.starts_with("expires_at") {
@@ -51,7 +61,7 @@ fn proposal(json_text: &str) -> Result<Proposal, CliError> {
     Proposal::new(tx).map_err(|e| internal("example proposal")(e.to_string()))
 }
 
-pub fn run(json_out: bool) -> Result<Exit, CliError> {
+pub fn run(args: &crate::cli::RehearseArgs, json_out: bool) -> Result<Exit, CliError> {
     // The story is told as it happens: on stdout, or on stderr with --json.
     let mut say = Narrator::for_output(json_out);
     let now = now();
@@ -204,20 +214,26 @@ pub fn run(json_out: bool) -> Result<Exit, CliError> {
     let tampered_reasons: Vec<&str> = verdict.reasons().iter().map(|r| r.code()).collect();
     let _ = writeln!(say, "   Nothing was sent to the device: the signing path only takes an approval.");
 
+    let gate = if args.simulate { Some(simulate(&emulator, &home, &mut say)?) } else { None };
+
     let journal = crate::journal::read(&home.join(crate::journal::FILE_NAME))
         .map_err(|e| internal("journal")(e.to_string()))?;
+    let expected_records = if gate.is_some() { 4 } else { 2 };
     let _ = writeln!(
         say,
-        "\n== 4. The rehearsal journal holds {} records (intent, signed), chain intact",
-        journal.records.len()
+        "\n== {}. The rehearsal journal holds {} records (intent, signed{}), chain intact",
+        if gate.is_some() { 5 } else { 4 },
+        journal.records.len(),
+        if gate.is_some() { ", for each signature" } else { "" }
     );
     let quorum_counted = signed.verdict().quorum().map_or(0, |q| q.counted().count());
     let ok = hash_matches
         && screens_match
         && refused
-        && journal.records.len() == 2
+        && journal.records.len() == expected_records
         && quorum_counted == 2
-        && approvals_shown == 2;
+        && approvals_shown == 2
+        && gate.as_ref().is_none_or(GateRehearsal::ok);
     drop(home_guard);
     let _ = writeln!(
         say,
@@ -235,6 +251,7 @@ pub fn run(json_out: bool) -> Result<Exit, CliError> {
             "approvals_counted": quorum_counted,
             "approval_screens_match": approvals_shown == 2,
             "tampered": {"verdict": if refused { "refused" } else { "approved" }, "reasons": tampered_reasons},
+            "simulation": gate.as_ref().map(GateRehearsal::json),
         }));
     }
     if ok {
@@ -242,6 +259,137 @@ pub fn run(json_out: bool) -> Result<Exit, CliError> {
     } else {
         Err(CliError::internal("rehearsal: an expectation failed (see above)"))
     }
+}
+
+/// What the simulation gate's rehearsal showed.
+struct GateRehearsal {
+    missing: Vec<&'static str>,
+    signed: bool,
+    simulation: Option<serde_json::Value>,
+    invalid: Vec<&'static str>,
+    other_block: Vec<&'static str>,
+}
+
+impl GateRehearsal {
+    fn ok(&self) -> bool {
+        self.missing == ["witness_missing"]
+            && self.signed
+            && self.simulation.as_ref().is_some_and(|s| s["status"] == "success")
+            && self.invalid == ["witness_invalid"]
+            && self.other_block == ["witness_invalid"]
+    }
+
+    fn json(&self) -> serde_json::Value {
+        json!({
+            "without_witness": self.missing,
+            "signed": self.signed,
+            "simulation": self.simulation,
+            "flipped_proof_byte": self.invalid,
+            "another_block_hash": self.other_block,
+        })
+    }
+}
+
+/// `--simulate`: the bundled local-chain release's execute, checked without a witness
+/// (refused), then signed on its witness at the witness's time, then refused on a witness with
+/// one proof byte flipped and on another block's hash.
+fn simulate(
+    emulator: &Emulator,
+    home: &std::path::Path,
+    say: &mut Narrator,
+) -> Result<GateRehearsal, CliError> {
+    let block: serde_json::Value =
+        serde_json::from_str(GATE_BLOCK).map_err(|e| internal("example witness")(e.to_string()))?;
+    let t: u64 = block["timestamp"]
+        .as_str()
+        .and_then(|t| t.parse().ok())
+        .ok_or_else(|| CliError::internal("rehearsal: the example witness names no time"))?;
+    let block_hash: alloy_primitives::B256 = block["block"]["hash"]
+        .as_str()
+        .and_then(|h| h.parse().ok())
+        .ok_or_else(|| CliError::internal("rehearsal: the example witness names no block hash"))?;
+    let number = block["block"]["number"].as_str().unwrap_or("?");
+    let manifest = release_text_around(GATE_RELEASE, t)?;
+    let hash = manifest.hash();
+    let path = home.join("gate.manifest.cbor");
+    std::fs::write(&path, manifest.bytes()).map_err(|e| internal("manifest file")(e.to_string()))?;
+    let _ = writeln!(
+        say,
+        "\n== 4. The simulation gate (--simulate): the same upgrade's execute, on a local chain (examples/gate,\n   \
+         made on anvil by bounded-signer-witness). Its manifest {hash} names BoxV2's code hash, the chain of\n   \
+         control and the Upgraded event execute must produce. The signer compared block {number}'s hash\n   \
+         {block_hash:#x} with a source they trust; the tool proves every value against it and replays\n   \
+         execute offline in the next block, at the witness's time {} (the rehearsal's clock is set to it,\n   \
+         so it never goes stale)\n",
+        format_instant(t)
+    );
+    let execute = proposal(GATE_PROPOSAL)?;
+    let open = || {
+        crate::approvals::open(
+            &crate::approvals::Source::File(path.clone()),
+            &crate::approvals::ProofArgs::Hash(hash),
+        )
+    };
+    // Without the witness: refused, whatever else holds.
+    let without = firmware_policy::check(&manifest, hash, &execute, t);
+    let missing: Vec<&'static str> = without.reasons().iter().map(|r| r.code()).collect();
+    let _ = writeln!(say, "   Without a witness, check refuses it: {}\n", missing.join(", "));
+    say.flush_now();
+    let given = crate::gate::GivenWitness::from_bytes(
+        "examples/gate/execute.witness".into(),
+        GATE_WITNESS,
+        block_hash,
+    )?;
+    let request = SignRequest {
+        manifest: open()?,
+        proposal: execute,
+        device: DeviceSpec::Speculos(emulator.apdu.to_string()),
+        path: DerivationPath::default_account(),
+        claimed_from: None,
+        names: None,
+        claims: Vec::new(),
+        witness: Some(given),
+    };
+    let (signed, simulation) = match sign_with(request, DeviceSpec::open, &|| t, home, say)? {
+        SignOutcome::Signed(s) => {
+            write_signed_text(say, &s);
+            let doc = serde_json::to_value(s.document()).unwrap_or_default();
+            (true, Some(doc["verdict"]["simulation"].clone()))
+        }
+        SignOutcome::Refused { verdict } => (false, verdict.get("simulation").cloned()),
+    };
+    // One flipped byte in a proof node, and another block's hash: nothing is proven.
+    let mut flipped = bounded_signer_simulator::witness::Witness::from_bytes(GATE_WITNESS)
+        .map_err(|e| internal("example witness")(e.to_string()))?;
+    if let Some(b) = flipped.accounts.iter_mut().find_map(|a| a.proof.last_mut()).and_then(|n| n.last_mut()) {
+        *b ^= 1;
+    }
+    let refusal = |say: &mut Narrator,
+                   witness: &[u8],
+                   typed: alloy_primitives::B256|
+     -> Result<Vec<&'static str>, CliError> {
+        let given = crate::gate::GivenWitness::from_bytes("a changed witness".into(), witness, typed)?;
+        let opened = open()?;
+        let proposal = proposal(GATE_PROPOSAL)?;
+        let verdict = firmware_policy::check(&manifest, hash, &proposal, t);
+        let (verdict, _) = crate::gate::gated_verdict(&opened, &proposal, t, Some(&given), verdict);
+        let detail =
+            verdict.checks().iter().find(|c| !c.ok).map(|c| c.detail.to_string()).unwrap_or_default();
+        let _ = writeln!(
+            say,
+            "     → {}: {}",
+            verdict.reasons().iter().map(|r| r.code()).collect::<Vec<_>>().join(", "),
+            detail
+        );
+        Ok(verdict.reasons().iter().map(|r| r.code()).collect())
+    };
+    let _ = writeln!(say, "\n   The same execute on a witness with one proof byte flipped:");
+    let invalid = refusal(say, &flipped.to_bytes(), block_hash)?;
+    let _ = writeln!(say, "   And on the true witness with another block's hash typed:");
+    let other_block = refusal(say, GATE_WITNESS, alloy_primitives::B256::repeat_byte(0xab))?;
+    let _ = writeln!(say, "   Nothing was sent to the device for either.");
+    say.flush_now();
+    Ok(GateRehearsal { missing, signed, simulation, invalid, other_block })
 }
 
 /// Every line the emulator's screen has shown so far.

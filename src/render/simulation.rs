@@ -182,6 +182,21 @@ pub fn json(sim: &Simulation, manifest: Option<&Manifest>) -> Value {
     })
 }
 
+/// A slot's word as a signer reads it: a labelled address as that address; a number below 2^64
+/// (a counter, a timestamp, a flag) in decimal; another left-padded address as an address;
+/// anything else as the whole word in hex. (A 20-byte address below 2^64 is a precompile or a
+/// vanity address, and shows as a number unless labelled.)
+fn slot_word(w: &B256, labels: Labels<'_>) -> String {
+    let padded = w[..12].iter().all(|b| *b == 0);
+    if padded && labels(&Address::from_word(*w)).is_some() {
+        return addr(&Address::from_word(*w), labels);
+    }
+    match u64::try_from(U256::from_be_bytes(w.0)) {
+        Ok(n) => n.to_string(),
+        Err(_) => word(w, labels),
+    }
+}
+
 fn wei(v: &U256) -> String {
     format!("{v} wei")
 }
@@ -239,8 +254,8 @@ pub fn text(sim: &Simulation, manifest: Option<&Manifest>, labels: Labels<'_>) -
                 s,
                 "      slot {}\n        {} → {}",
                 slot_name(&slot.slot),
-                word(&B256::from(slot.before), labels),
-                word(&B256::from(slot.after), labels)
+                slot_word(&B256::from(slot.before), labels),
+                slot_word(&B256::from(slot.after), labels)
             );
         }
     }
