@@ -107,18 +107,14 @@ pub fn gated_verdict(
     witness: Option<&GivenWitness>,
     verdict: firmware_policy::Verdict,
 ) -> (firmware_policy::Verdict, Option<Simulation>) {
-    let (Some(given), Some(loaded), Some(action)) = (witness, opened.manifest.approved(), verdict.action())
-    else {
-        return (verdict, None);
-    };
-    let m = loaded.manifest();
-    if !m.actions.get(action).is_some_and(|a| m.needs_witness(a)) {
-        return (verdict, None);
-    }
-    let (gate, simulation) = gate(given, m, action, proposal, now);
-    let verdict = opened
-        .verdict(now, |m, approved| firmware_policy::check_opened_gated(m, approved, proposal, now, &gate));
-    (verdict, simulation)
+    regated(
+        opened,
+        now,
+        witness,
+        verdict,
+        |given, m, action| gate(given, m, action, proposal, now),
+        |m, approved, gate| firmware_policy::check_opened_gated(m, approved, proposal, now, gate),
+    )
 }
 
 /// [`gated_verdict`] for a Safe transaction a co-signer checks (`safe sign`): simulated as
@@ -131,6 +127,33 @@ pub fn gated_safe_verdict(
     witness: Option<&GivenWitness>,
     verdict: firmware_policy::Verdict,
 ) -> (firmware_policy::Verdict, Option<Simulation>) {
+    regated(
+        opened,
+        now,
+        witness,
+        verdict,
+        |given, m, action| gate_safe(given, m, action, proposal, now),
+        |m, approved, gate| {
+            firmware_policy::check_safe_tx_opened_gated(m, approved, proposal, scheme, now, gate)
+        },
+    )
+}
+
+/// The one rule of both: only when `verdict` matched an action of an approved manifest that the
+/// gate applies to, and a witness was given, is the gate run (`simulate`) and the check run again
+/// with what it observed (`check`).
+fn regated(
+    opened: &crate::approvals::Opened,
+    now: u64,
+    witness: Option<&GivenWitness>,
+    verdict: firmware_policy::Verdict,
+    simulate: impl FnOnce(&GivenWitness, &Manifest, usize) -> (Gate, Option<Simulation>),
+    check: impl FnOnce(
+        &firmware_policy::OpenedManifest,
+        firmware_policy::ManifestHash,
+        &Gate,
+    ) -> firmware_policy::Verdict,
+) -> (firmware_policy::Verdict, Option<Simulation>) {
     let (Some(given), Some(loaded), Some(action)) = (witness, opened.manifest.approved(), verdict.action())
     else {
         return (verdict, None);
@@ -139,11 +162,8 @@ pub fn gated_safe_verdict(
     if !m.actions.get(action).is_some_and(|a| m.needs_witness(a)) {
         return (verdict, None);
     }
-    let (gate, simulation) = gate_safe(given, m, action, proposal, now);
-    let verdict = opened.verdict(now, |m, approved| {
-        firmware_policy::check_safe_tx_opened_gated(m, approved, proposal, scheme, now, &gate)
-    });
-    (verdict, simulation)
+    let (gate, simulation) = simulate(given, m, action);
+    (opened.verdict(now, |m, approved| check(m, approved, &gate)), simulation)
 }
 
 /// Seconds a witness's header and timestamp may be ahead of `now` (clock skew).

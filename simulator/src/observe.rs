@@ -268,15 +268,7 @@ fn measure(
         block_hash: state.block_hash,
         status,
         gas_used: outcome.gas_used,
-        logs: outcome
-            .logs
-            .iter()
-            .map(|l| ObservedLog {
-                emitter: l.address,
-                topics: l.topics().to_vec(),
-                data: l.data.data.to_vec(),
-            })
-            .collect(),
+        logs: observed_logs(&outcome.logs),
         changes: outcome
             .diff
             .iter()
@@ -295,6 +287,13 @@ fn measure(
         expected_slots_after,
     };
     Ok((observed, outcome))
+}
+
+/// Logs as the core judges them: emitter, topics and data, as bytes.
+pub fn observed_logs(logs: &[alloy_primitives::Log]) -> Vec<ObservedLog> {
+    logs.iter()
+        .map(|l| ObservedLog { emitter: l.address, topics: l.topics().to_vec(), data: l.data.data.to_vec() })
+        .collect()
 }
 
 /// How a replay ended, as the core judges it: a revert's data decoded for people.

@@ -12,10 +12,10 @@ use std::path::Path;
 use alloy_consensus::ReceiptEnvelope;
 use alloy_eips::eip2718::Decodable2718 as _;
 use alloy_primitives::{B256, keccak256};
-use bounded_signer_simulator::observe::post_state;
+use bounded_signer_simulator::observe::{observed_logs, post_state};
 use bounded_signer_simulator::proof;
 use firmware_policy::containment::Containment;
-use firmware_policy::{Executed, LoadedManifest, ObservedLog, OpenedManifest, Proposal, Reason, Verdict};
+use firmware_policy::{Executed, LoadedManifest, OpenedManifest, Proposal, Reason, Verdict};
 use serde_json::{Value, json};
 
 use crate::cli::{TextOut, VerifyExecutionArgs, print_json};
@@ -108,14 +108,7 @@ fn evidence(
         block_time: state.header.timestamp,
         tx_hash,
         succeeded: receipt.status(),
-        logs: receipt_logs
-            .iter()
-            .map(|l| ObservedLog {
-                emitter: l.address,
-                topics: l.topics().to_vec(),
-                data: l.data.data.to_vec(),
-            })
-            .collect(),
+        logs: observed_logs(&receipt_logs),
         expected_slots_after: post.expected_slots_after,
         authority_after: post.authority_after,
         journaled: (!signed.is_empty()).then(|| signed.contains(&tx_hash)),

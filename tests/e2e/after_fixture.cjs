@@ -14,7 +14,7 @@ const path = require("path");
 const { ethers } = require("ethers");
 
 const { startAnvil } = require("./anvil.cjs");
-const { BS, WITNESS, OZ } = require("./harness.cjs");
+const { gateToml, BS, WITNESS, OZ } = require("./harness.cjs");
 const FIXTURES = path.join(__dirname, "../../simulator/tests/fixtures");
 const ADMIN_SLOT = "0xb53127684a568b3173ae13b9f8a6016e243e63b6e8ee1178d6a717850b5d6103";
 
@@ -52,22 +52,9 @@ async function main() {
       'name = "upgrade"',
       `to = ${q(admin)}`,
       `data = ${q(data)}`,
-      "[[actions.expect.slots]]",
-      `address = ${q(proxy)}`,
-      'slot = "eip1967.implementation"',
-      `value = ${q(v2)}`,
-      "[[actions.expect.events]]",
-      `emitter = ${q(proxy)}`,
-      'signature = "Upgraded(address indexed implementation)"',
-      `args = [${q(v2)}]`,
-      "[[authority]]",
-      `address = ${q(proxy)}`,
-      'slot = "eip1967.admin"',
-      `value = ${q(admin)}`,
-      "[[authority]]",
-      `on = ${q(admin)}`,
-      'call = "owner()(address)"',
-      `returns = [${q(from)}]`,
+      ...gateToml.expectUpgrade(proxy, v2),
+      ...gateToml.adminSlot(proxy, admin),
+      ...gateToml.call(admin, "owner()(address)", [], [from]),
     ].join("\n") + "\n";
     const work = fs.mkdtempSync(path.join(require("os").tmpdir(), "bs-after-"));
     fs.writeFileSync(path.join(work, "release.toml"), toml);

@@ -16,7 +16,7 @@ const path = require("path");
 const { ethers } = require("ethers");
 
 const { startAnvil } = require("./anvil.cjs");
-const { BS, WITNESS, OZ } = require("./harness.cjs");
+const { gateToml, BS, WITNESS, OZ } = require("./harness.cjs");
 const OUT = path.join(__dirname, "../../examples/gate");
 const ADMIN_SLOT = "0xb53127684a568b3173ae13b9f8a6016e243e63b6e8ee1178d6a717850b5d6103";
 const EXECUTOR = "0xDad77910DbDFdE764fC21FCD4E74D71bBACA6D8D";
@@ -78,35 +78,16 @@ async function main() {
       'max_fee_per_gas_max = "100000000000"',
       'max_priority_fee_per_gas_max = "3000000000"',
       "",
-      "[[actions.expect.slots]]            # the proxy runs BoxV2 after it",
-      `address = ${q(proxy)}`,
-      'slot = "eip1967.implementation"',
-      `value = ${q(boxV2)}`,
+      "# The proxy runs BoxV2 after it, and says so.",
+      ...gateToml.expectUpgrade(proxy, boxV2),
       "",
-      "[[actions.expect.events]]           # and says so",
-      `emitter = ${q(proxy)}`,
-      'signature = "Upgraded(address indexed implementation)"',
-      `args = [${q(boxV2)}]`,
+      "# BoxV2's deployed code, as audited.",
+      ...gateToml.code(boxV2, ethers.keccak256(await provider.getCode(boxV2))),
       "",
-      "[[code]]                            # BoxV2's deployed code, as audited",
-      `address = ${q(boxV2)}`,
-      `code_hash = ${q(ethers.keccak256(await provider.getCode(boxV2)))}`,
-      "",
-      "[[authority]]                       # the chain of control, before and after",
-      `address = ${q(proxy)}`,
-      'slot = "eip1967.admin"',
-      `value = ${q(admin)}`,
-      "",
-      "[[authority]]",
-      `on = ${q(admin)}`,
-      'call = "owner()(address)"',
-      `returns = [${q(timelockAddress)}]`,
-      "",
-      "[[authority]]",
-      `on = ${q(timelockAddress)}`,
-      'call = "hasRole(bytes32,address)(bool)"',
-      `args = [${q(await timelock.EXECUTOR_ROLE())}, ${q(EXECUTOR)}]`,
-      "returns = [true]",
+      "# The chain of control, before and after.",
+      ...gateToml.adminSlot(proxy, admin),
+      ...gateToml.call(admin, "owner()(address)", [], [timelockAddress]),
+      ...gateToml.call(timelockAddress, "hasRole(bytes32,address)(bool)", [await timelock.EXECUTOR_ROLE(), EXECUTOR], [true]),
     ].join("\n") + "\n";
     fs.mkdirSync(OUT, { recursive: true });
     fs.writeFileSync(path.join(OUT, "release.toml"), toml);

@@ -21,7 +21,7 @@ const { spawnSync } = require("child_process");
 const fs = require("fs");
 const path = require("path");
 const { ethers } = require("ethers");
-const { harness, BS, WITNESS, ANVIL, CAST, OZ } = require("./harness.cjs");
+const { harness, gateToml, BS, WITNESS, ANVIL, CAST, OZ } = require("./harness.cjs");
 
 const IMPLEMENTATION_SLOT = "0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc";
 const ADMIN_SLOT = "0xb53127684a568b3173ae13b9f8a6016e243e63b6e8ee1178d6a717850b5d6103";
@@ -84,38 +84,13 @@ async function main() {
         `to = ${q(timelockAddress)}`,
         `data = ${q(data)}`,
         "gas_limit_max = 500000",
-        ...(expect ? [
-          "[[actions.expect.slots]]",
-          `address = ${q(proxy)}`,
-          'slot = "eip1967.implementation"',
-          `value = ${q(boxV2)}`,
-          "[[actions.expect.events]]",
-          `emitter = ${q(proxy)}`,
-          'signature = "Upgraded(address indexed implementation)"',
-          `args = [${q(event)}]`,
-        ] : []),
+        ...(expect ? gateToml.expectUpgrade(proxy, boxV2, event) : []),
       ]),
-      "[[code]]",
-      `address = ${q(boxV2)}`,
-      `code_hash = ${q(codeHash)}`,
-      "[[authority]]",
-      `address = ${q(proxy)}`,
-      'slot = "eip1967.admin"',
-      `value = ${q(admin)}`,
-      "[[authority]]",
-      `on = ${q(admin)}`,
-      'call = "owner()(address)"',
-      `returns = [${q(timelockAddress)}]`,
-      "[[authority]]",
-      `on = ${q(timelockAddress)}`,
-      'call = "hasRole(bytes32,address)(bool)"',
-      `args = [${q(executorRole)}, ${q(executor)}]`,
-      "returns = [true]",
-      "[[authority]]",
-      `on = ${q(timelockAddress)}`,
-      'call = "hasRole(bytes32,address)(bool)"',
-      `args = [${q(proposerRole)}, ${q(attacker)}]`,
-      "returns = [false]",
+      ...gateToml.code(boxV2, codeHash),
+      ...gateToml.adminSlot(proxy, admin),
+      ...gateToml.call(admin, "owner()(address)", [], [timelockAddress]),
+      ...gateToml.call(timelockAddress, "hasRole(bytes32,address)(bool)", [executorRole, executor], [true]),
+      ...gateToml.call(timelockAddress, "hasRole(bytes32,address)(bool)", [proposerRole, attacker], [false]),
     ].join("\n");
     const file = path.join(work, `${name}.toml`);
     fs.writeFileSync(file, toml + "\n");

@@ -13,7 +13,32 @@ const BS = process.env.BS || path.join(ROOT, "target/release/bounded-signer");
 const ANVIL = path.join(__dirname, "node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil");
 const CAST = path.join(__dirname, "node_modules/@foundry-rs/cast-linux-amd64/bin/cast");
 const OZ = (name) => require(`@openzeppelin/contracts/build/contracts/${name}.json`);
+const SAFE_ARTIFACTS = "@safe-global/safe-contracts/build/artifacts/contracts";
+const SafeArtifact = require(`${SAFE_ARTIFACTS}/Safe.sol/Safe.json`);
+const FactoryArtifact = require(`${SAFE_ARTIFACTS}/proxies/SafeProxyFactory.sol/SafeProxyFactory.json`);
+const ADMIN_SLOT = "0xb53127684a568b3173ae13b9f8a6016e243e63b6e8ee1178d6a717850b5d6103";
 const WITNESS = process.env.BS_WITNESS || path.join(ROOT, "target/debug/bounded-signer-witness");
+
+/** The simulation gate's authoring TOML, as lines: what the e2e releases name. */
+const q = (v) => JSON.stringify(v);
+const gateToml = {
+  /** The action expects the proxy's implementation slot to hold `impl` after it, and the
+   * proxy's Upgraded(`event`) among its logs. */
+  expectUpgrade: (proxy, impl, event = impl) => [
+    "[[actions.expect.slots]]", `address = ${q(proxy)}`, 'slot = "eip1967.implementation"', `value = ${q(impl)}`,
+    "[[actions.expect.events]]", `emitter = ${q(proxy)}`, 'signature = "Upgraded(address indexed implementation)"',
+    `args = [${q(event)}]`,
+  ],
+  /** The code `address` must hold. */
+  code: (address, hash) => ["[[code]]", `address = ${q(address)}`, `code_hash = ${q(hash)}`],
+  /** The proxy's EIP-1967 admin slot must name `admin`. */
+  adminSlot: (proxy, admin) => ["[[authority]]", `address = ${q(proxy)}`, 'slot = "eip1967.admin"', `value = ${q(admin)}`],
+  /** A view call and what it must return. */
+  call: (on, call, args, returns) => [
+    "[[authority]]", `on = ${q(on)}`, `call = ${q(call)}`,
+    ...(args.length ? [`args = [${args.map(q).join(", ")}]`] : []), `returns = [${returns.map(q).join(", ")}]`,
+  ],
+};
 
 function harness(name) {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), `bs-${name}-`));
@@ -85,6 +110,29 @@ function harness(name) {
     return { mined, deploy };
   }
 
+  /** The Safe -> Timelock -> ProxyAdmin -> proxy stack, deployed by `deployer`: a Safe 1.4.1 of
+   * `owners` (threshold 2), a TimelockController with `delay` whose proposer and executor is the
+   * Safe, two implementations (any code will do: this runtime returns 42), and a
+   * TransparentUpgradeableProxy at BoxV1 whose ProxyAdmin the Timelock owns. */
+  async function deploySafeStack(provider, deployer, owners, delay) {
+    const { mined, deploy } = chain(provider, deployer);
+    const singleton = await deploy(SafeArtifact, []);
+    const factory = await deploy(FactoryArtifact, []);
+    const setup = singleton.interface.encodeFunctionData("setup", [
+      owners, 2, ethers.ZeroAddress, "0x", ethers.ZeroAddress, ethers.ZeroAddress, 0, ethers.ZeroAddress,
+    ]);
+    const created = await mined((await factory.createProxyWithNonce(await singleton.getAddress(), setup, 0)).hash);
+    const creation = created.logs.map((l) => factory.interface.parseLog(l)).find((e) => e && e.name === "ProxyCreation");
+    const safe = ethers.getAddress(creation.args.proxy);
+    const timelock = await deploy(OZ("TimelockController"), [delay, [safe], [safe], ethers.ZeroAddress]);
+    const tiny = { abi: [], bytecode: "0x600a600c600039600a6000f3602a60005260206000f3" };
+    const boxV1 = await (await deploy(tiny, [])).getAddress();
+    const boxV2 = await (await deploy(tiny, [])).getAddress();
+    const proxy = await (await deploy(OZ("TransparentUpgradeableProxy"), [boxV1, await timelock.getAddress(), "0x"])).getAddress();
+    const admin = ethers.getAddress(ethers.dataSlice(await provider.getStorage(proxy, ADMIN_SLOT), 12));
+    return { safe, timelock, timelockAddress: await timelock.getAddress(), boxV1, boxV2, proxy, admin };
+  }
+
   /** Holds a simulation (the verdict's `simulation`) against what anvil did with the same
    * transaction (its receipt): gas used, every log, and every balance, nonce and slot after it
    * (slots read by `cast storage`). Returns how many slots were compared. */
@@ -130,7 +178,7 @@ function harness(name) {
       });
   }
 
-  return { work, fail, ok, bs, bsJson, json, start, chain, compareWithAnvil, main };
+  return { work, fail, ok, bs, bsJson, json, start, chain, deploySafeStack, compareWithAnvil, main };
 }
 
-module.exports = { harness, BS, WITNESS, ANVIL, CAST, OZ, ROOT };
+module.exports = { harness, gateToml, BS, WITNESS, ANVIL, CAST, OZ, ROOT, SafeArtifact };

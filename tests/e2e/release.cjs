@@ -28,15 +28,12 @@ const { spawnSync } = require("child_process");
 const fs = require("fs");
 const path = require("path");
 const { ethers } = require("ethers");
-const { harness, BS, WITNESS, ANVIL, CAST, OZ } = require("./harness.cjs");
+const { harness, gateToml, BS, WITNESS, ANVIL, CAST, OZ, SafeArtifact } = require("./harness.cjs");
 
-const SAFE_ARTIFACTS = "@safe-global/safe-contracts/build/artifacts/contracts";
-const SafeArtifact = require(`${SAFE_ARTIFACTS}/Safe.sol/Safe.json`);
-const FactoryArtifact = require(`${SAFE_ARTIFACTS}/proxies/SafeProxyFactory.sol/SafeProxyFactory.json`);
 const IMPLEMENTATION_SLOT = "0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc";
 const ADMIN_SLOT = "0xb53127684a568b3173ae13b9f8a6016e243e63b6e8ee1178d6a717850b5d6103";
 const DELAY = 10;
-const { work, fail, ok, bsJson, bs, json, start, chain, compareWithAnvil, main: run } = harness("e2e");
+const { work, fail, ok, bsJson, bs, json, start, chain, deploySafeStack, compareWithAnvil, main: run } = harness("e2e");
 
 async function main() {
   const [, rpcPort] = await start(ANVIL, ["--port", "0", "--chain-id", "31337"], /Listening on 127\.0\.0\.1:(\d+)/);
@@ -52,24 +49,8 @@ async function main() {
 
   // The contracts, deployed by anvil's first (unlocked) account.
   const deployer = await provider.getSigner(0);
-  const { mined, deploy } = chain(provider, deployer);
-  const singleton = await deploy(SafeArtifact, []);
-  const factory = await deploy(FactoryArtifact, []);
-  const setup = singleton.interface.encodeFunctionData("setup", [
-    owners, 2, ethers.ZeroAddress, "0x", ethers.ZeroAddress, ethers.ZeroAddress, 0, ethers.ZeroAddress,
-  ]);
-  const created = await mined((await factory.createProxyWithNonce(await singleton.getAddress(), setup, 0)).hash);
-  const creation = created.logs.map((l) => factory.interface.parseLog(l)).find((e) => e && e.name === "ProxyCreation");
-  const safe = ethers.getAddress(creation.args.proxy);
-  const timelock = await deploy(OZ("TimelockController"), [DELAY, [safe], [safe], ethers.ZeroAddress]);
-  // Two implementations: any code will do for the proxy (this runtime returns 42).
-  const tiny = { abi: [], bytecode: "0x600a600c600039600a6000f3602a60005260206000f3" };
-  const boxV1 = await (await deploy(tiny, [])).getAddress();
-  const boxV2 = await (await deploy(tiny, [])).getAddress();
-  const proxyContract = await deploy(OZ("TransparentUpgradeableProxy"), [boxV1, await timelock.getAddress(), "0x"]);
-  const proxy = await proxyContract.getAddress();
-  const admin = ethers.getAddress(ethers.dataSlice(await provider.getStorage(proxy, ADMIN_SLOT), 12));
-  const timelockAddress = await timelock.getAddress();
+  const { mined } = chain(provider, deployer);
+  const { safe, timelock, timelockAddress, boxV1, boxV2, proxy, admin } = await deploySafeStack(provider, deployer, owners, DELAY);
   await provider.send("anvil_setBalance", [executor, "0x56BC75E2D63100000"]);
   // anvil sets a balance without a block, and answers eth_getProof on that uncommitted state
   // while the latest header still names the old state root: a block commits it.
@@ -113,37 +94,13 @@ async function main() {
       "gas_limit_max = 1000000",
       'max_fee_per_gas_max = "100000000000"',
       'max_priority_fee_per_gas_max = "10000000000"',
-      ...(name === "execute" ? [
-        "[[actions.expect.slots]]",
-        `address = ${q(proxy)}`,
-        'slot = "eip1967.implementation"',
-        `value = ${q(boxV2)}`,
-        "[[actions.expect.events]]",
-        `emitter = ${q(proxy)}`,
-        'signature = "Upgraded(address indexed implementation)"',
-        `args = [${q(boxV2)}]`,
-      ] : []),
+      ...(name === "execute" ? gateToml.expectUpgrade(proxy, boxV2) : []),
     ]),
-    "[[code]]",
-    `address = ${q(boxV2)}`,
-    `code_hash = ${q(ethers.keccak256(await provider.getCode(boxV2)))}`,
-    "[[authority]]",
-    `address = ${q(proxy)}`,
-    'slot = "eip1967.admin"',
-    `value = ${q(admin)}`,
-    "[[authority]]",
-    `on = ${q(admin)}`,
-    'call = "owner()(address)"',
-    `returns = [${q(timelockAddress)}]`,
-    "[[authority]]",
-    `on = ${q(timelockAddress)}`,
-    'call = "hasRole(bytes32,address)(bool)"',
-    `args = [${q(await timelock.EXECUTOR_ROLE())}, ${q(safe)}]`,
-    "returns = [true]",
-    "[[authority]]",
-    `on = ${q(safe)}`,
-    'call = "getThreshold()(uint256)"',
-    "returns = [2]",
+    ...gateToml.code(boxV2, ethers.keccak256(await provider.getCode(boxV2))),
+    ...gateToml.adminSlot(proxy, admin),
+    ...gateToml.call(admin, "owner()(address)", [], [timelockAddress]),
+    ...gateToml.call(timelockAddress, "hasRole(bytes32,address)(bool)", [await timelock.EXECUTOR_ROLE(), safe], [true]),
+    ...gateToml.call(safe, "getThreshold()(uint256)", [], [2]),
   ].join("\n");
   fs.writeFileSync(path.join(work, "release.toml"), toml + "\n");
   const manifest = path.join(work, "release.manifest.cbor");
