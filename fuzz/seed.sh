@@ -82,6 +82,11 @@ for v in json.load(open("tests/vectors/safe_tx.json"))["vectors"]:
 for b in json.load(open("tests/vectors/safe_tx.json"))["builder"]:
     put("safe_tx_json", bytes([0x38 | 6]) + json.dumps(b["batch"]).encode())
 # witness_decode, proof_verify: a witness of a real anvil's proofs (simulator/tests/proofs.rs).
+# containment_decode: a record as verify-execution writes it.
+put("containment_decode", bytes.fromhex(
+    "a700781d626f756e6465642d7369676e65722f636f6e7461696e6d656e742f76310158200101010101010101010101010101010101010101010101010101010101010101"
+    "0258200202020202020202020202020202020202020202020202020202020202020202035820030303030303030303030303030303030303030303030303030303030303030304"
+    "5820040404040404040404040404040404040404040404040404040404040404040405182a061a6b14bc85"))
 # And a post-execution witness with its block's transactions and receipts (anvil-after).
 for t in ("witness_decode", "proof_verify"):
     for f in ("anvil.witness", "anvil-after.witness"):

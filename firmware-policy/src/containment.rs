@@ -171,6 +171,19 @@ mod tests {
         }
     }
 
+    /// The bytes of a record, by hand from the format in the module docs (they also seed the
+    /// `containment_decode` fuzz target).
+    #[test]
+    fn the_encoding_is_the_documented_one() {
+        let record = Containment { block_number: 42, contained_at: 0x6b14_bc85, ..record() };
+        let words: alloc::string::String = (1..=4u8)
+            .map(|k| alloc::format!("{:02x}5820{}", k, alloc::format!("{k:02x}").repeat(32)))
+            .collect();
+        let expected =
+            alloc::format!("a700781d{}{words}05182a061a6b14bc85", alloy_primitives::hex::encode(FORMAT_V1));
+        assert_eq!(alloy_primitives::hex::encode(record.to_canonical_bytes()), expected);
+    }
+
     #[test]
     fn a_record_round_trips_and_any_other_encoding_is_refused() {
         let bytes = record().to_canonical_bytes();
