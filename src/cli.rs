@@ -84,6 +84,14 @@ parts), 1 internal error."
     /// Safe transactions: their EIP-712 hashes, checked before an owner approves one.
     #[command(subcommand)]
     Safe(SafeCommand),
+    /// Storage layout compatibility of an upgrade's implementations.
+    #[command(
+        subcommand,
+        after_help = "Input: solc's standard-JSON output or a build-info file (Foundry, Hardhat), compiled with \
+outputSelection storageLayout and ast.\n\nExample:\n  bounded-signer layout check v1.json v2.json --reference BoxV1 \
+--contract BoxV2\n\nExit codes: 0 compatible, 3 incompatible, 2 bad input, 1 internal error."
+    )]
+    Layout(LayoutCommand),
     /// After the executor fired: check what the chain did against the manifest, on a
     /// post-execution witness, and contain the release when it diverged.
     #[command(after_help = VERIFY_EXECUTION_HELP)]
@@ -642,6 +650,29 @@ pub struct AirgapReceiveArgs {
     pub force: bool,
 }
 
+/// `layout …`
+#[derive(Subcommand, Debug)]
+pub enum LayoutCommand {
+    /// Whether NEW's storage layout keeps OLD's: every old variable's slot, offset and type; new
+    /// variables after the old ones or in slots a __gap gives up; ERC-7201 namespaces kept.
+    Check(LayoutCheckArgs),
+}
+
+/// `layout check …`
+#[derive(Args, Debug)]
+pub struct LayoutCheckArgs {
+    /// The old implementation's compiler output (standard-JSON output or build-info).
+    pub old: PathBuf,
+    /// The new implementation's.
+    pub new: PathBuf,
+    /// The new contract (`Name` or `path:Name`); default: the one contract with storage.
+    #[arg(long)]
+    pub contract: Option<String>,
+    /// The old contract; default: --contract.
+    #[arg(long)]
+    pub reference: Option<String>,
+}
+
 /// `bundle …`
 #[derive(Subcommand, Debug)]
 pub enum BundleCommand {
@@ -827,6 +858,7 @@ pub fn run(cli: Cli) -> Result<Exit, CliError> {
         Command::Airgap(AirgapCommand::Receive(args)) => commands::airgap::receive(&args, json),
         Command::Airgap(AirgapCommand::ExportAccount(args)) => commands::export_account::run(&args, json),
         Command::Airgap(AirgapCommand::SignRequest(args)) => commands::sign_request::run(&args, json),
+        Command::Layout(LayoutCommand::Check(args)) => commands::layout::check(&args, json),
         Command::Bundle(BundleCommand::Create(args)) => commands::bundle::create(&args, json),
         Command::Bundle(BundleCommand::Show { bundle }) => commands::bundle::show(&bundle, json),
         Command::Bundle(BundleCommand::Verify { bundle }) => commands::bundle::verify(&bundle, json),

@@ -9,6 +9,7 @@ pub mod decode;
 pub mod emulator;
 pub mod export_account;
 pub mod journal;
+pub mod layout;
 pub mod manifest;
 pub mod rehearse;
 pub mod safe;

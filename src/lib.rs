@@ -21,6 +21,7 @@ pub mod hints;
 pub mod home;
 pub mod input;
 pub mod journal;
+pub mod layout;
 pub mod ledger_screens;
 pub mod manifest_file;
 pub mod output;
