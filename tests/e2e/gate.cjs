@@ -12,8 +12,12 @@
 //           balance, nonce and slot after it;
 //   refusals:        without a witness (witness_missing); execute on the witness collected for
 //           schedule (witness_incomplete); a manifest whose code hash is not BoxV2's
-//           (implementation_code_mismatch); a Timelock operation that grants a role
-//           (unexpected_effect, authority_mismatch).
+//           (implementation_code_mismatch); Timelock operations that grant a role or hand the
+//           ProxyAdmin to an outsider (unexpected_effect, authority_mismatch), or call an allowed
+//           contract that writes a slot of an unlisted one (unexpected_effect);
+//   after:           verify-execution of the executed upgrade, of another transaction's hash, and
+//           against a manifest expecting another event (contained; its next action refused on
+//           that laptop and through a bundle; its rollback signed).
 //
 //     node gate.cjs   (run.sh installs the packages and builds the binaries first)
 "use strict";
@@ -56,9 +60,7 @@ async function main() {
   const proposerRole = await timelock.PROPOSER_ROLE();
   const executorRole = await timelock.EXECUTOR_ROLE();
   const grant = timelock.interface.encodeFunctionData("grantRole", [proposerRole, attacker]);
-  const grantSalt = ethers.id("grant");
-  const scheduleGrant = timelock.interface.encodeFunctionData("schedule", [timelockAddress, 0, grant, ethers.ZeroHash, grantSalt, 0]);
-  const executeGrant = timelock.interface.encodeFunctionData("execute", [timelockAddress, 0, grant, ethers.ZeroHash, grantSalt]);
+  const scheduleGrant = timelock.interface.encodeFunctionData("schedule", [timelockAddress, 0, grant, ethers.ZeroHash, ethers.id("grant"), 0]);
 
   const now = Math.floor(Date.now() / 1000);
   const q = (s) => JSON.stringify(s);
@@ -173,25 +175,44 @@ async function main() {
   if (refused.status !== 3 || !JSON.parse(refused.stdout).reasons.includes("implementation_code_mismatch")) fail(`wrong code hash: ${refused.stdout}`);
   ok("a code hash that is not BoxV2's deployed code: implementation_code_mismatch");
 
-  // A Timelock operation that grants the proposer role to an outsider: its schedule passes (it
-  // only schedules), its execution is refused.
-  const rogue = manifestOf("rogue", { actions: [["schedule-grant", scheduleGrant, false], ["execute-grant", executeGrant, false]] });
-  const sched = await request("schedule-grant", scheduleGrant);
-  const sw = collect("schedule-grant", rogue, sched);
-  bsJson(checkArgs(rogue, sched, sw));
-  await provider.send("anvil_impersonateAccount", [executor]);
-  const impersonated = await provider.getSigner(executor);
-  await mined((await impersonated.sendTransaction({ to: timelockAddress, data: scheduleGrant })).hash);
-  await provider.send("anvil_stopImpersonatingAccount", [executor]);
-  const exec = await request("execute-grant", executeGrant);
-  const ew = collect("execute-grant", rogue, exec);
-  const rogueVerdict = JSON.parse(bs(["--json", ...checkArgs(rogue, exec, ew)]).stdout);
-  for (const reason of ["unexpected_effect", "authority_mismatch"]) {
-    if (!rogueVerdict.reasons.includes(reason)) fail(`a role grant: ${JSON.stringify(rogueVerdict.reasons)} lacks ${reason}`);
+  /** A Timelock operation on `target` with `payload` in a release of its own: its schedule
+   * passes (it only schedules) and is mined; its execution is checked on its own witness and
+   * must be refused with every one of `reasons`. Returns the verdict. */
+  async function refusedOperation(name, target, payload, reasons, targets = []) {
+    const opSalt = ethers.id(name);
+    const scheduleOp = timelock.interface.encodeFunctionData("schedule", [target, 0, payload, ethers.ZeroHash, opSalt, 0]);
+    const executeOp = timelock.interface.encodeFunctionData("execute", [target, 0, payload, ethers.ZeroHash, opSalt]);
+    const m = manifestOf(name, { actions: [[`schedule-${name}`, scheduleOp, false], [`execute-${name}`, executeOp, false]], targets });
+    const sched = await request(`schedule-${name}`, scheduleOp);
+    bsJson(checkArgs(m, sched, collect(`schedule-${name}`, m, sched)));
+    await provider.send("anvil_impersonateAccount", [executor]);
+    const impersonated = await provider.getSigner(executor);
+    await mined((await impersonated.sendTransaction({ to: timelockAddress, data: scheduleOp })).hash);
+    await provider.send("anvil_stopImpersonatingAccount", [executor]);
+    const exec = await request(`execute-${name}`, executeOp);
+    const verdict = JSON.parse(bs(["--json", ...checkArgs(m, exec, collect(`execute-${name}`, m, exec))]).stdout);
+    for (const reason of reasons) {
+      if (!verdict.reasons.includes(reason)) fail(`${name}: ${JSON.stringify(verdict.reasons)} lacks ${reason}`);
+    }
+    return verdict;
   }
-  const granted = rogueVerdict.simulation.logs.find((l) => l.event && l.event.name === "RoleGranted");
-  if (!granted) fail("the simulation shows no RoleGranted");
-  ok(`a Timelock operation granting PROPOSER_ROLE to ${attacker}: ${rogueVerdict.reasons.join(", ")}`);
+  // Granting the proposer role to an outsider.
+  const grantVerdict = await refusedOperation("grant", timelockAddress, grant, ["unexpected_effect", "authority_mismatch"]);
+  if (!grantVerdict.simulation.logs.some((l) => l.event && l.event.name === "RoleGranted")) fail("the simulation shows no RoleGranted");
+  ok(`a Timelock operation granting PROPOSER_ROLE to ${attacker}: ${grantVerdict.reasons.join(", ")}`);
+  // Handing the ProxyAdmin to an outsider.
+  const handOver = adminIface.encodeFunctionData("transferOwnership", [attacker]);
+  const ownerVerdict = await refusedOperation("owner", admin, handOver, ["unexpected_effect", "authority_mismatch"]);
+  if (!ownerVerdict.simulation.logs.some((l) => l.event && l.event.name === "OwnershipTransferred")) fail("the simulation shows no OwnershipTransferred");
+  ok(`a Timelock operation handing the ProxyAdmin to ${attacker}: ${ownerVerdict.reasons.join(", ")}`);
+  // An allowed contract that writes a slot of one the release does not list: the call tree shows
+  // only the allowed one; the replay sees the write.
+  const victim = await (await deploy({ abi: [], bytecode: "0x600680600b6000396000f3600160005500" }, [])).getAddress();
+  const poker = await (await deploy({ abi: [], bytecode: `0x602280600b6000396000f36000600060006000600073${victim.slice(2)}5af100` }, [])).getAddress();
+  const pokeVerdict = await refusedOperation("poke", poker, "0x", ["unexpected_effect"], [poker]);
+  const wrote = pokeVerdict.checks.find((c) => c.check === "effects" && !c.ok);
+  if (!wrote || !wrote.detail.includes(victim)) fail(`the unlisted write: ${JSON.stringify(pokeVerdict.checks)}`);
+  ok(`a call to an allowed contract that writes to unlisted ${victim}: ${pokeVerdict.reasons.join(", ")} (${wrote.detail})`);
 
   // After the executor fired: the post-execution witness, and what the chain did held against
   // the manifest, on the executor's laptop (whose journal signed the transaction).
