@@ -716,6 +716,10 @@ pub struct BundleCreateArgs {
     /// bundle signs nothing more of the manifest it names.
     #[arg(long = "containment", value_name = "FILE")]
     pub containments: Vec<PathBuf>,
+    /// A state witness for the simulation gate (repeat for each): `check`, `sign` and `safe
+    /// sign --bundle` use the one whose block hash the signer types with --block-hash.
+    #[arg(long = "witness", value_name = "W")]
+    pub witnesses: Vec<PathBuf>,
     /// Where to write the bundle.
     #[arg(short = 'o', long = "out")]
     pub out: PathBuf,

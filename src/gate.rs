@@ -21,8 +21,8 @@ pub struct WitnessFlags {
     #[arg(long, value_name = "FILE", requires = "block_hash")]
     pub witness: Option<PathBuf>,
     /// The hash of the witnessed block, as you compared it with a source you trust: the only
-    /// thing the simulation trusts.
-    #[arg(long, value_name = "HASH", requires = "witness", value_parser = parse_hash)]
+    /// thing the simulation trusts. Without --witness, the bundle's witness of that block.
+    #[arg(long, value_name = "HASH", value_parser = parse_hash)]
     pub block_hash: Option<B256>,
 }
 
@@ -68,13 +68,39 @@ impl GivenWitness {
 }
 
 impl WitnessFlags {
-    /// The witness, read and decoded (exit 2 when it is not one), when one was given.
-    pub fn read(&self) -> Result<Option<GivenWitness>, CliError> {
-        let (Some(path), Some(block_hash)) = (&self.witness, self.block_hash) else {
+    /// The witness, read and decoded (exit 2 when it is not one), when one was given: the file,
+    /// or, with `--block-hash` alone, the witness in `bundle` whose header hashes to it (the typed
+    /// hash picks it; a bundle is transport, so nothing else about it is trusted).
+    pub fn read(
+        &self,
+        bundle: Option<&firmware_policy::bundle::Bundle>,
+    ) -> Result<Option<GivenWitness>, CliError> {
+        let Some(block_hash) = self.block_hash else {
             return Ok(None);
         };
-        let bytes = crate::input::read_file_limited(path, MAX_WITNESS_BYTES)?;
-        GivenWitness::from_bytes(path.display().to_string(), &bytes, block_hash).map(Some)
+        if let Some(path) = &self.witness {
+            let bytes = crate::input::read_file_limited(path, MAX_WITNESS_BYTES)?;
+            return GivenWitness::from_bytes(path.display().to_string(), &bytes, block_hash).map(Some);
+        }
+        let Some(bundle) = bundle else {
+            return Err(CliError::input("--block-hash needs --witness W, or a bundle that carries the witness")
+                .hint("Give the witness file bounded-signer-witness wrote, or the bundle made with bundle create --witness."));
+        };
+        let mut held = Vec::new();
+        for (i, body) in bundle.of(firmware_policy::bundle::EntryKind::Witness).enumerate() {
+            let name = format!("the bundle's witness {i}");
+            let given = GivenWitness::from_bytes(name, body, block_hash)?;
+            let hash = alloy_primitives::keccak256(&given.witness.header);
+            if hash == block_hash {
+                return Ok(Some(given));
+            }
+            held.push(format!("{hash:#x}"));
+        }
+        Err(CliError::input(format!(
+            "the bundle holds no witness of block {block_hash:#x} (it holds {})",
+            if held.is_empty() { "none".to_string() } else { held.join(", ") }
+        ))
+        .hint("Type the block hash you compared for this release, or give the witness with --witness."))
     }
 }
 

@@ -444,6 +444,63 @@ returns = ["0x70997970C51812dc3A010C7d01b50e0d17dc79C8"]
         }
     }
 
+    /// A bundle can carry the witness: `--block-hash` alone picks the one whose header hashes to
+    /// it; a hash no witness in it has is exit 2; `--block-hash` with neither is exit 2.
+    #[test]
+    fn the_witness_can_come_in_the_bundle_picked_by_the_typed_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = fixture();
+        let (manifest, hash) = release(dir.path(), FULL);
+        let tx = request_file(dir.path(), &f);
+        let bundle = dir.path().join("release.bundle");
+        let witness = root().join("simulator/tests/fixtures/anvil-upgrade.witness");
+        let other = root().join("simulator/tests/fixtures/anvil.witness");
+        let created = run(&[
+            "--json",
+            "bundle",
+            "create",
+            "--manifest",
+            manifest.to_str().unwrap(),
+            "--witness",
+            other.to_str().unwrap(),
+            "--witness",
+            witness.to_str().unwrap(),
+            "-o",
+            bundle.to_str().unwrap(),
+        ]);
+        assert_eq!(code(&created), 0, "{}", stderr(&created));
+        let block = f["parent"]["hash"].as_str().unwrap();
+        let shown = json(&created)["witnesses"].clone();
+        assert!(shown.as_array().unwrap().iter().any(|w| w["block"]["hash"] == block), "{shown}");
+        let now = f["timestamp"].as_u64().unwrap().to_string();
+        let check = |block: &str, extra: &[&str]| {
+            bin()
+                .args(["--json", "check", "--bundle", bundle.to_str().unwrap(), "--approved-hash", &hash])
+                .args(["--block-hash", block, "--now", &now])
+                .args(extra)
+                .arg(&tx)
+                .output()
+                .unwrap()
+        };
+        let out = check(block, &[]);
+        assert_eq!(code(&out), 0, "{}", stdout(&out));
+        assert_eq!(json(&out)["simulation"]["block"]["hash"], block);
+        let missing = check(&format!("0x{}", "cd".repeat(32)), &[]);
+        assert_eq!(code(&missing), 2, "{}", stdout(&missing));
+        assert!(stderr(&missing).contains("holds no witness of block"), "{}", stderr(&missing));
+        // A file given beside the bundle wins, and --block-hash without either is exit 2.
+        let out = check(block, &["--witness", witness.to_str().unwrap()]);
+        assert_eq!(code(&out), 0, "{}", stdout(&out));
+        let alone = bin()
+            .args(["check", "--manifest", manifest.to_str().unwrap(), "--approved-hash", &hash])
+            .args(["--block-hash", block])
+            .arg(&tx)
+            .output()
+            .unwrap();
+        assert_eq!(code(&alone), 2);
+        assert!(stderr(&alone).contains("--block-hash needs --witness"), "{}", stderr(&alone));
+    }
+
     #[test]
     fn a_witness_for_another_block_or_stale_state_is_invalid() {
         let dir = tempfile::tempdir().unwrap();

@@ -50,6 +50,9 @@ pub enum EntryKind {
     /// A containment record ([`crate::containment::Containment`]'s canonical bytes): a reader
     /// signs nothing more of the manifest it names.
     Containment,
+    /// A state witness (its canonical bytes), for the simulation gate: the one whose header
+    /// hashes to the block hash the signer types is used.
+    Witness,
 }
 
 impl EntryKind {
@@ -62,6 +65,7 @@ impl EntryKind {
             EntryKind::Transaction => 4,
             EntryKind::SafeTransaction => 5,
             EntryKind::Containment => 6,
+            EntryKind::Witness => 7,
         }
     }
 
@@ -74,6 +78,7 @@ impl EntryKind {
             4 => EntryKind::Transaction,
             5 => EntryKind::SafeTransaction,
             6 => EntryKind::Containment,
+            7 => EntryKind::Witness,
             _ => return None,
         })
     }
@@ -88,6 +93,7 @@ impl EntryKind {
             EntryKind::Transaction => "transaction",
             EntryKind::SafeTransaction => "safe_transaction",
             EntryKind::Containment => "containment",
+            EntryKind::Witness => "witness",
         }
     }
 
@@ -100,6 +106,7 @@ impl EntryKind {
             EntryKind::Transaction => crate::limits::MAX_TX_BYTES,
             EntryKind::SafeTransaction => crate::limits::MAX_TX_BYTES.saturating_add(512),
             EntryKind::Containment => crate::containment::MAX_CONTAINMENT_BYTES,
+            EntryKind::Witness => MAX_BUNDLE_BYTES,
         }
     }
 }

@@ -94,6 +94,14 @@ pub fn create(args: &BundleCreateArgs, json_out: bool) -> Result<Exit, CliError>
             .map_err(|e| CliError::input(format!("{}: {e}", path.display())))?;
         entries.push(entry(EntryKind::Containment, &record.to_canonical_bytes()));
     }
+    for path in &args.witnesses {
+        let bytes = read_file_limited(path, bounded_signer_simulator::witness::MAX_WITNESS_BYTES)?;
+        bounded_signer_simulator::witness::Witness::from_bytes(&bytes).map_err(|e| {
+            CliError::input(format!("{}: {e}", path.display()))
+                .hint("Give the file bounded-signer-witness wrote, unchanged.")
+        })?;
+        entries.push(entry(EntryKind::Witness, &bytes));
+    }
     let bundle = Bundle::new(entries).map_err(|e| CliError::input(format!("the bundle: {e}")))?;
     let bytes = bundle.to_canonical_bytes();
     write_output(&args.out, &bytes, args.force)?;
@@ -200,6 +208,23 @@ fn describe(bundle: &Bundle, bytes: &[u8], manifest: Option<&LoadedManifest>) ->
             Err(e) => json!({"problem": e.to_string()}),
         })
         .collect();
+    let witnesses: Vec<Value> = bundle
+        .of(EntryKind::Witness)
+        .map(|body| match bounded_signer_simulator::witness::Witness::from_bytes(body) {
+            Ok(w) => {
+                let number =
+                    <alloy_consensus::Header as alloy_rlp::Decodable>::decode(&mut w.header.as_slice())
+                        .map(|h| h.number.to_string())
+                        .ok();
+                json!({
+                    "block": {"number": number, "hash": format!("{:#x}", keccak256(&w.header))},
+                    "timestamp": w.timestamp.to_string(),
+                    "bytes": body.len(),
+                })
+            }
+            Err(e) => json!({"problem": e.to_string()}),
+        })
+        .collect();
     json!({
         "bundle_hash": format!("{:#x}", keccak256(bytes)),
         "bytes": bytes.len(),
@@ -211,6 +236,7 @@ fn describe(bundle: &Bundle, bytes: &[u8], manifest: Option<&LoadedManifest>) ->
         "proposals": proposals,
         "safe_proposals": safe_proposals,
         "containments": containments,
+        "witnesses": witnesses,
     })
 }
 
@@ -270,6 +296,21 @@ fn text(doc: &Value) -> String {
             str_of(&p["nonce"]),
             str_of(&p["safe_tx_hash"])
         );
+    }
+    for w in doc["witnesses"].as_array().into_iter().flatten() {
+        match w["problem"].as_str() {
+            Some(p) => _ = writeln!(s, "  witness       INVALID: {p}"),
+            None => {
+                _ = writeln!(
+                    s,
+                    "  witness       block {} {} (simulated at {}; {} bytes; proven only against the hash you type)",
+                    str_of(&w["block"]["number"]),
+                    str_of(&w["block"]["hash"]),
+                    str_of(&w["timestamp"]),
+                    w["bytes"]
+                )
+            }
+        }
     }
     for c in doc["containments"].as_array().into_iter().flatten() {
         match c["problem"].as_str() {

@@ -17,7 +17,7 @@ pub(crate) fn run(args: &CheckArgs, json: bool) -> Result<Exit, CliError> {
     // Names from the manifest's `abi`, only once its hash matched.
     let (proposal, abi) = crate::abi::named_proposal(manifest, proposal)
         .map_err(|e| CliError::input(format!("{}: {e}", args.source.source().describe())))?;
-    let witness = args.witness.read()?;
+    let witness = args.witness.read(opened.bundle.as_ref())?;
     let verdict = opened.verdict(now, |m, approved| check_opened(m, approved, &proposal, now));
     let (verdict, simulation) =
         crate::gate::gated_verdict(&opened, &proposal, now, witness.as_ref(), verdict);

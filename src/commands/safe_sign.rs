@@ -100,6 +100,7 @@ pub fn read_request(args: &SafeSignArgs) -> Result<Read, CliError> {
     }
     let proposal = SafeTxProposal::new(input.domain, input.tx.clone(), input.claimed_hash)
         .map_err(|e| CliError::input(format!("the Safe transaction's data: {e}")))?;
+    let witness = args.witness.read(manifest.bundle.as_ref())?;
     Ok(Read::Request(Box::new(SafeSignRequest {
         manifest,
         input,
@@ -108,7 +109,7 @@ pub fn read_request(args: &SafeSignArgs) -> Result<Read, CliError> {
         device: args.device.clone(),
         path: args.path.clone(),
         claims: Vec::new(),
-        witness: args.witness.read()?,
+        witness,
     })))
 }
 

@@ -61,7 +61,7 @@ pub fn read_request(args: &SignArgs) -> Result<SignRequest, CliError> {
     }
     let device = args.device.clone();
     let path = args.path.clone();
-    let witness = args.witness.read()?;
+    let witness = args.witness.read(manifest.bundle.as_ref())?;
     Ok(SignRequest { manifest, proposal, device, path, claimed_from, names, claims: Vec::new(), witness })
 }
 

@@ -176,7 +176,7 @@ pub(crate) fn run(args: &VerifyExecutionArgs, json_out: bool) -> Result<Exit, Cl
         check_output(out, args.force)?;
     }
     let opened = crate::approvals::open(&args.source.source(), &args.proof.proof())?;
-    let given = args.witness.read()?.ok_or_else(|| {
+    let given = args.witness.read(opened.bundle.as_ref())?.ok_or_else(|| {
         CliError::input("verify-execution needs --witness W and --block-hash H")
             .hint("Collect W with `bounded-signer-witness --after TXHASH` and compare its block hash with a source you trust.")
     })?;
