@@ -99,6 +99,7 @@ fn action(name: String, to: Address, data: Vec<u8>) -> Action {
         approved_hashes: vec![],
         safe_tx: None,
         expect: Default::default(),
+        layout: None,
     }
 }
 

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use alloy_primitives::{Address, B256, U256};
 use firmware_policy::manifest::FORMAT_V1;
-use firmware_policy::manifest::{SafeActionFields, SafeDecl};
+use firmware_policy::manifest::{LayoutRecord, SafeActionFields, SafeDecl};
 use firmware_policy::safe_tx::SafeVersion;
 use firmware_policy::{Action, ActionKind, AuthorizationBound, Manifest, Rollback};
 use serde::Deserialize;
@@ -140,6 +140,24 @@ struct ActionToml {
     /// What the action must do to chain state: slot values after it, events among its logs.
     #[serde(default)]
     expect: Option<gate::ExpectToml>,
+    /// The upgrade's old and new implementations' compiler output, compared by `layout check`.
+    #[serde(default)]
+    layout: Option<LayoutToml>,
+    /// Why an incompatible storage layout is released anyway.
+    #[serde(default)]
+    allow_layout_change: Option<String>,
+}
+
+/// `layout = {old = "v1.json", new = "v2.json", contract = "BoxV2", reference = "BoxV1"}`: paths
+/// relative to the authoring file; `reference` (the old contract) defaults to `contract`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LayoutToml {
+    old: String,
+    new: String,
+    contract: String,
+    #[serde(default)]
+    reference: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -193,8 +211,15 @@ fn address(s: &str, field: &str) -> Result<Address, AuthoringError> {
     parse_address(s).map_err(|e| field_err(field, e))
 }
 
-/// Parses the TOML text of a release into the (unnormalized) manifest model.
+/// Parses the TOML text of a release into the (unnormalized) manifest model. An action's
+/// `layout` needs the authoring file's directory: [`parse_release_in`].
 pub fn parse_release(text: &str) -> Result<Manifest, AuthoringError> {
+    parse_release_in(text, None)
+}
+
+/// [`parse_release`] of the authoring file in `dir`, whose actions' `layout` paths are relative
+/// to it: each pair is compared (`layout check`) and the result written into the action.
+pub fn parse_release_in(text: &str, dir: Option<&std::path::Path>) -> Result<Manifest, AuthoringError> {
     let release: ReleaseToml = toml::from_str(text).map_err(|e| AuthoringError::Toml(e.to_string()))?;
     if release.format != FORMAT_V1 {
         return Err(field_err("format", format!("{:?} is not {FORMAT_V1:?}", release.format)));
@@ -224,6 +249,7 @@ pub fn parse_release(text: &str) -> Result<Manifest, AuthoringError> {
         actions.push(action(a, i)?);
     }
     resolve_approvals(&release.actions, &mut actions)?;
+    resolve_layouts(&release.actions, &mut actions, dir)?;
     let mut safes = Vec::with_capacity(release.safes.len());
     for (i, t) in release.safes.iter().enumerate() {
         safes.push(safe(t, i)?);
@@ -412,6 +438,57 @@ fn resolve_approvals(tomls: &[ActionToml], actions: &mut [Action]) -> Result<(),
     Ok(())
 }
 
+/// Compares each action's `layout` pair and records the digests and the result; an incompatible
+/// pair without `allow_layout_change` is refused with the findings.
+fn resolve_layouts(
+    tomls: &[ActionToml],
+    actions: &mut [Action],
+    dir: Option<&std::path::Path>,
+) -> Result<(), AuthoringError> {
+    for (i, (t, a)) in tomls.iter().zip(actions.iter_mut()).enumerate() {
+        let field = format!("actions[{i}].layout");
+        let Some(layout) = &t.layout else {
+            if t.allow_layout_change.is_some() {
+                return Err(field_err(
+                    format!("actions[{i}].allow_layout_change"),
+                    "there is no layout to allow a change of",
+                ));
+            }
+            continue;
+        };
+        let dir = dir.ok_or_else(|| field_err(&field, "the paths need the authoring file's directory"))?;
+        let reference = layout.reference.as_deref().unwrap_or(&layout.contract);
+        let old = crate::layout::read(&dir.join(&layout.old), Some(reference))
+            .map_err(|e| field_err(&field, e.to_string()))?;
+        let new = crate::layout::read(&dir.join(&layout.new), Some(&layout.contract))
+            .map_err(|e| field_err(&field, e.to_string()))?;
+        let errors: Vec<String> = crate::layout::compare(&old, &new)
+            .into_iter()
+            .filter(|f| f.error)
+            .map(|f| format!("{}: {}", f.what, f.detail))
+            .collect();
+        let allowed_change = t.allow_layout_change.clone().unwrap_or_default();
+        if !errors.is_empty() && allowed_change.is_empty() {
+            return Err(field_err(
+                &field,
+                format!(
+                    "{} does not keep {}'s storage layout ({}); write allow_layout_change = \"why\" on the action to release it anyway",
+                    new.contract,
+                    old.contract,
+                    errors.join("; ")
+                ),
+            ));
+        }
+        a.layout = Some(LayoutRecord {
+            old_digest: old.digest(),
+            new_digest: new.digest(),
+            compatible: errors.is_empty(),
+            allowed_change,
+        });
+    }
+    Ok(())
+}
+
 fn action(a: &ActionToml, i: usize) -> Result<Action, AuthoringError> {
     let f = |name: &str| format!("actions[{i}].{name}");
     let kind = match a.kind.as_deref() {
@@ -458,12 +535,22 @@ fn action(a: &ActionToml, i: usize) -> Result<Action, AuthoringError> {
         approved_hashes: approved_hashes(a, i)?,
         safe_tx: safe_fields(a, kind, i)?,
         expect: gate::expect(a.expect.as_ref(), i)?,
+        layout: None,
     })
 }
 
 /// Warnings `manifest build` prints: bounds a release manager probably meant to set.
 pub fn warnings(m: &Manifest) -> Vec<String> {
     let mut out = Vec::new();
+    for (i, a) in m.actions.iter().enumerate() {
+        if let Some(l) = a.layout.as_ref().filter(|l| !l.compatible) {
+            out.push(format!(
+                "actions[{i}] ({}): its new implementation does not keep the old storage layout; released because {:?}",
+                crate::text::escape(&a.name),
+                crate::text::escape(&l.allowed_change)
+            ));
+        }
+    }
     for safe in &m.safes {
         if !safe.version.domain_has_chain_id() {
             out.push(format!(

@@ -130,6 +130,7 @@ fn hostile_manifest(dir: &std::path::Path) -> String {
             approved_hashes: vec![],
             safe_tx: None,
             expect: Default::default(),
+            layout: None,
         }],
         safes: vec![],
         max_state_age: firmware_policy::manifest::effects::DEFAULT_MAX_STATE_AGE,

@@ -104,3 +104,82 @@ fn compatible_incompatible_and_not_a_layout() {
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("no contract Nope"), "{}", stderr(&out));
 }
+
+/// `manifest build` runs the comparison when an action names `layout`, records both digests and
+/// the result in the manifest, and refuses an incompatible pair unless `allow_layout_change`
+/// says why; `manifest show` prints it.
+#[test]
+fn manifest_build_records_the_layouts_and_refuses_an_unexplained_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, _) = release_now(dir.path());
+    let base = std::fs::read_to_string(dir.path().join("release.toml")).unwrap();
+    let v1 = output(
+        "Box.sol",
+        "Box",
+        &[("a", 0, 0, "t_uint256_AST"), ("token", 1, 0, "t_contract(IERC20)AST")],
+        7,
+    );
+    std::fs::write(dir.path().join("v1.json"), v1.to_string()).unwrap();
+    let v2 = output(
+        "Box.sol",
+        "Box",
+        &[("a", 0, 0, "t_uint256_AST"), ("token", 1, 0, "t_address"), ("b", 2, 0, "t_uint256_AST")],
+        8,
+    );
+    std::fs::write(dir.path().join("v2.json"), v2.to_string()).unwrap();
+    let swapped = output("Box.sol", "Box", &[("token", 0, 0, "t_address"), ("a", 1, 0, "t_uint256_AST")], 9);
+    std::fs::write(dir.path().join("swapped.json"), swapped.to_string()).unwrap();
+    let build = |name: &str, extra: &str| {
+        let toml = dir.path().join(format!("{name}.toml"));
+        std::fs::write(&toml, format!("{base}{extra}")).unwrap();
+        let out = dir.path().join(format!("{name}.cbor"));
+        (run(&["--json", "manifest", "build", toml.to_str().unwrap(), "-o", out.to_str().unwrap()]), out)
+    };
+    let (built, manifest) =
+        build("kept", "layout = { old = \"v1.json\", new = \"v2.json\", contract = \"Box\" }\n");
+    assert_eq!(code(&built), 0, "{}", stderr(&built));
+    let shown = json(&run(&["--json", "manifest", "show", manifest.to_str().unwrap()]));
+    let layout = &shown["actions"][1]["layout"];
+    assert_eq!(layout["compatible"], true);
+    let checked = json(&run(&[
+        "--json",
+        "layout",
+        "check",
+        dir.path().join("v1.json").to_str().unwrap(),
+        dir.path().join("v2.json").to_str().unwrap(),
+    ]));
+    assert_eq!(layout["old_digest"], checked["old"]["digest"]);
+    assert_eq!(layout["new_digest"], checked["new"]["digest"]);
+    let text = stdout(&run(&["manifest", "show", manifest.to_str().unwrap()]));
+    assert!(text.contains("layout    the new implementation keeps the old storage layout"), "{text}");
+    // Incompatible: refused, naming the action and the finding.
+    let (refused, _) =
+        build("moved", "layout = { old = \"v1.json\", new = \"swapped.json\", contract = \"Box\" }\n");
+    assert_eq!(code(&refused), 2, "{}", stdout(&refused));
+    let why = stderr(&refused);
+    assert!(
+        why.contains("actions[1].layout") && why.contains("moved") && why.contains("allow_layout_change"),
+        "{why}"
+    );
+    // Released anyway with a reason: recorded, warned about, shown.
+    let (allowed, manifest) = build(
+        "allowed",
+        "layout = { old = \"v1.json\", new = \"swapped.json\", contract = \"Box\" }\nallow_layout_change = \"the proxy is re-initialized by the upgrade call\"\n",
+    );
+    assert_eq!(code(&allowed), 0, "{}", stderr(&allowed));
+    assert!(
+        json(&allowed)["warnings"].to_string().contains("does not keep the old storage layout"),
+        "{}",
+        stdout(&allowed)
+    );
+    let shown = json(&run(&["--json", "manifest", "show", manifest.to_str().unwrap()]));
+    assert_eq!(shown["actions"][1]["layout"]["compatible"], false);
+    assert_eq!(
+        shown["actions"][1]["layout"]["allow_layout_change"],
+        "the proxy is re-initialized by the upgrade call"
+    );
+    // A reason with no layout is a mistake.
+    let (stray, _) = build("stray", "allow_layout_change = \"nothing\"\n");
+    assert_eq!(code(&stray), 2);
+    assert!(stderr(&stray).contains("actions[1].allow_layout_change"), "{}", stderr(&stray));
+}

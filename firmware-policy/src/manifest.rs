@@ -178,6 +178,25 @@ pub struct Action {
     pub safe_tx: Option<SafeActionFields>,
     /// What the action must do to chain state (key 21, written only when not empty).
     pub expect: Expect,
+    /// What `manifest build` found of the upgrade's storage layouts (key 22, written only when
+    /// the action names them).
+    pub layout: Option<LayoutRecord>,
+}
+
+/// The storage layouts of an upgrade an action makes, as `manifest build` compared them
+/// (`layout check`): both layouts' digests, whether the new keeps the old, and why governance
+/// allows it when it does not. Key 22: `[old_digest bytes(32), new_digest bytes(32),
+/// compatible bool, allow_layout_change text]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LayoutRecord {
+    /// keccak256 of the old implementation's normalized layout.
+    pub old_digest: B256,
+    /// Of the new one's.
+    pub new_digest: B256,
+    /// Whether the new layout keeps the old.
+    pub compatible: bool,
+    /// Why an incompatible pair is released anyway (empty: no reason given).
+    pub allowed_change: String,
 }
 
 impl SafeActionFields {
@@ -535,6 +554,8 @@ pub enum ManifestErrorKind {
     EmptyWindow,
     /// The rollback reference is the zero hash: a rollback that names nothing.
     RollbackMissing,
+    /// An action's storage layouts are incompatible and no `allow_layout_change` says why.
+    LayoutChangeNotAllowed,
     /// The manifest approves no action.
     NoActions,
     /// The executor is the zero address.
@@ -606,6 +627,9 @@ impl fmt::Display for ManifestErrorKind {
             K::RollbackMissing => {
                 f.write_str("rollback.manifest_hash must name the approved rollback manifest")
             }
+            K::LayoutChangeNotAllowed => f.write_str(
+                "the new implementation's storage layout does not keep the old one's, and no allow_layout_change says why",
+            ),
             K::NoActions => f.write_str("the manifest approves no action"),
             K::ZeroExecutor => f.write_str("the executor is the zero address"),
             K::ZeroChainId => f.write_str("chain_id must not be 0"),
@@ -913,6 +937,12 @@ impl Manifest {
         check_text(&action.name, limits::MAX_NAME_BYTES, field.sub("name"))?;
         if action.name.is_empty() {
             return Err(ManifestError::at(K::MissingKey, field.sub("name")));
+        }
+        if let Some(layout) = &action.layout {
+            check_text(&layout.allowed_change, limits::MAX_NOTE_BYTES, field.sub("layout"))?;
+            if !layout.compatible && layout.allowed_change.is_empty() {
+                return Err(ManifestError::at(K::LayoutChangeNotAllowed, field.sub("layout")));
+            }
         }
         if action.authorizations.len() > limits::MAX_AUTHORIZATIONS {
             let kind = K::TooMany { max: limits::MAX_AUTHORIZATIONS };

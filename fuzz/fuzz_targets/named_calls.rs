@@ -33,6 +33,7 @@ fn abi() -> ManifestAbi {
         approved_hashes: Vec::new(),
         safe_tx: None,
         expect: Default::default(),
+        layout: None,
     };
     let manifest = Manifest {
         release: "fuzz".into(),

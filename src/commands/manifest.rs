@@ -26,8 +26,8 @@ pub(crate) fn build(release: &Path, out: Option<&Path>, force: bool, json: bool)
     let raw = read_file_limited(release, MAX_TOML_BYTES)?;
     let text = std::str::from_utf8(&raw)
         .map_err(|e| CliError::input(format!("{}: not UTF-8: {e}", release.display())))?;
-    let manifest =
-        authoring::parse_release(text).map_err(|e| CliError::input(format!("{}: {e}", release.display())))?;
+    let manifest = authoring::parse_release_in(text, Some(release.parent().unwrap_or(Path::new("."))))
+        .map_err(|e| CliError::input(format!("{}: {e}", release.display())))?;
     let warnings = authoring::warnings(&manifest);
     let loaded = LoadedManifest::from_manifest(manifest)
         .map_err(|e| CliError::input(format!("{}: {e}", release.display())))?;

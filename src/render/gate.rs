@@ -148,7 +148,34 @@ pub fn action_lines(a: &Action, labels: Labels<'_>) -> String {
     for event in &a.expect.events {
         let _ = writeln!(s, "      expects   event {}", event_text(event, labels));
     }
+    if let Some(l) = &a.layout {
+        let digests = format!("layout digests old {:#x}, new {:#x}", l.old_digest, l.new_digest);
+        if l.compatible {
+            let _ = writeln!(
+                s,
+                "      layout    the new implementation keeps the old storage layout ({digests})"
+            );
+        } else {
+            let _ = writeln!(
+                s,
+                "      layout    INCOMPATIBLE storage layout, released because: {:?} ({digests})",
+                escape(&l.allowed_change)
+            );
+        }
+    }
     s
+}
+
+/// An action's storage layout record as JSON (`null` when it names none).
+pub fn layout_json(a: &Action) -> Value {
+    a.layout.as_ref().map_or(Value::Null, |l| {
+        json!({
+            "old_digest": format!("{:#x}", l.old_digest),
+            "new_digest": format!("{:#x}", l.new_digest),
+            "compatible": l.compatible,
+            "allow_layout_change": (!l.allowed_change.is_empty()).then(|| escape(&l.allowed_change)),
+        })
+    })
 }
 
 fn slot_json(s: &ExpectedSlot) -> Value {

@@ -267,6 +267,7 @@ pub fn manifest(loaded: &LoadedManifest) -> Value {
                     })
                 }),
                 "expect": super::gate::expect_json(a),
+                "layout": super::gate::layout_json(a),
                 "calls": crate::abi::action_tree(loaded, i, abi.as_ref()).as_ref().map(call_node),
             })
         })

@@ -115,6 +115,7 @@ fn manifest_model() -> Manifest {
         approved_hashes: vec![],
         safe_tx: None,
         expect: Default::default(),
+        layout: None,
     };
     let mut bound = base.clone();
     bound.name = "direct-upgrade".to_string();

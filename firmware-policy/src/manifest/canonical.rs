@@ -37,7 +37,7 @@ use ciborium_ll::{Decoder, Encoder, Header, simple, tag};
 use zeroize::{Zeroize, Zeroizing};
 
 use super::{
-    Action, ActionKind, AuthorizationBound, FORMAT_V1, Field, Manifest, ManifestError,
+    Action, ActionKind, AuthorizationBound, FORMAT_V1, Field, LayoutRecord, Manifest, ManifestError,
     ManifestErrorKind as K, Rollback, SafeActionFields, SafeDecl,
 };
 use crate::cbor_io::{EndOfInput, Slice};
@@ -64,7 +64,7 @@ const MANIFEST_KEYS: [&str; 14] = [
 ];
 /// The manifest keys every manifest writes; the later ones only when not their default.
 const MANIFEST_REQUIRED_KEYS: usize = 11;
-const ACTION_KEYS: [&str; 22] = [
+const ACTION_KEYS: [&str; 23] = [
     "name",
     "kind",
     "to",
@@ -87,6 +87,7 @@ const ACTION_KEYS: [&str; 22] = [
     "approves",
     "approved_hashes",
     "expect",
+    "layout",
 ];
 const SAFE_KEYS: [&str; 6] =
     ["address", "version", "owners", "threshold", "delegatecall_allowed", "owned_by"];
@@ -288,7 +289,8 @@ fn write_action(out: &mut impl Sink, a: &Action) {
         .saturating_add(usize::from(!a.abi.is_empty()))
         .saturating_add(safe_present)
         .saturating_add(usize::from(!a.approved_hashes.is_empty()))
-        .saturating_add(usize::from(!a.expect.is_empty()));
+        .saturating_add(usize::from(!a.expect.is_empty()))
+        .saturating_add(usize::from(a.layout.is_some()));
     out.head(Header::Map(Some(ACTION_REQUIRED_KEYS.saturating_add(optional))));
     key(out, 0);
     text(out, &a.name);
@@ -348,6 +350,14 @@ fn write_action(out: &mut impl Sink, a: &Action) {
         }
     }
     effects::write_expect(out, &a.expect);
+    if let Some(layout) = &a.layout {
+        key(out, 22);
+        out.head(Header::Array(Some(4)));
+        bytes(out, layout.old_digest.as_slice());
+        bytes(out, layout.new_digest.as_slice());
+        out.head(Header::Simple(if layout.compatible { simple::TRUE } else { simple::FALSE }));
+        text(out, &layout.allowed_change);
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -805,6 +815,7 @@ fn read_action(r: &mut Reader<'_>, index: usize) -> Res<Action> {
         approved_hashes: Vec::new(),
         safe_tx: None,
         expect: Default::default(),
+        layout: None,
     };
     let mut safe: Option<SafeActionFields> = None;
     let field = move |name| Field::item("actions", index).sub(name);
@@ -863,6 +874,21 @@ fn read_action(r: &mut Reader<'_>, index: usize) -> Res<Action> {
                 }
             }
             21 => a.expect = effects::read_expect(r, index)?,
+            22 => {
+                let at = r.offset();
+                if r.array(4)? != 4 {
+                    return Err(r.unexpected("[old_digest, new_digest, compatible, allow_layout_change]", at));
+                }
+                let old_digest = B256::from(r.fixed::<32>()?);
+                let new_digest = B256::from(r.fixed::<32>()?);
+                let compatible = match r.pull()? {
+                    (Header::Simple(simple::TRUE), _) => true,
+                    (Header::Simple(simple::FALSE), _) => false,
+                    (_, at) => return Err(r.unexpected("true or false", at)),
+                };
+                let allowed_change = r.text(limits::MAX_NOTE_BYTES)?;
+                a.layout = Some(LayoutRecord { old_digest, new_digest, compatible, allowed_change });
+            }
             12..=19 => {
                 // Key 12 (the Safe) comes first; a later Safe key without it is no Safe action's.
                 let at = r.offset();

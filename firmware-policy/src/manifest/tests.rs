@@ -35,6 +35,7 @@ fn action(name: &str, data: Vec<u8>) -> Action {
         approved_hashes: vec![],
         safe_tx: None,
         expect: Default::default(),
+        layout: None,
     }
 }
 
@@ -380,8 +381,8 @@ fn replaceable_is_written_only_when_true_and_refused_as_false() {
     let e = LoadedManifest::from_canonical_bytes(&v).expect_err("default written");
     assert_eq!(e.kind, ManifestErrorKind::NotCanonical);
     assert_eq!(e.field, Some(Field::item("actions", 0).sub("replaceable")));
-    // Keys 19 and 20 are a Safe action's (refused on a call action); 21 (expect) is a map;
-    // key 22 is unknown.
+    // Keys 19 and 20 are a Safe action's (refused on a call action); 21 (expect) is a map, 22
+    // (layout) an array; key 23 is unknown.
     let mut v = opted.bytes().to_vec();
     v[at] = 0x13;
     assert_eq!(refused(&v), ManifestErrorKind::NotForThisKind);
@@ -390,7 +391,42 @@ fn replaceable_is_written_only_when_true_and_refused_as_false() {
     v[at] = 0x15;
     assert!(matches!(refused(&v), ManifestErrorKind::UnexpectedType { .. }));
     v[at] = 0x16;
-    assert_eq!(refused(&v), ManifestErrorKind::UnknownKey { key: 22 });
+    assert!(matches!(refused(&v), ManifestErrorKind::UnexpectedType { .. }));
+    v[at] = 0x17;
+    assert_eq!(refused(&v), ManifestErrorKind::UnknownKey { key: 23 });
+}
+
+#[test]
+fn a_layout_record_round_trips_and_an_unexplained_incompatible_one_is_invalid() {
+    let plain = load(sample());
+    let mut m = sample();
+    let record = LayoutRecord {
+        old_digest: B256::repeat_byte(1),
+        new_digest: B256::repeat_byte(2),
+        compatible: true,
+        allowed_change: String::new(),
+    };
+    m.actions[0].layout = Some(record.clone());
+    let with = load(m.clone());
+    // Key 22 (0x16), [bytes(32), bytes(32), true, ""]: 1 + 1 + 2 × 34 + 1 + 1 bytes more.
+    assert_eq!(with.bytes().len(), plain.bytes().len() + 72);
+    let back = LoadedManifest::from_canonical_bytes(with.bytes()).expect("round trip");
+    assert_eq!(back.manifest().actions[0].layout, Some(record.clone()));
+    // Incompatible: only with a reason.
+    m.actions[0].layout = Some(LayoutRecord { compatible: false, ..record.clone() });
+    let e = LoadedManifest::from_manifest(m.clone()).expect_err("no reason");
+    assert_eq!(e.kind, ManifestErrorKind::LayoutChangeNotAllowed);
+    assert_eq!(e.field, Some(Field::item("actions", 0).sub("layout")));
+    m.actions[0].layout =
+        Some(LayoutRecord { compatible: false, allowed_change: "a reviewed rename".into(), ..record });
+    let allowed = load(m);
+    let back = LoadedManifest::from_canonical_bytes(allowed.bytes()).expect("round trip");
+    assert_eq!(
+        back.manifest().actions[0].layout.as_ref().map(|l| l.allowed_change.as_str()),
+        Some("a reviewed rename")
+    );
+    // A manifest without one keeps its bytes and hash.
+    assert_eq!(load(sample()).hash(), plain.hash());
 }
 
 #[test]

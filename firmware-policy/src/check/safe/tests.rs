@@ -38,6 +38,7 @@ fn manifest() -> LoadedManifest {
         approved_hashes: vec![],
         safe_tx: Some(SafeActionFields::through(SAFE)),
         expect: Default::default(),
+        layout: None,
     };
     LoadedManifest::from_manifest(Manifest {
         release: "safe".to_string(),
