@@ -13,6 +13,8 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
+use assert_cmd::Command;
+
 use bounded_signer_simulator::witness::Witness;
 use common::*;
 
@@ -35,20 +37,31 @@ fn release(dir: &Path, name: &str, edit: impl Fn(&str) -> String) -> (PathBuf, S
     (out, json(&built)["manifest_hash"].as_str().unwrap().to_string())
 }
 
+/// `verify-execution` of `tx` on `witness` typed with `block`, with `home` as the state home;
+/// `--json` and `-o out` when asked.
+fn verify_as(
+    home: &Path,
+    manifest: &Path,
+    hash: &str,
+    witness: &Path,
+    block: &str,
+    tx: &str,
+    json_out: bool,
+) -> Command {
+    let mut command = bin();
+    command.env("BOUNDED_SIGNER_HOME", home);
+    if json_out {
+        command.arg("--json");
+    }
+    command
+        .args(["verify-execution", "--manifest", manifest.to_str().unwrap(), "--approved-hash", hash])
+        .args(["--witness", witness.to_str().unwrap(), "--block-hash", block, "--tx", tx]);
+    command
+}
+
 fn verify(home: &Path, manifest: &Path, hash: &str, witness: &Path, tx: &str, out: Option<&Path>) -> Output {
     let block = fixture()["block"]["hash"].as_str().unwrap().to_string();
-    let mut command = bin();
-    command
-        .env("BOUNDED_SIGNER_HOME", home)
-        .args([
-            "--json",
-            "verify-execution",
-            "--manifest",
-            manifest.to_str().unwrap(),
-            "--approved-hash",
-            hash,
-        ])
-        .args(["--witness", witness.to_str().unwrap(), "--block-hash", &block, "--tx", tx]);
+    let mut command = verify_as(home, manifest, hash, witness, &block, tx, true);
     if let Some(out) = out {
         command.args(["-o", out.to_str().unwrap()]);
     }
@@ -120,19 +133,7 @@ fn another_transaction_or_a_tampered_receipt_proves_nothing_and_contains_nothing
         .chars()
         .take(66)
         .collect::<String>();
-    let out = bin()
-        .env("BOUNDED_SIGNER_HOME", &home)
-        .args([
-            "--json",
-            "verify-execution",
-            "--manifest",
-            manifest.to_str().unwrap(),
-            "--approved-hash",
-            &hash,
-        ])
-        .args(["--witness", witness_path().to_str().unwrap(), "--block-hash", &block, "--tx", &tx_hash()])
-        .output()
-        .unwrap();
+    let out = verify_as(&home, &manifest, &hash, &witness_path(), &block, &tx_hash(), true).output().unwrap();
     assert_eq!(code(&out), 3, "{}", stdout(&out));
     assert_eq!(json(&out)["reasons"], serde_json::json!(["witness_invalid"]));
 }
@@ -168,14 +169,10 @@ fn a_divergence_contains_the_release_and_only_its_rollback_is_signed() {
     let shown = stdout(&bin().env("BOUNDED_SIGNER_HOME", &home).args(["journal", "show"]).output().unwrap());
     assert!(shown.contains("contained") && shown.contains(&hash), "{shown}");
     // The human text says what to do.
+    let other = dir.path().join("other");
+    let block = f["block"]["hash"].as_str().unwrap();
     let text = stdout(
-        &bin()
-            .env("BOUNDED_SIGNER_HOME", dir.path().join("other"))
-            .args(["verify-execution", "--manifest", manifest.to_str().unwrap(), "--approved-hash", &hash])
-            .args(["--witness", witness_path().to_str().unwrap()])
-            .args(["--block-hash", f["block"]["hash"].as_str().unwrap(), "--tx", &tx_hash()])
-            .output()
-            .unwrap(),
+        &verify_as(&other, &manifest, &hash, &witness_path(), block, &tx_hash(), false).output().unwrap(),
     );
     assert!(
         text.contains("CONTAINED: this release diverged after execution. Sign nothing more of it."),

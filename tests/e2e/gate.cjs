@@ -25,18 +25,14 @@ const { spawnSync } = require("child_process");
 const fs = require("fs");
 const path = require("path");
 const { ethers } = require("ethers");
-const { harness, gateToml, BS, WITNESS, ANVIL, CAST, OZ } = require("./harness.cjs");
+const { harness, gateToml, WITNESS, CAST, OZ } = require("./harness.cjs");
 
 const IMPLEMENTATION_SLOT = "0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc";
 const ADMIN_SLOT = "0xb53127684a568b3173ae13b9f8a6016e243e63b6e8ee1178d6a717850b5d6103";
-const { work, fail, ok, bs, bsJson, json, start, chain, compareWithAnvil, main: run } = harness("gate");
+const { work, fail, ok, bs, bsJson, json, startChainAndDevice, chain, compareWithAnvil, main: run } = harness("gate");
 
 async function main() {
-  const [, rpcPort] = await start(ANVIL, ["--port", "0", "--chain-id", "31337"], /Listening on 127\.0\.0\.1:(\d+)/);
-  const rpc = `http://127.0.0.1:${rpcPort}`;
-  const provider = new ethers.JsonRpcProvider(rpc, 31337, { staticNetwork: true });
-  const [, apdu] = await start(BS, ["emulator", "--apdu-port", "0", "--api-port", "0"], /^apdu=(\S+) /);
-  const device = `speculos:${apdu}`;
+  const { rpc, provider, device } = await startChainAndDevice();
   const executor = bsJson(["address", "--device", device]).address;
   const deployer = await provider.getSigner(0);
   const { mined, deploy } = chain(provider, deployer);

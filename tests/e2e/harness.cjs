@@ -87,6 +87,15 @@ function harness(name) {
     });
   }
 
+  /** anvil on a free loopback port, and the emulator beside it: the chain and the device. */
+  async function startChainAndDevice() {
+    const [, rpcPort] = await start(ANVIL, ["--port", "0", "--chain-id", "31337"], /Listening on 127\.0\.0\.1:(\d+)/);
+    const rpc = `http://127.0.0.1:${rpcPort}`;
+    const provider = new ethers.JsonRpcProvider(rpc, 31337, { staticNetwork: true });
+    const [, apdu] = await start(BS, ["emulator", "--apdu-port", "0", "--api-port", "0"], /^apdu=(\S+) /);
+    return { rpc, rpcPort, provider, apdu, device: `speculos:${apdu}` };
+  }
+
   /** Deployment helpers on `provider` as `deployer`. Receipts are asked of the node directly:
    * ethers' own waits judge confirmations by a block number it caches, which can wait forever
    * on a chain that mines only on demand. */
@@ -178,7 +187,7 @@ function harness(name) {
       });
   }
 
-  return { work, fail, ok, bs, bsJson, json, start, chain, deploySafeStack, compareWithAnvil, main };
+  return { work, fail, ok, bs, bsJson, json, start, startChainAndDevice, chain, deploySafeStack, compareWithAnvil, main };
 }
 
 module.exports = { harness, gateToml, BS, WITNESS, ANVIL, CAST, OZ, ROOT, SafeArtifact };

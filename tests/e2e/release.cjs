@@ -28,19 +28,15 @@ const { spawnSync } = require("child_process");
 const fs = require("fs");
 const path = require("path");
 const { ethers } = require("ethers");
-const { harness, gateToml, BS, WITNESS, ANVIL, CAST, OZ, SafeArtifact } = require("./harness.cjs");
+const { harness, gateToml, WITNESS, CAST, OZ, SafeArtifact } = require("./harness.cjs");
 
 const IMPLEMENTATION_SLOT = "0x360894a13ba1a3210667c828492db98dca3e2076cc3735a920a3ca505d382bbc";
 const ADMIN_SLOT = "0xb53127684a568b3173ae13b9f8a6016e243e63b6e8ee1178d6a717850b5d6103";
 const DELAY = 10;
-const { work, fail, ok, bsJson, bs, json, start, chain, deploySafeStack, compareWithAnvil, main: run } = harness("e2e");
+const { work, fail, ok, bsJson, bs, json, startChainAndDevice, chain, deploySafeStack, compareWithAnvil, main: run } = harness("e2e");
 
 async function main() {
-  const [, rpcPort] = await start(ANVIL, ["--port", "0", "--chain-id", "31337"], /Listening on 127\.0\.0\.1:(\d+)/);
-  const rpc = `http://127.0.0.1:${rpcPort}`;
-  const provider = new ethers.JsonRpcProvider(rpc, 31337, { staticNetwork: true });
-  const [, apdu] = await start(BS, ["emulator", "--apdu-port", "0", "--api-port", "0"], /^apdu=(\S+) /);
-  const device = `speculos:${apdu}`;
+  const { rpc, rpcPort, provider, apdu, device } = await startChainAndDevice();
   const pathOf = (i) => `m/44'/60'/0'/0/${i}`;
   const addressOf = (i) => bsJson(["address", "--device", device, "--path", pathOf(i)]).address;
   const owners = [0, 1, 2].map(addressOf);
