@@ -21,7 +21,7 @@ use crate::timefmt::format_instant;
 /// The events of the contracts an upgrade goes through (OpenZeppelin proxies, ProxyAdmin,
 /// Ownable, AccessControl, TimelockController, Initializable; Safe), by their Solidity
 /// declarations. Only used to show a log; the gate compares topics and bytes.
-const KNOWN_EVENTS: [&str; 17] = [
+const KNOWN_EVENTS: [&str; 19] = [
     "Upgraded(address indexed implementation)",
     "AdminChanged(address previousAdmin, address newAdmin)",
     "BeaconUpgraded(address indexed beacon)",
@@ -36,8 +36,11 @@ const KNOWN_EVENTS: [&str; 17] = [
     "MinDelayChange(uint256 oldDuration, uint256 newDuration)",
     "Initialized(uint64 version)",
     "Initialized(uint8 version)",
+    // Safe 1.3.0, then 1.4.x (which indexes the hash): one selector, two shapes.
     "ExecutionSuccess(bytes32 txHash, uint256 payment)",
     "ExecutionFailure(bytes32 txHash, uint256 payment)",
+    "ExecutionSuccess(bytes32 indexed txHash, uint256 payment)",
+    "ExecutionFailure(bytes32 indexed txHash, uint256 payment)",
     "ApproveHash(bytes32 indexed approvedHash, address indexed owner)",
 ];
 
@@ -228,7 +231,7 @@ pub fn text(sim: &Simulation, manifest: Option<&Manifest>, labels: Labels<'_>) -
             "  override   {} slot {} set to {}",
             addr(a, labels),
             slot_name(slot),
-            word(&B256::from(*v), labels)
+            slot_word(&B256::from(*v), labels)
         );
     }
     if sim.overrides.no_balance_check {
