@@ -1,7 +1,9 @@
-//! The simulation gate on the ceremony laptop: the witness read, proven against the block hash the
-//! signer typed, the checked transaction replayed on it from the executor, and what the replay
-//! observed handed to the policy core to judge (`firmware_policy::check_gated`). Nothing here
-//! decides; it only measures, on proven state.
+//! The simulation gate on the ceremony laptop: the witness read (a file, or a bundle's picked by
+//! the typed hash), proven against the block hash the signer typed, the checked transaction
+//! replayed on it from the executor (or a co-signer's Safe transaction as Safe tooling simulates
+//! it), and what the replay observed handed to the policy core to judge
+//! (`firmware_policy::check_gated`, `check_safe_tx_gated`). Nothing here decides; it only
+//! measures, on proven state, and keeps the replay for the signer to read.
 
 use std::path::PathBuf;
 
