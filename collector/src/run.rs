@@ -9,17 +9,14 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use alloy_consensus::ReceiptEnvelope;
-use alloy_eips::eip2718::Decodable2718 as _;
 use alloy_primitives::{Address, B256};
 use bounded_signer::input::{Source, read_proposal, read_proposal_bytes};
 use bounded_signer::safe_input::{Flags, ManifestFacts};
 use bounded_signer::timefmt::{format_instant, parse_instant};
-use bounded_signer_simulator::observe::{observe, observe_safe, post_state, sim_status, spec_of};
+use bounded_signer_simulator::observe::{not_valid, observe, observe_safe, post_state, sim_status, spec_of};
 use bounded_signer_simulator::proof;
 use bounded_signer_simulator::proof::Unproven;
 use bounded_signer_simulator::replay::{self, Overrides, ReplayError};
-use bounded_signer_simulator::witness::Witness;
 use clap::Parser;
 use firmware_policy::manifest::Authority;
 use firmware_policy::{LoadedManifest, Manifest, SafeSignatureScheme, SafeTxProposal, SimStatus};
@@ -265,6 +262,10 @@ fn gate_seeds(m: &Manifest, action: Option<usize>) -> Vec<(Address, Vec<B256>)> 
     seeds
 }
 
+fn replayed_of(o: &firmware_policy::Observed) -> Replayed {
+    replayed_of_status(&o.status, o.gas_used, o.logs.len())
+}
+
 fn replayed_of_status(status: &SimStatus, gas_used: u64, logs: usize) -> Replayed {
     let (status, reason) = match status {
         SimStatus::Success => ("success", None),
@@ -322,9 +323,7 @@ pub fn run(args: &Args) -> Result<Report, Failure> {
                 .ok_or_else(|| not_an_action(loaded, "TX"))?;
             seeds.extend(gate_seeds(m, Some(action)));
             collect(&mut node, &block, &seeds, |state| {
-                observe(state, m, action, tx, sender).map(|o| {
-                    replayed_of_status(&o.observed.status, o.observed.gas_used, o.observed.logs.len())
-                })
+                observe(state, m, action, tx, sender).map(|o| replayed_of(&o.observed))
             })?
         }
         None => collect(&mut node, &block, &seeds, |state| {
@@ -332,12 +331,7 @@ pub fn run(args: &Args) -> Result<Report, Failure> {
             match replay::replay(state, &spec_of(tx, sender), spec, &Overrides::default()) {
                 Ok(o) => Ok(replayed_of_status(&sim_status(&o.status), o.gas_used, o.logs.len())),
                 Err(ReplayError::Incomplete(missing)) => Err::<Replayed, Unproven>(missing),
-                Err(ReplayError::InvalidTransaction(why)) => Ok(Replayed {
-                    status: "halted",
-                    reason: Some(format!("the transaction is not valid on this state: {why}")),
-                    gas_used: 0,
-                    logs: 0,
-                }),
+                Err(ReplayError::InvalidTransaction(why)) => Ok(replayed_of_status(&not_valid(&why), 0, 0)),
             }
         })?,
     };
@@ -395,8 +389,7 @@ fn run_safe(args: &Args, safe_tx: &str, loaded: &LoadedManifest) -> Result<Repor
     let mut seeds = vec![(Address::ZERO, Vec::new()), (owner, Vec::new()), (safe, Vec::new())];
     seeds.extend(gate_seeds(m, Some(action)));
     let collected = collect(&mut node, &block, &seeds, |state| {
-        observe_safe(state, m, action, safe, proposal.tx())
-            .map(|(o, _)| replayed_of_status(&o.observed.status, o.observed.gas_used, o.observed.logs.len()))
+        observe_safe(state, m, action, safe, proposal.tx()).map(|(o, _)| replayed_of(&o.observed))
     })?;
     write(args, &header, &block, collected, owner)
 }
@@ -409,29 +402,23 @@ fn run_after(args: &Args, tx_hash: B256, loaded: &LoadedManifest) -> Result<Repo
     let timestamp = args.timestamp.unwrap_or(header.timestamp.saturating_add(12));
     let block = Block { header: alloy_rlp::encode(&header), hash, timestamp, body };
     // The body must rebuild the header's roots before anything is proven on it.
-    let shell = Witness::assemble(block.header.clone(), timestamp, [], [], block.body.clone());
-    proof::verify_block(&shell, &header).map_err(|e| Failure::from(CollectError::Unprovable(e)))?;
-    let index =
-        block.body.transactions.iter().position(|t| alloy_primitives::keccak256(t) == tx_hash).ok_or_else(
-            || Failure::from(NodeError::NoBlock(format!("holding {tx_hash} among its transactions"))),
-        )?;
+    proof::verify_block(&block.body, &header).map_err(|e| Failure::from(CollectError::Unprovable(e)))?;
+    let index = block.body.position(tx_hash).ok_or_else(|| {
+        Failure::from(NodeError::NoBlock(format!("holding {tx_hash} among its transactions")))
+    })?;
     let raw = block.body.transactions.get(index).cloned().unwrap_or_default();
     let read = read_proposal_bytes(zeroize::Zeroizing::new(raw), Source::Inline)
         .map_err(|e| Failure::input(format!("transaction {tx_hash}: {e}"), e.hint()))?;
     let m = loaded.manifest();
     let action = firmware_policy::check(loaded, loaded.hash(), &read.proposal, header.timestamp).action();
-    let receipt = block.body.receipts.get(index).map(|r| ReceiptEnvelope::decode_2718_exact(r));
-    let Some(Ok(receipt)) = receipt else {
+    let Some(receipt) = block.body.receipt(index) else {
         return Err(Failure::from(NodeError::Request {
             what: format!("the receipt of {tx_hash}"),
             why: "not an EIP-2718 receipt".into(),
         }));
     };
-    let before = index
-        .checked_sub(1)
-        .and_then(|i| block.body.receipts.get(i))
-        .and_then(|r| ReceiptEnvelope::decode_2718_exact(r).ok())
-        .map_or(0, |r| r.cumulative_gas_used());
+    let before =
+        index.checked_sub(1).and_then(|i| block.body.receipt(i)).map_or(0, |r| r.cumulative_gas_used());
     let replayed = Replayed {
         status: if receipt.status() { "success" } else { "reverted" },
         reason: None,

@@ -16,7 +16,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     // A body that rebuilds the header's roots: the header names exactly these items.
-    if verify_block(&witness, &state.header).is_ok() {
+    if verify_block(&witness.block, &state.header).is_ok() {
         let root = alloy_trie::root::ordered_trie_root_encoded(&witness.block.transactions);
         assert_eq!(root, state.header.transactions_root);
     }

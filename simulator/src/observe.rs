@@ -122,7 +122,7 @@ pub fn observe_spec(
             replay: None,
             observed: Observed {
                 block_hash: state.block_hash,
-                status: SimStatus::Halted(format!("the transaction is not valid on this state: {why}")),
+                status: not_valid(&why),
                 gas_used: 0,
                 logs: Vec::new(),
                 changes: Vec::new(),
@@ -294,6 +294,12 @@ pub fn observed_logs(logs: &[alloy_primitives::Log]) -> Vec<ObservedLog> {
     logs.iter()
         .map(|l| ObservedLog { emitter: l.address, topics: l.topics().to_vec(), data: l.data.data.to_vec() })
         .collect()
+}
+
+/// A transaction the state cannot take (nonce, balance, fees): it never ran, and is judged as
+/// halted, with why.
+pub fn not_valid(why: &str) -> SimStatus {
+    SimStatus::Halted(format!("the transaction is not valid on this state: {why}"))
 }
 
 /// How a replay ended, as the core judges it: a revert's data decoded for people.

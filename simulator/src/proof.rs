@@ -10,7 +10,7 @@ use alloy_primitives::{Address, B256, Bytes, U256, keccak256};
 use alloy_rlp::Decodable;
 use alloy_trie::{EMPTY_ROOT_HASH, KECCAK_EMPTY, Nibbles, TrieAccount, proof::verify_proof};
 
-use crate::witness::{AccountState, Witness};
+use crate::witness::{AccountState, BlockBody, Witness};
 
 /// Why a witness does not prove what it claims (`witness_invalid`).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -174,12 +174,11 @@ pub fn header_of(witness: &Witness, block_hash: B256) -> Result<Header, WitnessI
     Ok(header)
 }
 
-/// Proves a post-execution witness's block body against its (proven) header: its raw
+/// Proves a post-execution block body against its (proven) header: its raw
 /// transactions and its receipts, in block order, rebuild the header's transactions root and
 /// receipts root (trie keys rlp(index), values the EIP-2718 bytes). An empty body proves an empty
 /// block only.
-pub fn verify_block(witness: &Witness, header: &Header) -> Result<(), WitnessInvalid> {
-    let body = &witness.block;
+pub fn verify_block(body: &BlockBody, header: &Header) -> Result<(), WitnessInvalid> {
     for (what, items, root) in [
         ("transactions", &body.transactions, header.transactions_root),
         ("receipts", &body.receipts, header.receipts_root),

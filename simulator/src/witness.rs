@@ -95,6 +95,19 @@ pub struct BlockBody {
     pub receipts: Vec<Vec<u8>>,
 }
 
+impl BlockBody {
+    /// The index of the transaction whose EIP-2718 bytes hash to `tx_hash`.
+    pub fn position(&self, tx_hash: B256) -> Option<usize> {
+        self.transactions.iter().position(|t| keccak256(t) == tx_hash)
+    }
+
+    /// The receipt at `index`, decoded exactly; `None` when there is none or it is not one.
+    pub fn receipt(&self, index: usize) -> Option<alloy_consensus::ReceiptEnvelope> {
+        let bytes = self.receipts.get(index)?;
+        alloy_eips::eip2718::Decodable2718::decode_2718_exact(bytes.as_slice()).ok()
+    }
+}
+
 /// A decoded witness (unproven: see [`crate::proof::verify`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Witness {

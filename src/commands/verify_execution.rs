@@ -9,9 +9,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use alloy_consensus::ReceiptEnvelope;
-use alloy_eips::eip2718::Decodable2718 as _;
-use alloy_primitives::{B256, keccak256};
+use alloy_primitives::B256;
 use bounded_signer_simulator::observe::{observed_logs, post_state};
 use bounded_signer_simulator::proof;
 use firmware_policy::containment::Containment;
@@ -57,11 +55,11 @@ fn evidence(
         Ok(state) => state,
         Err(e) => return Ok(unproven(format!("{name}: {e}"))),
     };
-    if let Err(e) = proof::verify_block(given.witness(), &state.header) {
+    if let Err(e) = proof::verify_block(&given.witness().block, &state.header) {
         return Ok(unproven(format!("{name}: {e}")));
     }
     let body = &given.witness().block;
-    let Some(index) = body.transactions.iter().position(|t| keccak256(t) == tx_hash) else {
+    let Some(index) = body.position(tx_hash) else {
         return Ok(unproven(format!(
             "{name}: block {} ({} transactions) does not hold {tx_hash:#x}",
             state.header.number,
@@ -75,9 +73,9 @@ fn evidence(
             return Ok(unproven(format!("{name}: transaction {index} of the block cannot be read: {e}")));
         }
     };
-    let receipt = match body.receipts.get(index).map(|r| ReceiptEnvelope::decode_2718_exact(r)) {
-        Some(Ok(receipt)) => receipt,
-        _ => {
+    let receipt = match body.receipt(index) {
+        Some(receipt) => receipt,
+        None => {
             return Ok(unproven(format!(
                 "{name}: the receipt of transaction {index} is not an EIP-2718 receipt"
             )));
